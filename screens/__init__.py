@@ -1,0 +1,1 @@
+"""Textual views: one screen per step. They read and write through wizard/ only."""

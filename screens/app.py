@@ -1,0 +1,86 @@
+"""The wizard application: shows one screen per step, as the flow says."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from textual.app import App
+from textual.binding import Binding
+
+from screens.base import StepScreen
+from screens.harp import (
+    AccountScreen,
+    ProfileScreen,
+    ProofingScreen,
+    TwoFactorSetupScreen,
+    TwoFactorVerifyScreen,
+)
+from screens.iqies import (
+    AwaitApprovalScreen,
+    CategoryScreen,
+    IqiesSignInScreen,
+    OrganizationsScreen,
+    ReviewScreen,
+    RoleScreen,
+    WelcomeScreen,
+)
+from wizard.flow import OnboardingFlow
+from wizard.steps import Step
+from wizard.store import Store
+
+SCREENS_BY_STEP: dict[Step, type[StepScreen]] = {
+    screen.STEP: screen
+    for screen in (
+        ProfileScreen, AccountScreen, ProofingScreen, TwoFactorSetupScreen, TwoFactorVerifyScreen,
+        IqiesSignInScreen, WelcomeScreen, CategoryScreen, RoleScreen, OrganizationsScreen,
+        ReviewScreen, AwaitApprovalScreen,
+    )
+}
+
+
+class OnboardingApp(App):
+    TITLE = "iqies-onboard"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        randbelow: Callable[[int], int] | None = None,
+        totp_secret_factory: Callable[[], str] | None = None,
+        seed_factory: Callable[[], str] | None = None,
+    ) -> None:
+        super().__init__()
+        kwargs: dict = {}
+        if clock is not None:
+            kwargs["clock"] = clock
+        if randbelow is not None:
+            kwargs["randbelow"] = randbelow
+        if totp_secret_factory is not None:
+            kwargs["totp_secret_factory"] = totp_secret_factory
+        if seed_factory is not None:
+            kwargs["seed_factory"] = seed_factory
+        self.store = store
+        self.flow = OnboardingFlow(store, **kwargs)
+
+    def on_mount(self) -> None:
+        self.push_screen(self.screen_for(self.flow.current_step))
+        if self.store.notice:
+            self.notify(self.store.notice, title="Progress recovered", severity="warning", timeout=15)
+
+    def screen_for(self, step: Step, message: str = "", kind: str = "info") -> StepScreen:
+        return SCREENS_BY_STEP[step](self.flow, message=message, message_kind=kind)
+
+    def show_step(self, step: Step, message: str = "", kind: str = "info", warnings: list[str] | None = None) -> None:
+        self.switch_screen(self.screen_for(step, message, kind))
+        for warning in warnings or []:
+            self.notify(warning, title="Please note", severity="warning", timeout=12, markup=False)
+
+    def action_quit(self) -> None:
+        screen = self.screen
+        if isinstance(screen, StepScreen):
+            screen.flow.save_draft(screen.STEP, screen.collect())
+        self.exit()

@@ -1,0 +1,241 @@
+"""The frame every step screen shares: top bar, step list, form, message, Back/Next, footer.
+
+A step screen only declares its fields (``compose_form``), how to read them (``collect``) and how
+to refill them (``fill``). Validation and transitions are the flow's (wizard/), never the screen's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Input, RadioSet, Select, Static
+
+from screens.widgets import FieldRow, HelpScreen, PhoneScreen, StepList, TopBar, plain
+from wizard.flow import OnboardingFlow, StepOutcome
+from wizard.steps import Step
+
+if TYPE_CHECKING:
+    from screens.app import OnboardingApp
+
+
+class StepScreen(Screen):
+    STEP: ClassVar[Step]
+    NEXT_LABEL: ClassVar[str] = "Next"
+    INTRO: ClassVar[str] = ""
+
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("f2", "phone", "Phone"),
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+n", "next", "Next"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, flow: OnboardingFlow, message: str = "", message_kind: str = "info") -> None:
+        super().__init__()
+        self.flow = flow
+        self.initial_message = message
+        self.initial_kind = message_kind
+        self.touched: set[str] = set()
+        self.tried_next = False
+
+    @property
+    def onboarding_app(self) -> OnboardingApp:
+        return self.app  # type: ignore[return-value]
+
+    # --- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.STEP)
+        with Horizontal(id="body"):
+            yield StepList(self.flow.step_states())
+            with VerticalScroll(id="form"):
+                if self.INTRO:
+                    yield Static(self.INTRO, classes="intro")
+                yield from self.compose_form()
+                yield Static("", id="form-message", markup=False)
+                with Horizontal(classes="nav"):
+                    yield Button("Back", id="back")
+                    yield Button(self.NEXT_LABEL, id="next", variant="primary")
+        yield Footer()
+
+    def compose_form(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.fill(self.flow.draft(self.STEP))
+        if self.flow.back_target(self.STEP) is None:
+            self.query_one("#back", Button).disabled = True
+        if self.initial_message:
+            self.show_message(self.initial_message, self.initial_kind)
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        for widget in self.query("#form Input, #form Select, #form RadioSet, #form Checkbox, #form Button"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    # --- reading and filling fields ----------------------------------------------------------
+
+    def collect(self) -> dict[str, Any]:
+        """The form's values keyed by field name (the default: every control with an id)."""
+        form: dict[str, Any] = {}
+        for row in self.query(FieldRow):
+            form[row.field_name] = self.value_of(row.control)
+        return form
+
+    @staticmethod
+    def value_of(control: Any) -> Any:
+        if isinstance(control, Input):
+            return control.value
+        if isinstance(control, Select):
+            return None if control.is_blank() else control.value
+        if isinstance(control, Checkbox):
+            return control.value
+        if isinstance(control, RadioSet):
+            pressed = control.pressed_button
+            return pressed.name if pressed is not None else None
+        return None
+
+    def fill(self, draft: dict[str, Any]) -> None:
+        for row in self.query(FieldRow):
+            if row.field_name not in draft:
+                continue
+            value, control = draft[row.field_name], row.control
+            try:
+                if isinstance(control, Input) and not control.password:
+                    control.value = "" if value is None else str(value)
+                elif isinstance(control, Select) and value is not None:
+                    control.value = value
+                elif isinstance(control, Checkbox):
+                    control.value = bool(value)
+                elif isinstance(control, RadioSet) and value is not None:
+                    for button in control.query("RadioButton"):
+                        if button.name == value:
+                            button.value = True
+            except Exception:  # a stale draft value must never stop the page from opening
+                continue
+
+    # --- messages ---------------------------------------------------------------------------
+
+    def show_message(self, message: str, kind: str = "info") -> None:
+        widget = self.query_one("#form-message", Static)
+        widget.update(plain(message))
+        widget.set_classes(f"visible {kind}" if message else "")
+
+    def show_errors(self, errors: dict[str, str], only_touched: bool = False) -> None:
+        for row in self.query(FieldRow):
+            shown = errors.get(row.field_name)
+            if only_touched and row.field_name not in self.touched and not self.tried_next:
+                shown = None
+            row.show_error(shown)
+
+    def focus_field(self, name: str) -> None:
+        try:
+            self.query_one(f"#field-{name}", FieldRow).control.focus()
+        except Exception:
+            pass
+
+    # --- live checks ------------------------------------------------------------------------
+
+    def recheck(self) -> None:
+        self.show_errors(self.flow.validate(self.STEP, self.collect()), only_touched=True)
+        self.on_form_changed()
+
+    def on_form_changed(self) -> None:
+        """Hook for live displays (password checklist, search preview)."""
+
+    def _field_of(self, widget: Any) -> str | None:
+        for ancestor in widget.ancestors_with_self:
+            if isinstance(ancestor, FieldRow):
+                return ancestor.field_name
+        return None
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(RadioSet.Changed)
+    def _changed(self, event: Any) -> None:
+        name = self._field_of(event.control)
+        if name and not isinstance(event, Input.Changed):
+            self.touched.add(name)
+        self.recheck()
+
+    @on(Input.Blurred)
+    def _blurred(self, event: Input.Blurred) -> None:
+        name = self._field_of(event.input)
+        if name and event.input.value:
+            self.touched.add(name)
+            self.recheck()
+        # keep what was typed if the terminal dies now
+        self.flow.save_draft(self.STEP, self.collect())
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; on the last field it means Next."""
+        event.stop()
+        inputs = [w for w in self.query("#form Input") if w.display and not w.disabled]
+        if event.input in inputs and inputs.index(event.input) < len(inputs) - 1:
+            self.focus_next()
+        else:
+            self.action_next()
+
+    # --- navigation -------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back()
+
+    def action_next(self) -> None:
+        self.tried_next = True
+        self.apply(self.flow.submit(self.STEP, self.collect()))
+
+    def apply(self, outcome: StepOutcome) -> None:
+        """Show an outcome: move on, or explain every field that stops the user."""
+        if outcome.ok and outcome.next_step:
+            self.onboarding_app.show_step(outcome.next_step, outcome.message, warnings=outcome.warnings)
+            return
+        if outcome.next_step and outcome.next_step != self.STEP:
+            self.onboarding_app.show_step(outcome.next_step, outcome.summary, kind="error")
+            return
+        self.show_errors(outcome.errors)
+        self.show_message(outcome.summary, "error" if not outcome.ok else "info")
+        if outcome.errors:
+            self.focus_field(next(iter(outcome.errors)))
+
+    def action_back(self) -> None:
+        outcome = self.flow.back(self.STEP, self.collect())
+        if outcome.ok and outcome.next_step:
+            self.onboarding_app.show_step(outcome.next_step)
+        else:
+            self.show_message(outcome.message, "info")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.STEP.info.help_id))
+
+    def action_phone(self) -> None:
+        self.app.push_screen(PhoneScreen(self.flow.messages()))
+
+
+def note(text: str) -> Static:
+    return Static(plain(text), classes="note")
+
+
+def section(title: str) -> Static:
+    return Static(Text(title, style="bold"), classes="section")
+
+
+__all__ = ["StepScreen", "FieldRow", "note", "section", "Vertical"]

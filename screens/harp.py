@@ -1,0 +1,322 @@
+"""HARP pages (simulated harp.cms.gov): profile, account, identity proofing, two-factor setup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
+
+from screens.base import StepScreen, note, section
+from screens.widgets import ConfirmScreen, FieldRow, QrScreen, plain
+from wizard import otp, rules
+from wizard.catalogue import challenge_questions
+from wizard.models import DEVICE_TYPES, PHONE_DEVICES, SSN_CHOICES
+from wizard.proofing import MAX_ATTEMPTS, PASS_MARK
+from wizard.steps import Step
+
+
+def _input(placeholder: str = "", password: bool = False, max_length: int = 0) -> Input:
+    return Input(placeholder=placeholder, password=password, max_length=max_length, compact=True)
+
+
+class ProfileScreen(StepScreen):
+    STEP = Step.PROFILE
+    INTRO = "Enter your profile as HARP asks for it. Fields marked * are required."
+
+    def compose_form(self) -> ComposeResult:
+        yield section("Your name")
+        yield FieldRow("first_name", "First name", _input(max_length=50))
+        yield FieldRow("middle_name", "Middle name", _input(max_length=50), required=False)
+        yield FieldRow("last_name", "Last name", _input(max_length=50))
+        yield FieldRow(
+            "suffix", "Suffix",
+            Select([(s, s) for s in rules.SUFFIXES], prompt="(none)", compact=True),
+            required=False,
+        )
+        yield FieldRow("date_of_birth", "Date of birth", _input("MM/DD/YYYY", max_length=10))
+        yield section("Contact")
+        yield FieldRow(
+            "email", "Email", _input("you@yourfacility.org", max_length=254),
+            note="Use your work (corporate) email address.",
+        )
+        yield FieldRow("email_confirm", "Confirm email", _input(max_length=254))
+        yield FieldRow(
+            "personal_email_allowed", "Personal email OK",
+            Checkbox("My facility has 2 or fewer providers and no work email domain", compact=True),
+            required=False,
+        )
+        yield FieldRow("phone", "Phone number", _input("(410) 555-0123", max_length=30))
+        yield section("Home address")
+        yield FieldRow("street", "Street address", _input("12 Oak Street", max_length=100))
+        yield FieldRow("city", "City", _input(max_length=60))
+        yield FieldRow(
+            "state", "State",
+            Select([(f"{code}  {name}", code) for code, name in rules.US_STATES.items()],
+                   prompt="Choose (type to search)", compact=True),
+        )
+        yield FieldRow("zip_code", "ZIP code", _input("43215", max_length=10))
+        yield section("Social Security Number")
+        yield note(
+            "This practice app never asks for your SSN. Real HARP does, to check your identity "
+            "with Experian. Without one, HARP sends you to manual proofing, which takes longer."
+        )
+        yield FieldRow(
+            "ssn_choice", "For real HARP",
+            RadioSet(*(RadioButton(label, name=key) for key, label in SSN_CHOICES.items()), compact=True),
+            stacked=True,
+        )
+        yield section("Your facility")
+        yield FieldRow(
+            "facility_name", "Facility you work for", _input("Sunny Acres Care Center", max_length=120),
+            note="Sandbox only: used to warn you if your User ID contains it. HARP does not ask.",
+        )
+
+
+class AccountScreen(StepScreen):
+    STEP = Step.ACCOUNT
+    INTRO = "Choose how you will sign in. Your User ID can never be changed."
+
+    def compose_form(self) -> ComposeResult:
+        yield FieldRow(
+            "user_id", "User ID", _input("e.g. jdoe_pso", max_length=74),
+            note=f"6-74 letters, digits and . _ - @; no facility names, no # or & ({rules.SANDBOX_NOTE}).",
+        )
+        yield Static("", id="user-id-warning", classes="warning", markup=False)
+        yield FieldRow("password", "Password", _input(password=True, max_length=60))
+        yield Static("", id="password-checklist", classes="checklist")
+        yield FieldRow("password_confirm", "Confirm password", _input(password=True, max_length=60))
+        yield FieldRow(
+            "challenge_question", "Challenge question",
+            Select([(q, q) for q in challenge_questions()], prompt="Choose a question", compact=True),
+            stacked=True,
+        )
+        yield FieldRow(
+            "challenge_answer", "Answer", _input(password=True, max_length=100),
+            note="Stored only as a hash. Keep your real answer somewhere safe.",
+        )
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.on_form_changed()
+
+    def on_form_changed(self) -> None:
+        form = self.collect()
+        profile = self.flow.profile
+        checklist = rules.password_checklist(
+            form.get("password") or "", form.get("user_id") or "",
+            profile.first_name if profile else "", profile.last_name if profile else "",
+        )
+        text = Text("Password needs:\n")
+        for req in checklist:
+            text.append("  ✓ " if req.met else "  ✗ ", style="bold")
+            text.append(req.text + "\n", style="" if req.met else "bold")
+        text.append(f"  ({rules.SANDBOX_NOTE})")
+        self.query_one("#password-checklist", Static).update(text)
+        warnings = self.flow.user_id_warnings(form.get("user_id") or "")
+        warning = self.query_one("#user-id-warning", Static)
+        warning.update(plain("⚠ " + warnings[0]) if warnings else "")
+        warning.set_class(bool(warnings), "visible")
+
+    def collect(self) -> dict[str, Any]:
+        form = super().collect()
+        form["user_id_permanent_ok"] = getattr(self, "_permanent_ok", False)
+        return form
+
+    def action_next(self) -> None:
+        self.tried_next = True
+        form = self.collect()
+        errors = self.flow.validate(self.STEP, {**form, "user_id_permanent_ok": True})
+        if errors:
+            self.apply(self.flow.submit(self.STEP, form))
+            return
+        user_id = rules.check_user_id(form["user_id"])
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._permanent_ok = True
+                self.apply(self.flow.submit(self.STEP, self.collect()))
+            else:
+                self.show_message("Choose another User ID if you want to.", "info")
+                self.focus_field("user_id")
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Your User ID cannot be changed",
+                f"Your HARP User ID will be {user_id}. CMS cannot change a User ID later. "
+                "Create the account with it?",
+                yes="Yes, use it",
+            ),
+            confirmed,
+        )
+
+
+class ProofingScreen(StepScreen):
+    STEP = Step.PROOFING
+    NEXT_LABEL = "Next"
+
+    def compose_form(self) -> ComposeResult:
+        if self.flow.needs_manual_proofing:
+            yield from self._compose_manual()
+            return
+        yield note(
+            "Simulation: real HARP has Experian ask five questions from your credit records. "
+            f"Here they come from what you typed. Pass with {PASS_MARK} of 5 right; "
+            f"{self.flow.proofing_attempts_left} of {MAX_ATTEMPTS} attempts left."
+        )
+        for i, question in enumerate(self.flow.proofing_questions()):
+            yield FieldRow(
+                f"q{i}", f"{i + 1}. {question.prompt}",
+                RadioSet(*(RadioButton(option, name=str(n)) for n, option in enumerate(question.options)),
+                         compact=True),
+                stacked=True,
+            )
+        yield FieldRow("not_a_robot", "Check", Checkbox("I am not a robot", compact=True))
+
+    def _compose_manual(self) -> ComposeResult:
+        from wizard.catalogue import help_for
+
+        yield section("Manual identity proofing")
+        text = help_for("manual_proofing")
+        from textual.widgets import Markdown
+
+        yield Markdown(text.body, id="manual-proofing")
+        yield note(
+            "Sandbox: manual proofing happens outside HARP's pages. To keep practising, continue "
+            "as if it had succeeded."
+        )
+        yield Button("Continue as if proofing succeeded", id="manual-done")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.flow.needs_manual_proofing:
+            self.query_one("#next", Button).display = False
+
+    def collect(self) -> dict[str, Any]:
+        if self.flow.needs_manual_proofing:
+            return {}
+        form = super().collect()
+        answers = [form.pop(f"q{i}", None) for i in range(5)]
+        return {
+            "answers": [int(a) if a is not None else None for a in answers],
+            "not_a_robot": bool(form.get("not_a_robot")),
+        }
+
+    def fill(self, draft: dict[str, Any]) -> None:
+        """Proofing answers are never kept."""
+
+    def show_errors(self, errors: dict[str, str], only_touched: bool = False) -> None:
+        if only_touched and not self.tried_next:
+            errors = {}
+        mapped = dict(errors)
+        if "answers" in mapped:
+            form = self.collect()
+            for i, answer in enumerate(form["answers"]):
+                if answer is None:
+                    mapped[f"q{i}"] = "Choose an answer (or None of the above)."
+        super().show_errors(mapped)
+
+    def apply(self, outcome) -> None:
+        if not outcome.ok and not outcome.errors:
+            # New questions for the next attempt (or the manual path): rebuild the page.
+            self.onboarding_app.show_step(self.STEP, outcome.message, kind="error")
+            return
+        super().apply(outcome)
+
+    @on(Button.Pressed, "#manual-done")
+    def _manual_done(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.apply(self.flow.complete_manual_proofing())
+
+
+class TwoFactorSetupScreen(StepScreen):
+    STEP = Step.TWO_FACTOR_SETUP
+    NEXT_LABEL = "Send Code"
+    INTRO = "Log in to complete setup, then choose how HARP sends you a code each time you sign in."
+
+    def compose_form(self) -> ComposeResult:
+        yield FieldRow("user_id", "User ID", _input(max_length=74))
+        yield FieldRow("password", "Password", _input(password=True, max_length=60))
+        yield FieldRow(
+            "device_type", "Device type",
+            Select([(label, key) for key, label in DEVICE_TYPES.items()], prompt="Choose a device",
+                   compact=True),
+        )
+        yield FieldRow(
+            "phone", "Phone number", _input("(410) 555-0123", max_length=30),
+            note="Sandbox: codes go to the app's simulated phone (F2), never a real one.",
+        )
+
+    def on_mount(self) -> None:
+        draft = self.flow.draft(self.STEP)
+        profile = self.flow.profile
+        draft.setdefault("user_id", self.flow.record.user_id or "")
+        if profile:
+            draft.setdefault("phone", rules.format_phone(profile.phone))
+        self.flow.record.drafts[self.STEP.key] = draft
+        super().on_mount()
+        self.on_form_changed()
+        if self.collect().get("user_id"):
+            self.focus_field("password")
+
+    def on_form_changed(self) -> None:
+        device = self.collect().get("device_type")
+        needs_phone = device in PHONE_DEVICES
+        self.query_one("#field-phone").display = needs_phone
+        self.query_one("#next", Button).label = "Send Code" if needs_phone or device is None else "Next"
+
+
+class TwoFactorVerifyScreen(StepScreen):
+    STEP = Step.TWO_FACTOR_VERIFY
+    NEXT_LABEL = "Submit"
+
+    def compose_form(self) -> ComposeResult:
+        factor = self.flow.record.factor
+        assert factor is not None
+        device = DEVICE_TYPES[factor.device_type]
+        if factor.is_authenticator:
+            key = otp.group_secret(factor.totp_secret or "")
+            yield note(
+                f"Add this account to {device} on your phone: press S to show the QR code (it "
+                "needs the whole window), or type the key by hand. Then enter the 6-digit code."
+            )
+            yield Static(Text.assemble("Manual key: ", (key, "bold")), id="manual-key")
+            yield Button("Show QR code (S)", id="show-qr")
+        else:
+            yield note(
+                f"A code was sent by {device.lower()} to {rules.format_phone(factor.phone or '')}. "
+                "Press F2 to open your (simulated) phone and read it."
+            )
+            yield Button("Resend code", id="resend")
+        yield FieldRow("code", "Security code", _input("6 digits", max_length=8))
+
+    BINDINGS = [("s", "show_qr", "QR code")]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_qr":
+            factor = self.flow.record.factor
+            return bool(factor and factor.is_authenticator) and not isinstance(self.focused, Input)
+        return True
+
+    def action_show_qr(self) -> None:
+        uri = self.flow.totp_uri()
+        factor = self.flow.record.factor
+        if uri and factor and factor.totp_secret:
+            self.app.push_screen(QrScreen(uri, otp.group_secret(factor.totp_secret)))
+
+    @on(Button.Pressed, "#show-qr")
+    def _show_qr(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_show_qr()
+
+    @on(Button.Pressed, "#resend")
+    def _resend(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.show_message(self.flow.send_code(), "info")
+        self.focus_field("code")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.focus_field("code")

@@ -1,0 +1,318 @@
+"""iQIES pages (simulated iqies.cms.gov): sign in, welcome, category, role, organizations, review."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
+
+from screens.base import StepScreen, note, section
+from screens.widgets import FieldRow, plain
+from wizard import rules
+from wizard.catalogue import catalogue
+from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS
+from wizard.steps import Step
+
+
+def _input(placeholder: str = "", password: bool = False, max_length: int = 0) -> Input:
+    return Input(placeholder=placeholder, password=password, max_length=max_length, compact=True)
+
+
+class IqiesSignInScreen(StepScreen):
+    STEP = Step.IQIES_SIGN_IN
+    NEXT_LABEL = "Sign in"
+    INTRO = "HARP setup is done. Now sign in to iQIES with your HARP User ID, password and a code."
+
+    def compose_form(self) -> ComposeResult:
+        factor = self.flow.record.factor
+        yield FieldRow("user_id", "HARP User ID", _input(max_length=74))
+        yield FieldRow("password", "Password", _input(password=True, max_length=60))
+        if factor and not factor.is_authenticator:
+            yield Button("Send code to my phone", id="send-code")
+            hint = "Press Send code, then read it on your phone (F2)."
+        else:
+            device = DEVICE_TYPES[factor.device_type] if factor else "your app"
+            hint = f"Type the code {device} shows now."
+        yield FieldRow("code", "Security code", _input("6 digits", max_length=8), note=hint)
+
+    def on_mount(self) -> None:
+        draft = self.flow.draft(self.STEP)
+        draft.setdefault("user_id", self.flow.record.user_id or "")
+        self.flow.record.drafts[self.STEP.key] = draft
+        super().on_mount()
+        if self.collect().get("user_id"):
+            self.focus_field("password")
+
+    @on(Button.Pressed, "#send-code")
+    def _send(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.show_message(self.flow.send_code(), "info")
+        self.focus_field("code")
+
+
+def _age(submitted: str, now: datetime) -> str:
+    try:
+        delta = now - datetime.fromisoformat(submitted)
+    except ValueError:
+        return ""
+    hours = int(delta.total_seconds() // 3600)
+    if hours < 1:
+        return "less than an hour ago"
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    return f"{hours // 24} days ago"
+
+
+class WelcomeScreen(StepScreen):
+    STEP = Step.WELCOME
+    NEXT_LABEL = "Request User Role"
+
+    def compose_form(self) -> ComposeResult:
+        profile = self.flow.profile
+        name = profile.display_name if profile else (self.flow.record.user_id or "")
+        with Horizontal(id="welcome-head"):
+            yield Static(Text.assemble(("Welcome to iQIES", "bold")), id="welcome-title")
+            yield Button(plain(f"{name} ▾"), id="user-menu", compact=True)
+        with Vertical(id="user-menu-items"):
+            yield Button("Request User Role", id="menu-request-role", compact=True)
+        if self.flow.banner:
+            yield Static(Text(f"✓ {self.flow.banner}", style="bold"), id="banner")
+        yield from self.compose_requests()
+        if self.STEP == Step.WELCOME:
+            yield note(
+                "To ask for the PSO role, press Request User Role. A user who already has an iQIES "
+                "role uses the menu by their name (top right), then Request User Role."
+            )
+
+    def compose_requests(self) -> ComposeResult:
+        yield section("Pending Requests")
+        requests = self.flow.my_requests()
+        if not requests:
+            yield Static("No requests yet.", classes="request")
+            return
+        cat = catalogue()
+        now = self.flow.clock()
+        for req in requests:
+            role = cat.role(req["role"])
+            for org in req["organizations"]:
+                text = Text()
+                text.append(role.name if role else req["role"], style="bold")
+                text.append(f" · {org['status'].capitalize()}\n")
+                text.append(f"{org['name']} (CCN {org['ccn']}), {org['city']}, {org['state']}\n")
+                text.append(f"Approver: {org['approver_text']} · submitted {_age(req['submitted_at'], now)}")
+                yield Static(plain("").append_text(text), classes="request")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#user-menu-items").display = False
+        self.query_one("#next", Button).focus()
+
+    @on(Button.Pressed, "#user-menu")
+    def _menu(self, event: Button.Pressed) -> None:
+        event.stop()
+        items = self.query_one("#user-menu-items")
+        items.display = not items.display
+        if items.display:
+            self.query_one("#menu-request-role", Button).focus()
+
+    @on(Button.Pressed, "#menu-request-role")
+    def _menu_request(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
+
+    def action_next(self) -> None:
+        self.apply(self.flow.request_role())
+
+
+class AwaitApprovalScreen(WelcomeScreen):
+    STEP = Step.AWAIT_APPROVAL
+
+    def compose_form(self) -> ComposeResult:
+        yield from super().compose_form()
+        yield section("What happens now")
+        yield note(
+            "CMS approves the first PSO of a provider; after that, the provider's PSOs approve "
+            "everyone else. You get an email when your role is approved. Decisions can take up to "
+            "24 hours to show, approvals several days. No news? Ask your PSO, or the iQIES Service "
+            "Center: 1-800-339-9313, iqies@cms.hhs.gov. Press F1 for more."
+        )
+
+
+class CategoryScreen(StepScreen):
+    STEP = Step.CATEGORY
+    INTRO = "Choose the kind of organization you work for."
+
+    def compose_form(self) -> ComposeResult:
+        buttons = []
+        for category in catalogue().categories:
+            label = category.name if category.in_guide else f"{category.name} (outside this guide)"
+            buttons.append(RadioButton(label, name=category.id))
+        yield FieldRow("category", "User category", RadioSet(*buttons, compact=True), stacked=True)
+        yield Static("", id="category-note", classes="note", markup=False)
+
+    def fill(self, draft: dict[str, Any]) -> None:
+        draft = dict(draft)
+        draft.setdefault("category", self.flow.record.request.category)
+        super().fill(draft)
+
+    def on_form_changed(self) -> None:
+        chosen = catalogue().category(self.collect().get("category") or "")
+        self.query_one("#category-note", Static).update(plain(chosen.note if chosen else ""))
+
+
+class RoleScreen(StepScreen):
+    STEP = Step.ROLE
+    INTRO = "Choose the role you need. For a nursing home's security official: Provider Security Official."
+
+    def compose_form(self) -> ComposeResult:
+        yield FieldRow(
+            "relationship", "You",
+            RadioSet(*(RadioButton(label, name=key) for key, label in WORK_RELATIONSHIPS.items()),
+                     compact=True),
+            stacked=True,
+        )
+        roles = catalogue().roles_in("provider")
+        yield FieldRow(
+            "role", "User role",
+            RadioSet(*(RadioButton(role.name, name=role.id) for role in roles), compact=True),
+            stacked=True,
+        )
+        yield Static("", id="role-description", classes="note", markup=False)
+
+    def fill(self, draft: dict[str, Any]) -> None:
+        draft = dict(draft)
+        draft.setdefault("role", self.flow.record.request.role)
+        draft.setdefault("relationship", self.flow.record.request.relationship)
+        super().fill(draft)
+
+    def on_form_changed(self) -> None:
+        role = catalogue().role(self.collect().get("role") or "")
+        text = ""
+        if role:
+            text = f"{role.name}: {role.what_it_lets_you_do}"
+            if role.id == rules.PSO_ROLE:
+                text += " The PSO must work for the provider; a vendor cannot be one."
+        self.query_one("#role-description", Static).update(plain(text))
+
+
+class OrganizationsScreen(StepScreen):
+    STEP = Step.ORGANIZATIONS
+    INTRO = "Add each provider you need this role for. Search by CCN or Facility ID, then Add."
+
+    def compose_form(self) -> ComposeResult:
+        yield FieldRow(
+            "search_by", "Search By",
+            Select([("CCN", "ccn"), ("Facility ID", "facility_id")], value="ccn", allow_blank=False,
+                   compact=True),
+        )
+        yield FieldRow("search_for", "Search for", _input("e.g. 015009", max_length=20))
+        yield Static("", id="search-preview", classes="note", markup=False)
+        yield Button("Add", id="add-org")
+        yield section("Organizations added")
+        yield Vertical(id="org-list")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.refresh_orgs()
+
+    def collect(self) -> dict[str, Any]:
+        return super().collect()
+
+    def recheck(self) -> None:
+        # Organizations are checked by Search/Add, not as a whole form.
+        self.on_form_changed()
+
+    def on_form_changed(self) -> None:
+        form = self.collect()
+        text = (form.get("search_for") or "").strip()
+        preview = self.query_one("#search-preview", Static)
+        if not text:
+            preview.update("")
+            return
+        provider, problem = self.flow.find_organization(form.get("search_by") or "ccn", text)
+        if provider:
+            preview.update(plain(f"Found: {provider.name}, {provider.city}, {provider.state} "
+                                 f"(CCN {provider.ccn}, Facility ID {provider.facility_id}). Press Add."))
+            preview.set_classes("note found")
+        else:
+            preview.update(plain(problem))
+            preview.set_classes("note")
+
+    def refresh_orgs(self) -> None:
+        container = self.query_one("#org-list", Vertical)
+        container.remove_children()
+        orgs = self.flow.record.request.organizations
+        if not orgs:
+            container.mount(Static("None yet.", classes="org"))
+            return
+        for org in orgs:
+            row = Horizontal(classes="org-row")
+            container.mount(row)
+            row.mount(Static(plain(f"{org.name}\nCCN {org.ccn} · {org.city}, {org.state}"), classes="org"))
+            row.mount(Button("Remove", id=f"remove-{org.ccn}", compact=True, classes="remove"))
+
+    @on(Button.Pressed, "#add-org")
+    def _add(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.add()
+
+    def add(self) -> None:
+        form = self.collect()
+        outcome = self.flow.add_organization(form.get("search_by") or "ccn", form.get("search_for") or "")
+        self.show_errors(outcome.errors)
+        self.show_message(outcome.message, "info" if outcome.ok else "error")
+        if outcome.ok:
+            self.query_one("#field-search_for", FieldRow).control.value = ""  # type: ignore[attr-defined]
+            self.refresh_orgs()
+            self.focus_field("search_for")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter in Search for means Add, as on the real page."""
+        event.stop()
+        self.add()
+
+    @on(Button.Pressed, ".remove")
+    def _remove(self, event: Button.Pressed) -> None:
+        event.stop()
+        ccn = (event.button.id or "").removeprefix("remove-")
+        outcome = self.flow.remove_organization(ccn)
+        self.show_message(outcome.message, "info")
+        self.refresh_orgs()
+        self.focus_field("search_for")
+
+
+class ReviewScreen(StepScreen):
+    STEP = Step.REVIEW
+    NEXT_LABEL = "Submit Request"
+    INTRO = "Check your request. Submit Request sends it for approval."
+
+    def compose_form(self) -> ComposeResult:
+        req = self.flow.record.request
+        cat = catalogue()
+        profile = self.flow.profile
+        role = cat.role(req.role or "")
+        category = cat.category(req.category or "")
+        summary = Text()
+        summary.append("Requester: ", style="bold")
+        summary.append(f"{profile.display_name if profile else ''} ({self.flow.record.user_id})\n")
+        summary.append("User category: ", style="bold")
+        summary.append(f"{category.name if category else req.category}\n")
+        summary.append("User role: ", style="bold")
+        summary.append(f"{role.name if role else req.role}\n")
+        summary.append("Relationship: ", style="bold")
+        summary.append(WORK_RELATIONSHIPS.get(req.relationship or "", ""))
+        yield Static(plain("").append_text(summary), id="review-summary")
+        yield section("Organizations")
+        for org in req.organizations:
+            approver = self.flow.approver_for(req.role or "", org.ccn)
+            text = Text()
+            text.append(f"{org.name}\n", style="bold")
+            text.append(f"CCN {org.ccn} · Facility ID {org.facility_id} · {org.city}, {org.state}\n")
+            text.append(f"Will be approved by: {approver.description}")
+            yield Static(plain("").append_text(text), classes="request")

@@ -1,0 +1,52 @@
+"""One app factory for Pilot and snapshot tests, and the happy-path answers they share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import FIXED_TOTP_SECRET, FrozenClock, SequentialCodes
+
+PROFILE = {
+    "first_name": "Jane",
+    "last_name": "Doe",
+    "date_of_birth": "04/27/1980",
+    "email": "jane.doe@sunnyacres.org",
+    "email_confirm": "jane.doe@sunnyacres.org",
+    "street": "12 Oak Street",
+    "city": "Columbus",
+    "state": "OH",
+    "zip_code": "43215",
+    "phone": "(614) 555-0123",
+    "ssn_choice": "provide_to_harp",
+    "facility_name": "Sunny Acres Care Center",
+}
+USER_ID = "jdoe_pso"
+PASSWORD = "Correct-Horse-42x"
+CHALLENGE_ANSWER = "blue bicycle"
+CCN = "015009"
+
+
+def make_app(data_dir: Path, clock: FrozenClock | None = None):
+    from screens.app import OnboardingApp
+    from wizard.store import Store
+
+    return OnboardingApp(
+        Store(data_dir),
+        clock=clock or FrozenClock(),
+        randbelow=SequentialCodes(),
+        totp_secret_factory=lambda: FIXED_TOTP_SECRET,
+        seed_factory=lambda: "test-seed",
+    )
+
+
+def account_form() -> dict:
+    from wizard.catalogue import challenge_questions
+
+    return {
+        "user_id": USER_ID,
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+        "challenge_question": challenge_questions()[0],
+        "challenge_answer": CHALLENGE_ANSWER,
+        "user_id_permanent_ok": True,
+    }

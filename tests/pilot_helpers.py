@@ -1,0 +1,44 @@
+"""Helpers for Pilot tests: fill a screen's fields the way a user would leave them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Checkbox, Input, RadioSet, Select
+
+from screens.widgets import FieldRow
+
+
+async def fill(pilot, values: dict[str, Any]) -> None:
+    """Set field values directly (fast); typing real keys is reserved for a few tests."""
+    screen = pilot.app.screen
+    for name, value in values.items():
+        control = screen.query_one(f"#field-{name}", FieldRow).control
+        if isinstance(control, Input):
+            control.value = value
+        elif isinstance(control, Select):
+            control.value = value
+        elif isinstance(control, Checkbox):
+            control.value = bool(value)
+        elif isinstance(control, RadioSet):
+            for button in control.query("RadioButton"):
+                if button.name == str(value):
+                    button.value = True
+    await pilot.pause()
+
+
+async def next_page(pilot) -> None:
+    await pilot.press("ctrl+n")
+    await pilot.pause()
+
+
+def step_of(pilot):
+    return pilot.app.screen.STEP
+
+
+def message_of(pilot) -> str:
+    return str(pilot.app.screen.query_one("#form-message").render())
+
+
+def error_of(pilot, field: str) -> str:
+    return str(pilot.app.screen.query_one(f"#error-{field}").render())

@@ -1,0 +1,354 @@
+"""The sandbox provider directory: look providers up by CCN or Facility ID, or search them.
+
+Backed by ``data/providers.csv`` (built by ``tools/build_directory.py`` from the CMS nursing
+home "Provider Information" file, August 2021; see ``data/PROVIDERS_ORIGIN.md``). The file is
+read on first use, not on import. Facility IDs in it are sandbox inventions: the public file
+has none (say so wherever one is shown; ``FACILITY_ID_NOTE``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import threading
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from itertools import accumulate, repeat
+from operator import add
+from dataclasses import dataclass
+from pathlib import Path
+
+from wizard.identifiers import Ccn, FacilityId, IdentifierError, normalize_identifier_text
+
+__all__ = [
+    "DEFAULT_PATH",
+    "FACILITY_ID_NOTE",
+    "Provider",
+    "ProviderDirectory",
+    "default_directory",
+]
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "providers.csv"
+COLUMNS = ("ccn", "facility_id", "name", "address", "city", "state", "zip", "provider_type")
+FACILITY_ID_NOTE = (
+    "Sandbox Facility ID, invented by this practice app: the public CMS file has none. "
+    "Your real Facility ID is the one your state assigned for MDS submissions."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """One provider of the directory; every field is text (CCN and ZIP keep leading zeros)."""
+
+    ccn: str
+    facility_id: str
+    name: str
+    address: str
+    city: str
+    state: str
+    zip: str
+    provider_type: str
+
+    @property
+    def location(self) -> str:
+        """The address on one line, e.g. "701 MONROE STREET NW, RUSSELLVILLE, AL 35653"."""
+        return f"{self.address}, {self.city}, {self.state} {self.zip}"
+
+
+def _name_key(text: str) -> str:
+    """Search form of a name or query: NFKC, case-folded, one space between words, straight
+    apostrophes (the file has a few typographic ones)."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
+    return " ".join(text.split())
+
+
+_ODD_SPACE = re.compile(r"[^\S \n]")  # whitespace other than " " and the separator
+_ASCII_ODD_SPACE = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _name_keys(names: list[str]) -> list[str]:
+    """``[_name_key(n) for n in names]``, done on one joined string for speed (a name never
+    holds a newline: the builder writes one provider a line, one space between words)."""
+    blob = "\n".join(names)
+    if blob.isascii():
+        blob = blob.lower()
+    else:
+        blob = unicodedata.normalize("NFKC", blob).casefold().replace("\u2019", "'")
+    if blob.isascii():
+        odd = any(ch in blob for ch in _ASCII_ODD_SPACE)
+    else:
+        odd = _ODD_SPACE.search(blob) is not None
+    keys = blob.split("\n")
+    if odd or "  " in blob or " \n" in blob or "\n " in blob or blob[:1] == " " or blob[-1:] == " ":
+        keys = [" ".join(key.split()) for key in keys]  # not from the builder: the general way
+    return keys
+
+
+def _blob(records: list[str]) -> tuple[str, list[int]]:
+    """``"\n" + "\n".join(records)`` and the offset of the "\n" that opens each record."""
+    starts = list(accumulate(map(add, map(len, records), repeat(1)), initial=0))
+    starts.pop()
+    return "\n" + "\n".join(records), starts
+
+
+def _parse_line(line: str) -> list[str]:
+    return next(csv.reader([line]))
+
+
+class _Table:
+    """The rows of the file, kept as text lines; Provider objects are made on demand.
+
+    Building 15k frozen dataclasses costs more than everything else together, and a lookup
+    needs one, so rows are parsed when asked for (and then cached).
+    """
+
+    __slots__ = ("lines", "ccns", "fids", "by_ccn", "by_fid", "objs", "_search", "_lock")
+
+    def __init__(self, lines: list[str], ccns: list[str], fids: list[str]) -> None:
+        if ccns != sorted(ccns):  # the builder sorts; be safe anyway
+            order = sorted(range(len(ccns)), key=ccns.__getitem__)
+            lines = [lines[i] for i in order]
+            ccns = [ccns[i] for i in order]
+            fids = [fids[i] for i in order]
+        self.lines = lines
+        self.ccns = ccns
+        self.fids = fids
+        self.by_ccn = dict(zip(ccns, range(len(ccns))))
+        if len(self.by_ccn) != len(ccns):
+            raise ValueError("providers.csv lists a CCN twice")
+        self.by_fid = dict(zip(fids, range(len(fids))))
+        if len(self.by_fid) != len(fids):
+            raise ValueError("providers.csv lists a Facility ID twice")
+        self.objs: list[Provider | None] = [None] * len(lines)
+        self._search: _SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    def provider(self, row: int) -> Provider:
+        obj = self.objs[row]
+        if obj is None:  # a race only builds an equal object twice
+            fields = _parse_line(self.lines[row])
+            if len(fields) != len(COLUMNS):
+                raise ValueError(
+                    f"providers.csv, CCN {self.ccns[row]}: expected {len(COLUMNS)} columns"
+                )
+            obj = self.objs[row] = Provider(*fields)
+        return obj
+
+    def search_index(self) -> _SearchIndex:
+        index = self._search
+        if index is None:
+            with self._lock:
+                index = self._search
+                if index is None:
+                    index = self._search = _SearchIndex(self)
+        return index
+
+
+class _SearchIndex:
+    """Names and Facility IDs, each as one "\n"-separated string in CCN order, so that a
+    substring or prefix search is a few ``str.find`` calls; built on the first search."""
+
+    __slots__ = ("names", "name_starts", "fids", "fid_starts")
+
+    def __init__(self, table: _Table) -> None:
+        names = []
+        for line, fid in zip(table.lines, table.fids):
+            start = 8 + len(fid)  # after "CCNxxx,FID,"
+            if line[start : start + 1] != '"':
+                names.append(line[start : line.find(",", start)])
+                continue
+            # Quoted: it holds a comma. Unless it also holds a quote (doubled in the file),
+            # the closing '",' ends it; otherwise parse the line properly.
+            name = line[start + 1 : line.find('",', start + 1)]
+            names.append(name if '"' not in name else _parse_line(line)[2])
+        keys = _name_keys(names)
+        if len(keys) != len(names):
+            raise ValueError("providers.csv: a provider name holds a line break")
+        self.names, self.name_starts = _blob(keys)
+        self.fids, self.fid_starts = _blob(table.fids)
+
+
+def _find_rows(blob: str, starts: list[int], needle: str) -> Iterator[int]:
+    """Rows (in order) whose record in ``blob`` contains ``needle``, each once."""
+    last = len(starts) - 1
+    pos = blob.find(needle)
+    while pos >= 0:
+        row = bisect_right(starts, pos) - 1
+        yield row
+        if row >= last:
+            return
+        pos = blob.find(needle, starts[row + 1])
+
+
+class ProviderDirectory:
+    """Providers from ``providers.csv``, loaded lazily and thread-safely on first use."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else DEFAULT_PATH
+        self._table: _Table | None = None
+        self._lock = threading.Lock()
+
+    # -- loading --------------------------------------------------------------------------------
+    def load(self, *, search: bool = False) -> ProviderDirectory:
+        """Read the file now (otherwise the first lookup does); with ``search=True`` also build
+        the search index (otherwise the first search does). Returns self."""
+        table = self._get()
+        if search:
+            table.search_index()
+        return self
+
+    @property
+    def loaded(self) -> bool:
+        return self._table is not None
+
+    def _get(self) -> _Table:
+        table = self._table
+        if table is None:
+            with self._lock:
+                table = self._table
+                if table is None:
+                    table = self._table = self._read()
+        return table
+
+    def _read(self) -> _Table:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"Provider directory {self.path} is missing; "
+                "build it with: python tools/build_directory.py"
+            ) from None
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        if not lines or tuple(_parse_line(lines[0])) != COLUMNS:
+            raise ValueError(f"{self.path}: expected the header {','.join(COLUMNS)}")
+        del lines[0]
+        # Fast path: CCN (6 characters) and Facility ID are letters and digits, never quoted,
+        # so they open each line. Slicing makes only strings, which the garbage collector
+        # does not track; per-row lists would make the load several times slower.
+        ccns = [line[:6] for line in lines]
+        fids = [line[7 : line.find(",", 7)] for line in lines]
+        ccn_text, fid_text = "".join(ccns), "".join(fids)
+        if (
+            lines
+            and {line[6:7] for line in lines} == {","}
+            and ccn_text.isascii() and ccn_text.isalnum()
+            and fid_text.isascii() and fid_text.isalnum()
+            and min(map(len, fids)) > 0
+        ):
+            return _Table(lines, ccns, fids)
+        # Anything unusual (e.g. a hand-edited file with a quoted newline): parse properly.
+        with self.path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))[1:]
+        for number, row in enumerate(rows, start=2):
+            if len(row) != len(COLUMNS):
+                raise ValueError(f"{self.path}, line {number}: expected {len(COLUMNS)} columns")
+        # One space between words and no line breaks inside values, as the builder writes.
+        rows = [[" ".join(value.split()) for value in row] for row in rows]
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        lines = []
+        for row in rows:
+            buf.seek(0)
+            buf.truncate()
+            writer.writerow(row)
+            lines.append(buf.getvalue()[:-1])
+        return _Table(lines, [r[0] for r in rows], [r[1] for r in rows])
+
+    # -- lookups --------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._get().lines)
+
+    def __iter__(self) -> Iterator[Provider]:
+        table = self._get()
+        return (table.provider(i) for i in range(len(table.lines)))
+
+    def by_ccn(self, ccn: Ccn | str) -> Provider | None:
+        """The provider with this CCN (typed text is normalised), or None."""
+        if not isinstance(ccn, Ccn):
+            try:
+                ccn = Ccn.parse(ccn)
+            except IdentifierError:
+                return None
+        table = self._get()
+        row = table.by_ccn.get(ccn.value)
+        return None if row is None else table.provider(row)
+
+    def by_facility_id(self, fid: FacilityId | str) -> Provider | None:
+        """The provider with this (sandbox) Facility ID, or None."""
+        if not isinstance(fid, FacilityId):
+            try:
+                fid = FacilityId.parse(fid)
+            except IdentifierError:
+                return None
+        table = self._get()
+        row = table.by_fid.get(fid.value)
+        return None if row is None else table.provider(row)
+
+    def search(self, text: str, limit: int = 20) -> list[Provider]:
+        """Providers whose CCN or Facility ID starts with ``text``, or whose name contains it.
+
+        Case-insensitive; spaces and full-width characters are forgiven. When the text has a
+        digit, CCN then Facility ID prefix matches come first, then names; otherwise names come
+        first. Names that start with the text come before names that merely contain it; ties
+        keep CCN order. At most ``limit`` results.
+        """
+        if limit <= 0 or not isinstance(text, str):
+            return []
+        table = self._get()
+        index = table.search_index()
+        seen: set[int] = set()
+        out: list[Provider] = []
+
+        def take(rows: Iterator[int]) -> bool:
+            for row in rows:
+                if row not in seen:
+                    seen.add(row)
+                    out.append(table.provider(row))
+                    if len(out) >= limit:
+                        return True
+            return False
+
+        ident = normalize_identifier_text(text).upper()
+        ident_ok = ident.isascii() and ident.isalnum()
+        name = _name_key(text)
+
+        def id_rows() -> Iterator[int]:
+            if not ident_ok:
+                return
+            ccns = table.ccns
+            lo = bisect_left(ccns, ident)
+            hi = bisect_right(ccns, ident + "\x7f")
+            yield from range(lo, hi)
+            yield from _find_rows(index.fids, index.fid_starts, "\n" + ident)
+
+        def name_rows() -> Iterator[int]:
+            if not name:
+                return
+            yield from _find_rows(index.names, index.name_starts, "\n" + name)
+            yield from _find_rows(index.names, index.name_starts, name)
+
+        order = (id_rows, name_rows) if any(c.isdigit() for c in ident) else (name_rows, id_rows)
+        for source in order:
+            if take(source()):
+                break
+        return out
+
+
+_default: ProviderDirectory | None = None
+_default_lock = threading.Lock()
+
+
+def default_directory() -> ProviderDirectory:
+    """The shared directory over ``data/providers.csv`` (created once, loaded on first use)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = ProviderDirectory()
+    return _default

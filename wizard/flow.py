@@ -1,0 +1,672 @@
+"""The onboarding state machine: ordered steps, each transition guarded by validation and facts.
+
+Screens and the headless runner drive the same :class:`OnboardingFlow`. The current step is never
+trusted from storage: on load it is re-derived from facts (profile valid, account set up, identity
+proofed, second factor verified, signed in), so an edited database cannot skip a step.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+
+from wizard import otp, proofing, rules
+from wizard.catalogue import catalogue, challenge_questions
+from wizard.directory import Provider, ProviderDirectory, default_directory
+from wizard.identifiers import IdentifierError, parse_organization_id
+from wizard.models import (
+    DEVICE_TYPES,
+    STEP_MODELS,
+    HarpAccountSetup,
+    HarpProfile,
+    OrganizationRef,
+    StepModel,
+    validate_form,
+)
+from wizard.steps import Step
+from wizard.store import Store
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class RequestDraft(BaseModel):
+    category: str | None = None
+    relationship: str | None = None
+    role: str | None = None
+    organizations: list[OrganizationRef] = Field(default_factory=list)
+
+
+class AccountRecord(BaseModel):
+    """One HARP account's progress, as stored. Secrets only as hashes (and the TOTP secret)."""
+
+    position: str = Step.PROFILE.key
+    drafts: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    profile: dict[str, Any] | None = None
+    user_id: str | None = None
+    password_hash: str | None = None
+    challenge_question: str | None = None
+    challenge_answer_hash: str | None = None
+    proofing_seed: str = ""
+    proofing_attempts: int = 0
+    identity_proofed: Literal["experian", "manual"] | None = None
+    manual_proofing: bool = False
+    factor: otp.FactorState | None = None
+    request: RequestDraft = Field(default_factory=RequestDraft)
+    last_submitted_request: str | None = None
+
+
+@dataclass
+class StepOutcome:
+    ok: bool
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    next_step: Step | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        if self.ok:
+            return self.message
+        if self.errors:
+            fields = ", ".join(self.errors)
+            return self.message or f"Fix {len(self.errors)} field(s) before you go on: {fields}."
+        return self.message
+
+
+# Steps the user cannot go back from: what came before is done in the real system.
+_BACK_TARGETS: dict[Step, Step | None] = {
+    Step.PROFILE: None,
+    Step.ACCOUNT: Step.PROFILE,
+    Step.PROOFING: Step.ACCOUNT,
+    Step.TWO_FACTOR_SETUP: None,
+    Step.TWO_FACTOR_VERIFY: Step.TWO_FACTOR_SETUP,
+    Step.IQIES_SIGN_IN: None,
+    Step.WELCOME: None,
+    Step.CATEGORY: Step.WELCOME,
+    Step.ROLE: Step.CATEGORY,
+    Step.ORGANIZATIONS: Step.ROLE,
+    Step.REVIEW: Step.ORGANIZATIONS,
+    Step.AWAIT_APPROVAL: None,
+}
+
+_SIGN_IN_REFUSED = "The User ID, password or code is not right. Check all three and try again."
+_LOGIN_REFUSED = "The User ID or password is not right. Check both and try again."
+
+
+def _secret_fields(model: type[StepModel]) -> set[str]:
+    return {name for name, f in model.model_fields.items() if f.annotation is SecretStr}
+
+
+def _password_hasher():
+    from argon2 import PasswordHasher
+
+    # argon2id, t=2, 19 MiB: OWASP's minimum; fast enough for a wizard.
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+def hash_secret(value: str) -> str:
+    return _password_hasher().hash(value)
+
+
+def verify_secret(stored_hash: str | None, value: str) -> bool:
+    if not stored_hash:
+        return False
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return _password_hasher().verify(stored_hash, value)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class OnboardingFlow:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        randbelow: Callable[[int], int] = secrets.randbelow,
+        totp_secret_factory: Callable[[], str] = otp.new_totp_secret,
+        directory: ProviderDirectory | None = None,
+        seed_factory: Callable[[], str] = lambda: secrets.token_hex(8),
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.factor_service = otp.SecondFactor(clock, randbelow)
+        self.totp_secret_factory = totp_secret_factory
+        self._directory = directory
+        raw = store.load_account()
+        try:
+            self.record = AccountRecord.model_validate(raw) if raw else AccountRecord()
+        except ValidationError:
+            self.record = AccountRecord()
+            store.notice = "Your saved progress did not make sense, so the app started fresh."
+        if not self.record.proofing_seed:
+            self.record.proofing_seed = seed_factory()
+        self.signed_in = False  # a session fact: a relaunch signs in to iQIES again
+        self.banner: str | None = None
+
+    # --- facts -----------------------------------------------------------------------------
+
+    @property
+    def directory(self) -> ProviderDirectory:
+        if self._directory is None:
+            self._directory = default_directory()
+        return self._directory
+
+    def context(self) -> dict[str, Any]:
+        taken = [u for u in self.store.user_ids() if u != self.record.user_id]
+        return {
+            "today": self.clock().date(),
+            "profile": self.profile,
+            "taken_user_ids": taken,
+            "challenge_questions": challenge_questions(),
+            "catalogue": catalogue(),
+        }
+
+    @property
+    def profile(self) -> HarpProfile | None:
+        if not self.record.profile:
+            return None
+        try:
+            return HarpProfile.model_validate(self.record.profile, context={"today": self.clock().date()})
+        except ValidationError:
+            return None
+
+    def fact_failure(self, step: Step) -> Step | None:
+        """The earliest step whose facts do not hold for ``step`` to open, or None if it may."""
+        r = self.record
+        facts: list[tuple[Step, Callable[[], bool]]] = [
+            (Step.PROFILE, lambda: self.profile is not None),
+            (Step.ACCOUNT, lambda: bool(r.user_id and r.password_hash and r.challenge_answer_hash)),
+            (Step.PROOFING, lambda: r.identity_proofed is not None),
+            (Step.TWO_FACTOR_SETUP, lambda: r.factor is not None),
+            (Step.TWO_FACTOR_VERIFY, lambda: bool(r.factor and r.factor.verified)),
+            (Step.IQIES_SIGN_IN, lambda: self.signed_in),
+            (Step.WELCOME, lambda: True),
+            (Step.CATEGORY, lambda: self._valid("category")),
+            (Step.ROLE, lambda: self._valid("role")),
+            (Step.ORGANIZATIONS, lambda: self._valid("organizations")),
+            (Step.REVIEW, lambda: r.last_submitted_request is not None),
+        ]
+        for prior, holds in facts:
+            if prior >= step:
+                return None
+            if not holds():
+                return prior
+        return None
+
+    def _valid(self, key: str) -> bool:
+        req = self.record.request
+        if key == "category":
+            form: dict[str, Any] = {"category": req.category}
+        elif key == "role":
+            form = {"role": req.role, "relationship": req.relationship}
+        else:
+            form = {"organizations": [o.model_dump() for o in req.organizations]}
+        _, errors = validate_form(STEP_MODELS[key], form, {"catalogue": catalogue()})
+        return not errors
+
+    @property
+    def current_step(self) -> Step:
+        """Where the user is: the stored position, never before a point of no return (account
+        created, second factor verified) and never past the first step whose facts fail."""
+        try:
+            wanted = Step.from_key(self.record.position)
+        except ValueError:
+            wanted = Step.PROFILE
+        if self.record.identity_proofed and wanted < Step.TWO_FACTOR_SETUP:
+            wanted = Step.TWO_FACTOR_SETUP
+        if self.record.factor and self.record.factor.verified and wanted < Step.IQIES_SIGN_IN:
+            wanted = Step.IQIES_SIGN_IN
+        return self.fact_failure(wanted) or wanted
+
+    def can_open(self, step: Step) -> bool:
+        return self.fact_failure(step) is None
+
+    def back_target(self, step: Step) -> Step | None:
+        target = _BACK_TARGETS[step]
+        if step == Step.PROOFING and self.record.identity_proofed:
+            return None
+        return target
+
+    def back_refusal(self, step: Step) -> str:
+        if step in (Step.TWO_FACTOR_SETUP, Step.IQIES_SIGN_IN):
+            return "Your HARP account is already created; its profile is changed inside HARP later."
+        if step == Step.WELCOME:
+            return "This is the iQIES home page; use Request User Role to continue."
+        if step == Step.AWAIT_APPROVAL:
+            return "Your request is submitted; use Request User Role for another role or provider."
+        return "There is no earlier page."
+
+    # --- persistence -----------------------------------------------------------------------
+
+    def save(self) -> None:
+        self.store.save_account(self.record.model_dump(mode="json"))
+
+    def go_to(self, step: Step) -> Step:
+        """Move to ``step`` if its facts hold, else to the first step whose facts do not."""
+        blocker = self.fact_failure(step)
+        target = blocker or step
+        self.record.position = target.key
+        self.save()
+        return target
+
+    def draft(self, step: Step) -> dict[str, Any]:
+        return dict(self.record.drafts.get(step.key, {}))
+
+    def save_draft(self, step: Step, form: dict[str, Any]) -> None:
+        """Keep what was typed (never a secret) so Back, quit and relaunch lose nothing."""
+        model = STEP_MODELS.get(step.key)
+        secret = _secret_fields(model) if model else set()
+        secret |= {"code", "answers"}
+        self.record.drafts[step.key] = {
+            k: v for k, v in form.items() if k not in secret and isinstance(v, (str, bool, int, type(None)))
+        }
+        self.save()
+
+    def back(self, step: Step, form: dict[str, Any] | None = None) -> StepOutcome:
+        if form is not None:
+            self.save_draft(step, form)
+        target = self.back_target(step)
+        if target is None:
+            return StepOutcome(False, message=self.back_refusal(step))
+        return StepOutcome(True, next_step=self.go_to(target))
+
+    # --- validation ------------------------------------------------------------------------
+
+    def validate(self, step: Step, form: dict[str, Any]) -> dict[str, str]:
+        """Field messages for ``form`` without side effects (for live checks)."""
+        model = STEP_MODELS.get(step.key)
+        if model is None:
+            return {}
+        _, errors = validate_form(model, form, self.context())
+        return errors
+
+    def user_id_warnings(self, user_id: str) -> list[str]:
+        profile = self.profile
+        if not profile or not user_id:
+            return []
+        words = rules.facility_words_in_user_id(user_id, profile.facility_name)
+        if not words:
+            return []
+        return [
+            f"Your User ID contains {', '.join(repr(w) for w in words)} from your facility's name. "
+            "CMS advises against facility names: a User ID can never be changed, and you may move."
+        ]
+
+    # --- steps -----------------------------------------------------------------------------
+
+    def submit(self, step: Step, form: dict[str, Any]) -> StepOutcome:
+        """Next on ``step``: validate, apply, save, move on."""
+        if not self.can_open(step):
+            target = self.go_to(step)
+            return StepOutcome(False, message=f"Finish {target.info.real_page} first.", next_step=target)
+        handler = getattr(self, f"_submit_{step.key}")
+        outcome: StepOutcome = handler(form)
+        if outcome.ok and outcome.next_step:
+            outcome.next_step = self.go_to(outcome.next_step)
+        else:
+            self.save()
+        return outcome
+
+    def _validated(self, step: Step, form: dict[str, Any]) -> tuple[Any, StepOutcome | None]:
+        model, errors = validate_form(STEP_MODELS[step.key], form, self.context())
+        if errors:
+            return None, StepOutcome(False, errors=errors)
+        return model, None
+
+    def _submit_profile(self, form: dict[str, Any]) -> StepOutcome:
+        self.save_draft(Step.PROFILE, form)
+        model, refused = self._validated(Step.PROFILE, form)
+        if refused:
+            return refused
+        self.record.profile = model.model_dump(mode="json")
+        return StepOutcome(True, next_step=Step.ACCOUNT)
+
+    def _submit_account(self, form: dict[str, Any]) -> StepOutcome:
+        self.save_draft(Step.ACCOUNT, form)
+        model, refused = self._validated(Step.ACCOUNT, form)
+        if refused:
+            return refused
+        assert isinstance(model, HarpAccountSetup)
+        self.record.user_id = model.user_id
+        self.record.password_hash = hash_secret(model.password.get_secret_value())
+        self.record.challenge_question = model.challenge_question
+        self.record.challenge_answer_hash = hash_secret(
+            rules.normalise_answer(model.challenge_answer.get_secret_value())
+        )
+        return StepOutcome(True, next_step=Step.PROOFING, warnings=self.user_id_warnings(model.user_id))
+
+    # identity proofing
+
+    @property
+    def proofing_attempts_left(self) -> int:
+        return max(0, proofing.MAX_ATTEMPTS - self.record.proofing_attempts)
+
+    @property
+    def needs_manual_proofing(self) -> bool:
+        profile = self.profile
+        return self.record.manual_proofing or bool(profile and profile.ssn_choice == "manual_proofing")
+
+    def proofing_questions(self) -> list[proofing.ProofingQuestion]:
+        profile = self.profile
+        if profile is None:
+            return []
+        return proofing.generate_questions(profile, self.record.proofing_seed, self.record.proofing_attempts)
+
+    def _submit_proofing(self, form: dict[str, Any]) -> StepOutcome:
+        if self.needs_manual_proofing:
+            return StepOutcome(False, message="Identity proofing for you goes the manual way; see below.")
+        model, refused = self._validated(Step.PROOFING, form)
+        if refused:
+            return refused
+        questions = self.proofing_questions()
+        self.record.proofing_attempts += 1
+        if proofing.passed(questions, list(model.answers)):
+            self.record.identity_proofed = "experian"
+            self._account_created_email()
+            return StepOutcome(
+                True, next_step=Step.TWO_FACTOR_SETUP,
+                message="Identity verified. Your HARP account is created; the email is on your phone (F2).",
+            )
+        if self.proofing_attempts_left == 0:
+            self.record.manual_proofing = True
+            return StepOutcome(
+                False,
+                message="Your identity could not be verified online, and no attempts are left. "
+                "HARP sends you to manual identity proofing; see below.",
+            )
+        return StepOutcome(
+            False,
+            message=f"Your identity could not be verified. You have {self.proofing_attempts_left} "
+            "more attempt with new questions; answer carefully.",
+        )
+
+    def complete_manual_proofing(self) -> StepOutcome:
+        """Sandbox: continue the practice as if manual proofing had succeeded."""
+        if not self.needs_manual_proofing or self.profile is None or not self.record.user_id:
+            return StepOutcome(False, message="Manual proofing applies only when online proofing is not possible.")
+        self.record.identity_proofed = "manual"
+        self._account_created_email()
+        return StepOutcome(True, next_step=self.go_to(Step.TWO_FACTOR_SETUP))
+
+    def _account_created_email(self) -> None:
+        profile = self.profile
+        assert profile is not None
+        self.send_message(
+            "email", profile.email, "HARP: your account was created",
+            f"Hello {profile.first_name},\n\nYour HARP account with the User ID {self.record.user_id} "
+            "was created. Log in to complete setup: choose a device for two-factor authentication.\n\n"
+            "(Practice sandbox: this email exists only on this computer.)",
+        )
+
+    # two-factor authentication
+
+    def _check_login(self, user_id: str, password: SecretStr) -> bool:
+        return (
+            bool(self.record.user_id)
+            and user_id.casefold() == (self.record.user_id or "").casefold()
+            and verify_secret(self.record.password_hash, password.get_secret_value())
+        )
+
+    def _submit_two_factor_setup(self, form: dict[str, Any]) -> StepOutcome:
+        self.save_draft(Step.TWO_FACTOR_SETUP, form)
+        model, refused = self._validated(Step.TWO_FACTOR_SETUP, form)
+        if refused:
+            return refused
+        if not self._check_login(model.user_id, model.password):
+            return StepOutcome(False, errors={"password": _LOGIN_REFUSED}, message=_LOGIN_REFUSED)
+        old = self.record.factor
+        keep = old is not None and old.device_type == model.device_type and old.phone == model.phone
+        state = old if keep else otp.FactorState(device_type=model.device_type, phone=model.phone)
+        if old is not None and not keep:
+            # A new device keeps the wrong-code count: changing device must not reset throttling.
+            state = state.model_copy(update={"failures": old.failures, "locked_until": old.locked_until})
+        if state.is_authenticator:
+            if not state.totp_secret:
+                state = state.model_copy(update={"totp_secret": self.totp_secret_factory()})
+            self.record.factor = state
+            message = "Scan the QR code with your authenticator app, then type the code it shows."
+        else:
+            self.record.factor = state
+            message = self.send_code()
+        return StepOutcome(True, next_step=Step.TWO_FACTOR_VERIFY, message=message)
+
+    def send_code(self) -> str:
+        """Send Code: a new SMS/voice code to the outbox; the previous one stops working."""
+        factor = self.record.factor
+        if factor is None or factor.is_authenticator:
+            return "Authenticator apps make their own codes; open the app on your phone."
+        locked = self.factor_service.lock_message(factor)
+        if locked:
+            return locked
+        code, self.record.factor = self.factor_service.issue_code(factor)
+        how = "Text message" if factor.device_type == "sms" else "Voice call"
+        phone = rules.format_phone(factor.phone or "")
+        spoken = " ".join(code) if factor.device_type == "voice" else code
+        self.send_message(
+            factor.device_type, phone, "HARP security code",
+            f"Your HARP security code is {spoken}. It expires in 10 minutes. "
+            "Do not share it with anyone.",
+        )
+        self.save()
+        return f"{how} sent to {phone}. Open your phone with F2 to read the code."
+
+    def totp_uri(self) -> str | None:
+        factor = self.record.factor
+        if factor and factor.totp_secret and self.record.user_id:
+            return otp.provisioning_uri(factor.totp_secret, self.record.user_id)
+        return None
+
+    def check_code(self, code: str) -> otp.CodeCheck:
+        assert self.record.factor is not None
+        result, self.record.factor = self.factor_service.check(self.record.factor, code)
+        self.save()
+        return result
+
+    def _submit_two_factor_verify(self, form: dict[str, Any]) -> StepOutcome:
+        model, refused = self._validated(Step.TWO_FACTOR_VERIFY, form)
+        if refused:
+            return refused
+        result = self.check_code(model.code)
+        if not result.ok:
+            return StepOutcome(False, errors={"code": result.message}, message=result.message)
+        self.record.factor = self.record.factor.model_copy(update={"verified": True})
+        device = DEVICE_TYPES[self.record.factor.device_type]
+        return StepOutcome(
+            True, next_step=Step.IQIES_SIGN_IN,
+            message=f"Two-factor authentication is set up with {device}. HARP setup is complete.",
+        )
+
+    # iQIES
+
+    def _submit_iqies_sign_in(self, form: dict[str, Any]) -> StepOutcome:
+        self.save_draft(Step.IQIES_SIGN_IN, form)
+        model, refused = self._validated(Step.IQIES_SIGN_IN, form)
+        if refused:
+            return refused
+        factor = self.record.factor
+        assert factor is not None
+        locked = self.factor_service.lock_message(factor)
+        if locked:
+            return StepOutcome(False, message=locked)
+        login_ok = self._check_login(model.user_id, model.password)
+        code_ok = self.check_code(model.code).ok if login_ok else False
+        if not (login_ok and code_ok):
+            if not login_ok:
+                # a wrong password counts like a wrong code, so guessing is throttled too
+                self.record.factor = self.factor_service.record_failure(self.record.factor)
+            return StepOutcome(False, message=self.factor_service.lock_message(self.record.factor) or _SIGN_IN_REFUSED)
+        self.signed_in = True
+        resume = Step.from_key(self.record.position) if self.record.position else Step.WELCOME
+        target = resume if resume > Step.IQIES_SIGN_IN else Step.WELCOME
+        return StepOutcome(True, next_step=target)
+
+    def request_role(self) -> StepOutcome:
+        """Request User Role (button, or the user menu by the user's name)."""
+        if not self.signed_in:
+            return StepOutcome(False, message="Sign in to iQIES first.", next_step=self.go_to(Step.IQIES_SIGN_IN))
+        if self.record.last_submitted_request:
+            # a new request starts empty; the submitted one stays under Pending Requests
+            self.record.request = RequestDraft()
+            self.record.last_submitted_request = None
+            for key in ("category", "role", "organizations"):
+                self.record.drafts.pop(key, None)
+        self.banner = None
+        return StepOutcome(True, next_step=self.go_to(Step.CATEGORY))
+
+    def _submit_welcome(self, form: dict[str, Any]) -> StepOutcome:
+        return self.request_role()
+
+    def _submit_category(self, form: dict[str, Any]) -> StepOutcome:
+        self.save_draft(Step.CATEGORY, form)
+        model, refused = self._validated(Step.CATEGORY, form)
+        if refused:
+            return refused
+        if self.record.request.category != model.category:
+            self.record.request = RequestDraft(category=model.category)
+        return StepOutcome(True, next_step=Step.ROLE)
+
+    def _submit_role(self, form: dict[str, Any]) -> StepOutcome:
+        self.save_draft(Step.ROLE, form)
+        model, refused = self._validated(Step.ROLE, form)
+        if refused:
+            return refused
+        self.record.request.role = model.role
+        self.record.request.relationship = model.relationship
+        return StepOutcome(True, next_step=Step.ORGANIZATIONS)
+
+    def find_organization(self, search_by: str, text: str) -> tuple[Provider | None, str]:
+        """Search for: the provider found, or why none is (format, unknown)."""
+        try:
+            ident = parse_organization_id(search_by, text)  # type: ignore[arg-type]
+        except IdentifierError as err:
+            return None, str(err)
+        if search_by == "ccn":
+            provider = self.directory.by_ccn(ident)
+            what = f"CCN {ident}"
+        else:
+            provider = self.directory.by_facility_id(str(ident))
+            what = f"Facility ID {ident}"
+        if provider is None:
+            return None, (
+                f"No provider with {what} is in the sandbox directory (CMS's nursing homes, "
+                "August 2021). Check the number with your administrator."
+            )
+        return provider, ""
+
+    def add_organization(self, search_by: str, text: str) -> StepOutcome:
+        provider, problem = self.find_organization(search_by, text)
+        field_name = "search_for"
+        if provider is None:
+            return StepOutcome(False, errors={field_name: problem}, message=problem)
+        if any(o.ccn == provider.ccn for o in self.record.request.organizations):
+            message = f"{provider.name} (CCN {provider.ccn}) is already added."
+            return StepOutcome(False, errors={field_name: message}, message=message)
+        if len(self.record.request.organizations) >= 50:
+            message = "At most 50 organizations per request; submit these first."
+            return StepOutcome(False, errors={field_name: message}, message=message)
+        self.record.request.organizations.append(
+            OrganizationRef(
+                ccn=provider.ccn, facility_id=provider.facility_id, name=provider.name,
+                city=provider.city, state=provider.state,
+            )
+        )
+        self.save()
+        return StepOutcome(True, message=f"Added {provider.name}, {provider.city}, {provider.state}.")
+
+    def remove_organization(self, ccn: str) -> StepOutcome:
+        before = len(self.record.request.organizations)
+        self.record.request.organizations = [o for o in self.record.request.organizations if o.ccn != ccn]
+        self.save()
+        if len(self.record.request.organizations) == before:
+            return StepOutcome(False, message=f"CCN {ccn} is not in the list.")
+        return StepOutcome(True, message=f"Removed CCN {ccn}.")
+
+    def _submit_organizations(self, form: dict[str, Any]) -> StepOutcome:
+        self.save_draft(Step.ORGANIZATIONS, form)
+        orgs = [o.model_dump() for o in self.record.request.organizations]
+        model, refused = self._validated(Step.ORGANIZATIONS, {"organizations": orgs})
+        if refused:
+            return refused
+        return StepOutcome(True, next_step=Step.REVIEW)
+
+    def approver_for(self, role_id: str, ccn: str) -> rules.Approver:
+        return rules.approver_for(role_id, self.store.provider_has_active_pso(ccn))
+
+    def _submit_review(self, form: dict[str, Any]) -> StepOutcome:
+        req = self.record.request
+        for key in ("category", "role", "organizations"):
+            if not self._valid(key):
+                return StepOutcome(False, message="The request is incomplete.", next_step=self.go_to(Step[key.upper()]))
+        profile = self.profile
+        assert profile is not None and req.role is not None
+        request_id = uuid.uuid4().hex[:12]
+        now = self.clock()
+        organizations = []
+        for org in req.organizations:
+            approver = self.approver_for(req.role, org.ccn)
+            organizations.append(
+                {**org.model_dump(), "status": "pending", "approver": approver.kind,
+                 "approver_text": approver.description}
+            )
+        self.store.add_request(
+            {
+                "id": request_id,
+                "user_id": self.record.user_id,
+                "requester": profile.display_name,
+                "email": profile.email,
+                "category": req.category,
+                "role": req.role,
+                "relationship": req.relationship,
+                "organizations": organizations,
+                "submitted_at": now.isoformat(),
+            }
+        )
+        self.record.last_submitted_request = request_id
+        self.banner = "Role Request Submitted"
+        return StepOutcome(True, next_step=Step.AWAIT_APPROVAL, message="Role Request Submitted")
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def my_requests(self) -> list[dict[str, Any]]:
+        uid = self.record.user_id
+        return [r for r in self.store.requests() if uid and r.get("user_id") == uid]
+
+    def send_message(self, kind: str, to: str, subject: str, body: str) -> None:
+        self.store.add_message(
+            {"kind": kind, "to": to, "subject": subject, "body": body, "sent_at": self.clock().isoformat()}
+        )
+
+    def messages(self) -> list[dict[str, Any]]:
+        return list(reversed(self.store.messages()))  # newest first, in the order sent
+
+    def step_states(self) -> list[tuple[Step, str]]:
+        """Each step with 'done', 'current' or 'todo', for the step list."""
+        current = self.current_step
+        out = []
+        for step in Step.ordered():
+            if step == current:
+                out.append((step, "current"))
+            elif step < current:
+                out.append((step, "done"))
+            else:
+                out.append((step, "todo"))
+        return out
+
+    def reset(self) -> None:
+        self.store.reset()
+        self.record = AccountRecord()
+        self.signed_in = False
+        self.banner = None
+        self.save()

@@ -1,0 +1,177 @@
+"""One-time codes for the second factor: SMS/voice codes and authenticator-app TOTP.
+
+SMS and voice codes [sandbox]: 6 digits from ``secrets``, valid 10 minutes, single use, a new one
+voids the old one; delivered only to the app's outbox. Authenticator apps: a real RFC 6238 TOTP
+secret (160 bits, SHA1, 6 digits, 30 s) that a real phone app can enrol; a look-around of one
+step, and each time step accepted once (pyotp itself keeps no state, so we record the last one).
+Five wrong codes lock the factor (30 s, doubling, at most 15 minutes); resending does not reset
+the count; a success does; 100 wrong codes in a row lock it for good.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Callable
+
+import pyotp
+from pydantic import BaseModel
+
+CODE_DIGITS = 6
+CODE_LIFETIME = timedelta(minutes=10)
+TOTP_INTERVAL = 30
+TOTP_ISSUER = "iQIES onboarding sandbox"
+FAILURES_BEFORE_LOCK = 5
+FIRST_LOCK = timedelta(seconds=30)
+LONGEST_LOCK = timedelta(minutes=15)
+HARD_LIMIT = 100
+
+AUTHENTICATOR_DEVICES = frozenset({"google_authenticator", "okta_verify"})
+
+
+class FactorState(BaseModel):
+    """What is stored of a second factor. The TOTP secret is the one secret kept, because the
+    app must check codes later (issue: encrypted at rest); SMS codes only as a salted hash."""
+
+    device_type: str
+    phone: str | None = None
+    totp_secret: str | None = None
+    last_totp_step: int | None = None
+    code_hash: str | None = None
+    code_salt: str | None = None
+    code_expires_at: datetime | None = None
+    failures: int = 0
+    locked_until: datetime | None = None
+    verified: bool = False
+
+    @property
+    def is_authenticator(self) -> bool:
+        return self.device_type in AUTHENTICATOR_DEVICES
+
+
+class CodeCheck(BaseModel):
+    ok: bool
+    message: str = ""
+    locked: bool = False
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32(length=32)  # 32 base32 characters = 160 bits
+
+
+def provisioning_uri(secret: str, user_id: str) -> str:
+    return pyotp.TOTP(secret, interval=TOTP_INTERVAL).provisioning_uri(
+        name=user_id, issuer_name=TOTP_ISSUER
+    )
+
+
+def totp_code(secret: str, at: datetime, digits: int = CODE_DIGITS) -> str:
+    """The code an authenticator app shows at ``at`` (used by tests and scripted runs)."""
+    return pyotp.TOTP(secret, digits=digits, interval=TOTP_INTERVAL).at(at)
+
+
+def group_secret(secret: str) -> str:
+    """ABCD EFGH ... : the manual key as apps show it, easier to type."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def _hash_code(code: str, salt: str) -> str:
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+class SecondFactor:
+    """Issues and checks codes for a :class:`FactorState`, with the clock and randomness injected."""
+
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        randbelow: Callable[[int], int] = secrets.randbelow,
+    ) -> None:
+        self.clock = clock
+        self.randbelow = randbelow
+
+    def issue_code(self, state: FactorState) -> tuple[str, FactorState]:
+        """A fresh SMS/voice code; the previous one stops working."""
+        code = f"{self.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        salt = secrets.token_hex(8)
+        return code, state.model_copy(
+            update={
+                "code_hash": _hash_code(code, salt),
+                "code_salt": salt,
+                "code_expires_at": self.clock() + CODE_LIFETIME,
+            }
+        )
+
+    def lock_remaining(self, state: FactorState) -> timedelta | None:
+        if state.failures >= HARD_LIMIT:
+            return timedelta.max
+        if state.locked_until and state.locked_until > self.clock():
+            return state.locked_until - self.clock()
+        return None
+
+    def lock_message(self, state: FactorState) -> str | None:
+        remaining = self.lock_remaining(state)
+        if remaining is None:
+            return None
+        if remaining == timedelta.max:
+            return (
+                "This device is locked after too many wrong codes. In real HARP you would call "
+                "the help desk; in the sandbox, start over with a new practice profile."
+            )
+        seconds = int(remaining.total_seconds()) + 1
+        wait = f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
+        return f"Too many wrong codes: this device is locked. Try again in {wait}."
+
+    def record_failure(self, state: FactorState) -> FactorState:
+        """Count one wrong attempt; every fifth locks the factor, each lock twice as long."""
+        failures = state.failures + 1
+        update: dict = {"failures": failures}
+        if failures % FAILURES_BEFORE_LOCK == 0:
+            doublings = failures // FAILURES_BEFORE_LOCK - 1
+            update["locked_until"] = self.clock() + min(FIRST_LOCK * (2 ** min(doublings, 10)), LONGEST_LOCK)
+        return state.model_copy(update=update)
+
+    def check(self, state: FactorState, code: str) -> tuple[CodeCheck, FactorState]:
+        code = "".join(code.split())
+        locked = self.lock_message(state)
+        if locked:  # refused without counting
+            return CodeCheck(ok=False, message=locked, locked=True), state
+        now = self.clock()
+        if state.is_authenticator and state.totp_secret:
+            totp = pyotp.TOTP(state.totp_secret, interval=TOTP_INTERVAL)
+            step = totp.timecode(now)
+            for candidate in (step - 1, step, step + 1):
+                if state.last_totp_step is not None and candidate <= state.last_totp_step:
+                    continue  # each time step is accepted once
+                if hmac.compare_digest(totp.generate_otp(candidate), code):
+                    return CodeCheck(ok=True), state.model_copy(
+                        update={"last_totp_step": candidate, "failures": 0, "locked_until": None}
+                    )
+        elif (
+            state.code_hash
+            and state.code_salt
+            and state.code_expires_at
+            and now <= state.code_expires_at
+            and hmac.compare_digest(_hash_code(code, state.code_salt), state.code_hash)
+        ):
+            return CodeCheck(ok=True), state.model_copy(
+                update={"code_hash": None, "code_salt": None, "code_expires_at": None,
+                        "failures": 0, "locked_until": None}
+            )
+        state = self.record_failure(state)
+        failures = state.failures
+        locked = self.lock_message(state)
+        if locked:
+            return CodeCheck(ok=False, message=locked, locked=True), state
+        left = FAILURES_BEFORE_LOCK - failures % FAILURES_BEFORE_LOCK
+        if state.is_authenticator:
+            hint = "Type the code your authenticator app shows now."
+        else:
+            hint = "Use the newest code on your phone (F2), within 10 minutes."
+        return CodeCheck(
+            ok=False,
+            message=f"That code was not accepted (wrong, expired or already used). {hint} "
+            f"{left} more wrong {'code locks' if left == 1 else 'codes lock'} the device for a while.",
+        ), state
