@@ -52,8 +52,10 @@ class OnboardingApp(App):
         randbelow: Callable[[int], int] | None = None,
         totp_secret_factory: Callable[[], str] | None = None,
         seed_factory: Callable[[], str] | None = None,
+        blink: bool = True,
     ) -> None:
         super().__init__()
+        self.blink = blink  # tests switch the cursor blink off so snapshots are stable
         kwargs: dict = {}
         if clock is not None:
             kwargs["clock"] = clock

@@ -69,18 +69,26 @@ class StepScreen(Screen):
         yield from ()
 
     def on_mount(self) -> None:
+        if not getattr(self.app, "blink", True):
+            for widget in self.query(Input):
+                widget.cursor_blink = False
         self.fill(self.flow.draft(self.STEP))
         if self.flow.back_target(self.STEP) is None:
-            self.query_one("#back", Button).disabled = True
+            self.query_one("#back", Button).display = False
         if self.initial_message:
             self.show_message(self.initial_message, self.initial_kind)
         self.focus_first()
 
     def focus_first(self) -> None:
-        for widget in self.query("#form Input, #form Select, #form RadioSet, #form Checkbox, #form Button"):
-            if widget.focusable:
-                widget.focus()
-                return
+        """The first field the user still has to fill; else the page's main button."""
+        for widget in self.query("#form Input, #form Select, #form RadioSet, #form Checkbox"):
+            if not widget.focusable:
+                continue
+            if isinstance(widget, Input) and widget.value:
+                continue
+            widget.focus()
+            return
+        self.query_one("#next", Button).focus()
 
     # --- reading and filling fields ----------------------------------------------------------
 

@@ -187,7 +187,7 @@ class ProofingScreen(StepScreen):
             "Sandbox: manual proofing happens outside HARP's pages. To keep practising, continue "
             "as if it had succeeded."
         )
-        yield Button("Continue as if proofing succeeded", id="manual-done")
+        yield Button("Continue as if proofing succeeded", id="manual-done", compact=True, variant="primary")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -258,8 +258,6 @@ class TwoFactorSetupScreen(StepScreen):
         self.flow.record.drafts[self.STEP.key] = draft
         super().on_mount()
         self.on_form_changed()
-        if self.collect().get("user_id"):
-            self.focus_field("password")
 
     def on_form_changed(self) -> None:
         device = self.collect().get("device_type")
@@ -279,25 +277,25 @@ class TwoFactorVerifyScreen(StepScreen):
         if factor.is_authenticator:
             key = otp.group_secret(factor.totp_secret or "")
             yield note(
-                f"Add this account to {device} on your phone: press S to show the QR code (it "
+                f"Add this account to {device} on your phone: press F3 to show the QR code (it "
                 "needs the whole window), or type the key by hand. Then enter the 6-digit code."
             )
             yield Static(Text.assemble("Manual key: ", (key, "bold")), id="manual-key")
-            yield Button("Show QR code (S)", id="show-qr")
+            yield Button("Show QR code (F3)", id="show-qr", compact=True)
         else:
             yield note(
                 f"A code was sent by {device.lower()} to {rules.format_phone(factor.phone or '')}. "
                 "Press F2 to open your (simulated) phone and read it."
             )
-            yield Button("Resend code", id="resend")
+            yield Button("Resend code", id="resend", compact=True)
         yield FieldRow("code", "Security code", _input("6 digits", max_length=8))
 
-    BINDINGS = [("s", "show_qr", "QR code")]
+    BINDINGS = [("f3", "show_qr", "QR code")]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show_qr":
             factor = self.flow.record.factor
-            return bool(factor and factor.is_authenticator) and not isinstance(self.focused, Input)
+            return bool(factor and factor.is_authenticator)
         return True
 
     def action_show_qr(self) -> None:

@@ -33,7 +33,7 @@ class IqiesSignInScreen(StepScreen):
         yield FieldRow("user_id", "HARP User ID", _input(max_length=74))
         yield FieldRow("password", "Password", _input(password=True, max_length=60))
         if factor and not factor.is_authenticator:
-            yield Button("Send code to my phone", id="send-code")
+            yield Button("Send code to my phone", id="send-code", compact=True)
             hint = "Press Send code, then read it on your phone (F2)."
         else:
             device = DEVICE_TYPES[factor.device_type] if factor else "your app"
@@ -45,8 +45,6 @@ class IqiesSignInScreen(StepScreen):
         draft.setdefault("user_id", self.flow.record.user_id or "")
         self.flow.record.drafts[self.STEP.key] = draft
         super().on_mount()
-        if self.collect().get("user_id"):
-            self.focus_field("password")
 
     @on(Button.Pressed, "#send-code")
     def _send(self, event: Button.Pressed) -> None:
@@ -212,7 +210,7 @@ class OrganizationsScreen(StepScreen):
         )
         yield FieldRow("search_for", "Search for", _input("e.g. 015009", max_length=20))
         yield Static("", id="search-preview", classes="note", markup=False)
-        yield Button("Add", id="add-org")
+        yield Button("Add", id="add-org", compact=True, variant="primary")
         yield section("Organizations added")
         yield Vertical(id="org-list")
 

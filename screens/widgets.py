@@ -14,7 +14,7 @@ from textual.widgets import Button, Label, Static
 
 from wizard.steps import Step
 
-SANDBOX_LINE = "iQIES onboarding practice · a sandbox: nothing you type leaves this computer"
+SANDBOX_LINE = "Sandbox: nothing you type leaves this computer"
 
 
 def plain(text: str) -> Text:
@@ -32,13 +32,15 @@ class TopBar(Vertical):
 
     def compose(self) -> ComposeResult:
         info = self.step.info
-        yield Static(SANDBOX_LINE, id="sandbox-line")
+        with Horizontal(id="sandbox-row"):
+            yield Static(SANDBOX_LINE, id="sandbox-line")
+            yield Static(f"step {info.number} of {len(Step)}", id="page-step")
         with Horizontal(id="page-line"):
             yield Static(
                 Text.assemble((f" {info.system} ", "bold"), "› ", (info.real_page, "bold")),
                 id="page-title",
             )
-            yield Static(f"stands for {info.real_address}", id="page-address")
+            yield Static(f"real page: {info.real_address}", id="page-address")
 
 
 class StepList(Vertical):
@@ -54,7 +56,7 @@ class StepList(Vertical):
             if step == Step.IQIES_SIGN_IN:
                 yield Static("iQIES role request", classes="steps-heading")
             mark = {"done": "✓", "current": "▶", "todo": " "}[state]
-            yield Static(f"{mark}{step.number:>2} {step.info.label}", classes=f"step {state}")
+            yield Static(f"{mark} {step.number:>2} {step.info.label}", classes=f"step {state}")
 
 
 class FieldRow(Vertical):

@@ -26,17 +26,22 @@ CHALLENGE_ANSWER = "blue bicycle"
 CCN = "015009"
 
 
-def make_app(data_dir: Path, clock: FrozenClock | None = None):
+def make_app(data_dir: Path, clock: FrozenClock | None = None, *, signed_in: bool = False):
+    """The app as a user would get it, with time, codes and secrets frozen. ``signed_in``
+    stands for a user who has just signed in to iQIES (a session fact nothing stores)."""
     from screens.app import OnboardingApp
     from wizard.store import Store
 
-    return OnboardingApp(
+    app = OnboardingApp(
         Store(data_dir),
         clock=clock or FrozenClock(),
         randbelow=SequentialCodes(),
         totp_secret_factory=lambda: FIXED_TOTP_SECRET,
         seed_factory=lambda: "test-seed",
+        blink=False,
     )
+    app.flow.signed_in = signed_in
+    return app
 
 
 def account_form() -> dict:

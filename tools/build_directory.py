@@ -113,7 +113,9 @@ def build(source: Path) -> tuple[list[list[str]], dict[str, object]]:
         if ccn.value in by_ccn:
             raise SystemExit(f"duplicate CCN {ccn.value}")
         if ccn.state != rec["state"]:
-            mismatched.append(f"{ccn.value} (code {ccn.state_code} -> {ccn.state}) vs {rec['state']}")
+            mismatched.append(
+                f"{ccn.value} (code {ccn.state_code} -> {ccn.state}) vs {rec['state']}"
+            )
         zip_code = rec["zip"]
         if zip_code.isdigit() and len(zip_code) < 5:
             zip_code = zip_code.zfill(5)

@@ -71,6 +71,8 @@ _ASCII_ODD_SPACE = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
 def _name_keys(names: list[str]) -> list[str]:
     """``[_name_key(n) for n in names]``, done on one joined string for speed (a name never
     holds a newline: the builder writes one provider a line, one space between words)."""
+    if not names:
+        return []
     blob = "\n".join(names)
     if blob.isascii():
         blob = blob.lower()
