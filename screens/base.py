@@ -58,8 +58,9 @@ class StepScreen(Screen):
             with VerticalScroll(id="form"):
                 if self.INTRO:
                     yield Static(self.INTRO, classes="intro")
-                yield from self.compose_form()
+                # at the top, where a refused Next lands the user (focus goes to the first bad field)
                 yield Static("", id="form-message", markup=False)
+                yield from self.compose_form()
                 with Horizontal(classes="nav"):
                     yield Button("Back", id="back")
                     yield Button(self.NEXT_LABEL, id="next", variant="primary")
@@ -85,6 +86,10 @@ class StepScreen(Screen):
             if not widget.focusable:
                 continue
             if isinstance(widget, Input) and widget.value:
+                continue
+            if isinstance(widget, Select) and not widget.is_blank():
+                continue
+            if isinstance(widget, RadioSet) and widget.pressed_button is not None:
                 continue
             widget.focus()
             return
@@ -137,6 +142,8 @@ class StepScreen(Screen):
         widget = self.query_one("#form-message", Static)
         widget.update(plain(message))
         widget.set_classes(f"visible {kind}" if message else "")
+        if message:
+            widget.scroll_visible()
 
     def show_errors(self, errors: dict[str, str], only_touched: bool = False) -> None:
         for row in self.query(FieldRow):
@@ -187,10 +194,13 @@ class StepScreen(Screen):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        """Enter moves to the next field; on the last field it means Next."""
         event.stop()
+        self.enter_pressed(event.input)
+
+    def enter_pressed(self, field: Input) -> None:
+        """Enter moves to the next field; on the last field it means Next."""
         inputs = [w for w in self.query("#form Input") if w.display and not w.disabled]
-        if event.input in inputs and inputs.index(event.input) < len(inputs) - 1:
+        if field in inputs and inputs.index(field) < len(inputs) - 1:
             self.focus_next()
         else:
             self.action_next()

@@ -44,9 +44,9 @@ class ProfileScreen(StepScreen):
         )
         yield FieldRow("email_confirm", "Confirm email", _input(max_length=254))
         yield FieldRow(
-            "personal_email_allowed", "Personal email OK",
-            Checkbox("My facility has 2 or fewer providers and no work email domain", compact=True),
-            required=False,
+            "personal_email_allowed", "Personal email only if:",
+            Checkbox("2 or fewer providers, no work email domain", compact=True),
+            required=False, stacked=True,
         )
         yield FieldRow("phone", "Phone number", _input("(410) 555-0123", max_length=30))
         yield section("Home address")
@@ -178,16 +178,16 @@ class ProofingScreen(StepScreen):
     def _compose_manual(self) -> ComposeResult:
         from wizard.catalogue import help_for
 
-        yield section("Manual identity proofing")
-        text = help_for("manual_proofing")
         from textual.widgets import Markdown
 
-        yield Markdown(text.body, id="manual-proofing")
+        yield section("Manual identity proofing")
         yield note(
-            "Sandbox: manual proofing happens outside HARP's pages. To keep practising, continue "
-            "as if it had succeeded."
+            "HARP could not check your identity online, so a person will. What that involves is "
+            "below. Sandbox: manual proofing happens outside HARP's pages; to keep practising, "
+            "continue as if it had succeeded."
         )
         yield Button("Continue as if proofing succeeded", id="manual-done", compact=True, variant="primary")
+        yield Markdown(help_for("manual_proofing").body, id="manual-proofing")
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -269,10 +269,8 @@ class OrganizationsScreen(StepScreen):
             self.refresh_orgs()
             self.focus_field("search_for")
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    def enter_pressed(self, field: Input) -> None:
         """Enter in Search for means Add, as on the real page."""
-        event.stop()
         self.add()
 
     @on(Button.Pressed, ".remove")

@@ -90,7 +90,12 @@ class FieldRow(Vertical):
         if self.note:
             yield Static(self.note, classes="field-note", markup=False)
 
+    shown_error: str | None = None
+
     def show_error(self, message: str | None) -> None:
+        if message == self.shown_error:
+            return  # restyling costs more than comparing; most keystrokes change nothing
+        self.shown_error = message
         error = self.query_one(f"#error-{self.field_name}", Static)
         error.update(plain(message or ""))
         error.set_class(bool(message), "visible")

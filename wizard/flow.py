@@ -71,15 +71,18 @@ class StepOutcome:
     message: str = ""
     next_step: Step | None = None
     warnings: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # field name -> label the user sees
 
     @property
     def summary(self) -> str:
-        if self.ok:
+        if self.ok or not self.errors:
             return self.message
-        if self.errors:
-            fields = ", ".join(self.errors)
-            return self.message or f"Fix {len(self.errors)} field(s) before you go on: {fields}."
-        return self.message
+        if self.message:
+            return self.message
+        names = [self.labels.get(f, f.replace("_", " ")) for f in self.errors]
+        if len(names) == 1:
+            return f"Fix {names[0]} before you go on (see the message under it)."
+        return f"Fix these {len(names)} fields before you go on: {', '.join(names)}."
 
 
 # Steps the user cannot go back from: what came before is done in the real system.
@@ -230,6 +233,13 @@ class OnboardingFlow:
             wanted = Step.IQIES_SIGN_IN
         return self.fact_failure(wanted) or wanted
 
+    def is_done_for_good(self, step: Step) -> bool:
+        """Steps behind a point of no return: the HARP account exists (profile, User ID and
+        proofing are done) or the second factor is verified (its setup is done)."""
+        if self.record.identity_proofed and step < Step.TWO_FACTOR_SETUP:
+            return True
+        return bool(self.record.factor and self.record.factor.verified and step < Step.IQIES_SIGN_IN)
+
     def can_open(self, step: Step) -> bool:
         return self.fact_failure(step) is None
 
@@ -240,6 +250,10 @@ class OnboardingFlow:
         return target
 
     def back_refusal(self, step: Step) -> str:
+        if step < Step.TWO_FACTOR_SETUP and self.record.identity_proofed:
+            return "Your HARP account is already created; its profile and User ID cannot be changed here."
+        if step < Step.IQIES_SIGN_IN and self.record.factor and self.record.factor.verified:
+            return "Two-factor authentication is already set up; more devices are added inside HARP later."
         if step in (Step.TWO_FACTOR_SETUP, Step.IQIES_SIGN_IN):
             return "Your HARP account is already created; its profile is changed inside HARP later."
         if step == Step.WELCOME:
@@ -311,6 +325,8 @@ class OnboardingFlow:
         if not self.can_open(step):
             target = self.go_to(step)
             return StepOutcome(False, message=f"Finish {target.info.real_page} first.", next_step=target)
+        if self.is_done_for_good(step):
+            return StepOutcome(False, message=self.back_refusal(step), next_step=self.current_step)
         handler = getattr(self, f"_submit_{step.key}")
         outcome: StepOutcome = handler(form)
         if outcome.ok and outcome.next_step:
@@ -320,9 +336,11 @@ class OnboardingFlow:
         return outcome
 
     def _validated(self, step: Step, form: dict[str, Any]) -> tuple[Any, StepOutcome | None]:
-        model, errors = validate_form(STEP_MODELS[step.key], form, self.context())
+        model_cls = STEP_MODELS[step.key]
+        model, errors = validate_form(model_cls, form, self.context())
         if errors:
-            return None, StepOutcome(False, errors=errors)
+            labels = {name: model_cls.label(name) for name in errors}
+            return None, StepOutcome(False, errors=errors, labels=labels)
         return model, None
 
     def _submit_profile(self, form: dict[str, Any]) -> StepOutcome:
@@ -445,7 +463,9 @@ class OnboardingFlow:
     def send_code(self) -> str:
         """Send Code: a new SMS/voice code to the outbox; the previous one stops working."""
         factor = self.record.factor
-        if factor is None or factor.is_authenticator:
+        if factor is None:
+            return "Choose a device type and phone number first, then Send Code."
+        if factor.is_authenticator:
             return "Authenticator apps make their own codes; open the app on your phone."
         locked = self.factor_service.lock_message(factor)
         if locked:
@@ -598,7 +618,9 @@ class OnboardingFlow:
         orgs = [o.model_dump() for o in self.record.request.organizations]
         model, refused = self._validated(Step.ORGANIZATIONS, {"organizations": orgs})
         if refused:
-            return refused
+            # shown under Search for: that is where the user acts
+            message = refused.errors["organizations"]
+            return StepOutcome(False, errors={"search_for": message}, message=message)
         return StepOutcome(True, next_step=Step.REVIEW)
 
     def approver_for(self, role_id: str, ccn: str) -> rules.Approver:

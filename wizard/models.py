@@ -7,6 +7,7 @@ as ``FILE: field: message``). Rules live in :mod:`wizard.rules`; the models only
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal
 
@@ -261,7 +262,7 @@ class TwoFactorSetup(StepModel):
     user_id: str = Field(title="User ID", max_length=200)
     password: SecretStr = Field(title="Password", max_length=200)
     device_type: DeviceType = Field(title="Device type")
-    phone: str | None = Field(None, title="Phone number", max_length=40)
+    phone: str | None = Field(None, title="Phone number", max_length=40, validate_default=True)
 
     @field_validator("phone")
     @classmethod
@@ -281,7 +282,7 @@ class SecurityCodeEntry(StepModel):
     @classmethod
     def _code(cls, v: str) -> str:
         value = "".join(rules.nfkc(v).split())
-        if not (len(value) == 6 and value.isdigit()):
+        if not re.fullmatch(r"[0-9]{6}", value):
             raise RuleError("The security code is 6 digits.")
         return value
 

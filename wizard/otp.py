@@ -11,6 +11,7 @@ the count; a success does; 100 wrong codes in a row lock it for good.
 from __future__ import annotations
 
 import hashlib
+import math
 import hmac
 import secrets
 from datetime import datetime, timedelta
@@ -120,7 +121,7 @@ class SecondFactor:
                 "This device is locked after too many wrong codes. In real HARP you would call "
                 "the help desk; in the sandbox, start over with a new practice profile."
             )
-        seconds = int(remaining.total_seconds()) + 1
+        seconds = math.ceil(remaining.total_seconds())
         wait = f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
         return f"Too many wrong codes: this device is locked. Try again in {wait}."
 
@@ -135,6 +136,8 @@ class SecondFactor:
 
     def check(self, state: FactorState, code: str) -> tuple[CodeCheck, FactorState]:
         code = "".join(code.split())
+        if not code.isascii():
+            code = ""  # compare_digest refuses non-ASCII text; such a code is simply wrong
         locked = self.lock_message(state)
         if locked:  # refused without counting
             return CodeCheck(ok=False, message=locked, locked=True), state

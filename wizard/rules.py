@@ -109,7 +109,7 @@ def check_state(text: str) -> str:
 
 def check_zip(text: str) -> str:
     value = nfkc(text).strip()
-    if not re.fullmatch(r"\d{5}(-\d{4})?", value):
+    if not re.fullmatch(r"[0-9]{5}(-[0-9]{4})?", value):
         raise RuleError("ZIP code is 5 digits, or 5 digits, a hyphen and 4 digits (43215-1234).")
     if value.startswith("00000"):
         raise RuleError("00000 is not a ZIP code in use; enter your home ZIP code.")
@@ -151,8 +151,8 @@ ADULT_AGE = 18
 
 def parse_date(text: str) -> date:
     value = nfkc(text).strip()
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
-    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
+    m = re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", value)
+    iso = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", value)
     if m:
         month, day, year = (int(g) for g in m.groups())
     elif iso:
@@ -161,6 +161,8 @@ def parse_date(text: str) -> date:
         raise RuleError("Enter the date as MM/DD/YYYY, like 04/27/1980.")
     if not 1 <= month <= 12:
         raise RuleError("The month must be 01 to 12 (MM/DD/YYYY).")
+    if year < 1900:
+        raise RuleError("Date of birth must be after 1900; check the year (MM/DD/YYYY).")
     try:
         return date(year, month, day)
     except ValueError:

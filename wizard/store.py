@@ -75,7 +75,10 @@ class AtomicJSONStorage(Storage):
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise CorruptDatabase(str(err)) from None
-        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        if not isinstance(data, dict) or not all(
+            isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
+            for table in data.values()
+        ):
             raise CorruptDatabase("not a TinyDB document")
         return data
 

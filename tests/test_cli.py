@@ -1,0 +1,158 @@
+"""The command line (wizard/cli.py): bad input gets one line on stderr and exit 2, never a
+traceback. The wizard itself (which would start the Textual app) is not run here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wizard import __version__, cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "IQIES_ONBOARD_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", *args],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+def test_version_constant():
+    assert __version__ == "0.1.0"
+
+
+# -- in a subprocess: python -m wizard ------------------------------------------------------------
+
+
+def test_version_flag(home):
+    out = run_cli("--version", home=home)
+    assert out.returncode == 0
+    assert out.stdout.strip() == "iqies-onboard 0.1.0"
+    assert not home.exists()  # --version touches no data directory
+
+
+def test_help_flag(home):
+    out = run_cli("--help", home=home)
+    assert out.returncode == 0
+    assert "--data-dir" in out.stdout
+    assert "--version" in out.stdout
+    assert out.stdout.startswith("usage: iqies-onboard")
+    assert out.stderr == ""
+
+
+def test_unknown_flag_exits_2_with_one_line(home):
+    out = run_cli("--bogus", home=home)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "--bogus" in lines[0] and lines[0].startswith("iqies-onboard: error:")
+    assert "Traceback" not in out.stderr
+
+
+def test_data_dir_missing_value_exits_2_with_one_line(home):
+    out = run_cli("--data-dir", home=home)
+    assert out.returncode == 2
+    assert len(out.stderr.splitlines()) == 1
+    assert "Traceback" not in out.stderr
+
+
+def test_data_dir_is_a_file_exits_2_with_one_line(home, tmp_path):
+    target = tmp_path / "plain.txt"
+    target.write_text("not a directory")
+    out = run_cli("--data-dir", str(target), home=home)
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "is a file" in lines[0]
+    assert str(target) in lines[0]
+    assert "Traceback" not in out.stderr
+    assert target.read_text() == "not a directory"
+
+
+def test_data_dir_under_a_file_exits_2_with_one_line(home, tmp_path):
+    target = tmp_path / "plain.txt"
+    target.write_text("x")
+    out = run_cli("--data-dir", str(target / "sub"), home=home)
+    assert out.returncode == 2
+    assert len(out.stderr.splitlines()) == 1, out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_env_home_pointing_at_a_file_exits_2(tmp_path):
+    target = tmp_path / "plain.txt"
+    target.write_text("x")
+    out = run_cli(home=target)
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and "is a file" in lines[0]
+    assert "Traceback" not in out.stderr
+
+
+# -- in-process: cli.main([...]) ------------------------------------------------------------------
+
+
+def test_main_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == "iqies-onboard 0.1.0"
+
+
+def test_main_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0
+    assert "--data-dir" in capsys.readouterr().out
+
+
+def test_main_unknown_flag(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--bogus"])
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1
+    assert "--bogus" in captured.err and "--help" in captured.err
+
+
+def test_main_data_dir_is_a_file(capsys, tmp_path):
+    target = tmp_path / "plain.txt"
+    target.write_text("x")
+    assert cli.main(["--data-dir", str(target)]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("iqies-onboard: error:") and "is a file" in lines[0]
+    assert captured.out == ""
+
+
+def test_main_data_dir_under_a_file(capsys, tmp_path):
+    target = tmp_path / "plain.txt"
+    target.write_text("x")
+    assert cli.main(["--data-dir", str(target / "sub")]) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+def test_main_env_home_is_a_file(capsys, monkeypatch, tmp_path):
+    target = tmp_path / "plain.txt"
+    target.write_text("x")
+    monkeypatch.setenv("IQIES_ONBOARD_HOME", str(target))
+    assert cli.main([]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_parser_data_dir_is_a_path():
+    args = cli.build_parser().parse_args(["--data-dir", "~/x"])
+    assert isinstance(args.data_dir, Path)

@@ -1,0 +1,203 @@
+"""Every kind of refusal a user can meet, through the screens: the message names the field and
+says what to do, and nothing moves on."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form, make_app
+from tests.pilot_helpers import error_of, fill, message_of, next_page, step_of
+from tests.states import advance_to
+from wizard.steps import Step
+
+
+def app_at(data_dir, step, device="sms"):
+    flow = advance_to(data_dir, step, device=device)
+    return make_app(data_dir, flow.clock, signed_in=step >= Step.WELCOME)
+
+
+async def test_empty_profile_names_every_required_field(data_dir):
+    app = app_at(data_dir, Step.PROFILE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await next_page(pilot)
+        assert step_of(pilot) == Step.PROFILE
+        for field, label in [("first_name", "First name"), ("email", "Email"), ("zip_code", "ZIP code"),
+                             ("ssn_choice", "SSN"), ("facility_name", "Facility")]:
+            assert label in error_of(pilot, field)
+        assert "Fix" in message_of(pilot) and "first_name" not in message_of(pilot)
+        assert app.screen.focused is app.screen.query_one("#field-first_name").control
+
+
+async def test_personal_email_needs_the_exception(data_dir):
+    app = app_at(data_dir, Step.PROFILE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill(pilot, {**PROFILE, "email": "jane@gmail.com", "email_confirm": "jane@gmail.com"})
+        await next_page(pilot)
+        assert step_of(pilot) == Step.PROFILE
+        assert "personal email" in error_of(pilot, "email")
+        await fill(pilot, {"personal_email_allowed": True})
+        await next_page(pilot)
+        assert step_of(pilot) == Step.ACCOUNT
+
+
+async def test_profile_field_rules_shown_under_fields(data_dir):
+    app = app_at(data_dir, Step.PROFILE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill(pilot, {**PROFILE, "date_of_birth": "02/29/2023", "zip_code": "4321",
+                           "phone": "555-0100", "email_confirm": "other@sunnyacres.org"})
+        await next_page(pilot)
+        assert "leap year" in error_of(pilot, "date_of_birth")
+        assert "ZIP code is 5 digits" in error_of(pilot, "zip_code")
+        assert "area code" in error_of(pilot, "phone")
+        assert "do not match" in error_of(pilot, "email_confirm")
+        await fill(pilot, {"date_of_birth": "12/01/2009"})
+        await next_page(pilot)
+        assert "at least 18" in error_of(pilot, "date_of_birth")
+
+
+async def test_user_id_and_password_rules(data_dir):
+    app = app_at(data_dir, Step.ACCOUNT)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = account_form()
+        form.pop("user_id_permanent_ok")
+        await fill(pilot, {**form, "user_id": "jdoe#pso", "password": "Short1a", "password_confirm": "Short1a"})
+        checklist = str(app.screen.query_one("#password-checklist", Static).render())
+        assert "✗ 15 to 60 characters" in checklist and "✓ a digit" in checklist
+        await next_page(pilot)
+        assert step_of(pilot) == Step.ACCOUNT
+        assert "#" in error_of(pilot, "user_id")
+        assert "15 to 60 characters" in error_of(pilot, "password")
+        # no confirmation dialog while anything is invalid
+        assert not app.screen_stack[-1].__class__.__name__ == "ConfirmScreen"
+
+
+async def test_user_id_with_facility_word_warns_but_allows(data_dir):
+    app = app_at(data_dir, Step.ACCOUNT)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        form = account_form()
+        form.pop("user_id_permanent_ok")
+        await fill(pilot, {**form, "user_id": "sunny.jdoe"})
+        warning = str(app.screen.query_one("#user-id-warning", Static).render())
+        assert "sunny" in warning
+        await next_page(pilot)
+        await pilot.click("#confirm-no")
+        await pilot.pause()
+        assert step_of(pilot) == Step.ACCOUNT and "another User ID" in message_of(pilot)
+
+
+async def test_identity_proofing_fails_twice_then_manual_path(data_dir):
+    app = app_at(data_dir, Step.PROOFING)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for attempt in range(2):
+            questions = app.flow.proofing_questions()
+            await fill(pilot, {**{f"q{i}": (q.correct + 1) % len(q.options) for i, q in enumerate(questions)},
+                               "not_a_robot": True})
+            await next_page(pilot)
+            assert step_of(pilot) == Step.PROOFING
+            # never says which answer was wrong
+            assert "question" not in message_of(pilot).lower() or "new questions" in message_of(pilot)
+        assert "manual" in message_of(pilot).lower()
+        assert app.screen.query("#manual-done")
+        await pilot.click("#manual-done")
+        await pilot.pause()
+        assert step_of(pilot) == Step.TWO_FACTOR_SETUP
+
+
+async def test_proofing_needs_every_answer_and_the_robot_box(data_dir):
+    app = app_at(data_dir, Step.PROOFING)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill(pilot, {"q0": 0})
+        await next_page(pilot)
+        assert "Choose an answer" in error_of(pilot, "q1")
+        assert "not a robot" in error_of(pilot, "not_a_robot")
+        assert app.flow.record.proofing_attempts == 0  # an incomplete form is no attempt
+
+
+async def test_two_factor_wrong_password_and_back_refused(data_dir):
+    app = app_at(data_dir, Step.TWO_FACTOR_SETUP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill(pilot, {"password": "Wrong-Password-99", "device_type": "sms", "phone": PROFILE["phone"]})
+        await next_page(pilot)
+        assert step_of(pilot) == Step.TWO_FACTOR_SETUP
+        assert "User ID or password is not right" in message_of(pilot)
+        await pilot.press("escape")
+        assert "already created" in message_of(pilot)
+        assert step_of(pilot) == Step.TWO_FACTOR_SETUP
+
+
+async def test_wrong_codes_lock_the_factor(data_dir):
+    app = app_at(data_dir, Step.TWO_FACTOR_VERIFY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(4):
+            await fill(pilot, {"code": "000000"})
+            await next_page(pilot)
+            assert "not accepted" in error_of(pilot, "code")
+        await fill(pilot, {"code": "000000"})
+        await next_page(pilot)
+        assert "locked" in error_of(pilot, "code")
+        await fill(pilot, {"code": "123456"})  # even the right code is refused while locked
+        await next_page(pilot)
+        assert step_of(pilot) == Step.TWO_FACTOR_VERIFY and "locked" in error_of(pilot, "code")
+
+
+async def test_iqies_sign_in_never_says_which_part_was_wrong(data_dir):
+    app = app_at(data_dir, Step.IQIES_SIGN_IN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#send-code")
+        await fill(pilot, {"user_id": USER_ID, "password": "Wrong-Password-99", "code": "123456"})
+        await next_page(pilot)
+        first = message_of(pilot)
+        await fill(pilot, {"password": PASSWORD, "code": "999999"})
+        await next_page(pilot)
+        assert message_of(pilot) == first and "User ID, password or code" in first
+        assert step_of(pilot) == Step.IQIES_SIGN_IN
+
+
+async def test_category_outside_the_guide(data_dir):
+    app = app_at(data_dir, Step.CATEGORY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        other = next(c for c in app.flow.context()["catalogue"].categories if not c.in_guide)
+        await fill(pilot, {"category": other.id})
+        await next_page(pilot)
+        assert step_of(pilot) == Step.CATEGORY and "outside this guide" in error_of(pilot, "category")
+
+
+async def test_vendor_cannot_be_pso_and_is_told_what_to_ask_for(data_dir):
+    app = app_at(data_dir, Step.ROLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill(pilot, {"relationship": "vendor", "role": "pso"})
+        await next_page(pilot)
+        assert step_of(pilot) == Step.ROLE
+        error = error_of(pilot, "role")
+        assert "vendor cannot be" in error and "PBJ Submitter" in error
+
+
+async def test_organization_search_refusals(data_dir):
+    app = app_at(data_dir, Step.ORGANIZATIONS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await next_page(pilot)
+        assert step_of(pilot) == Step.ORGANIZATIONS and "Add at least one organization" in message_of(pilot)
+        await fill(pilot, {"search_for": "01500"})
+        assert "6 characters" in str(app.screen.query_one("#search-preview", Static).render())
+        await pilot.click("#add-org")
+        await pilot.pause()
+        assert "6 characters" in error_of(pilot, "search_for")
+        await fill(pilot, {"search_for": "019999"})
+        await pilot.click("#add-org")
+        await pilot.pause()
+        assert "No provider with CCN 019999" in error_of(pilot, "search_for")
+        await fill(pilot, {"search_for": CCN})
+        await pilot.press("enter")  # Enter in Search for means Add
+        await fill(pilot, {"search_for": CCN})
+        await pilot.click("#add-org")
+        await pilot.pause()
+        assert "already added" in error_of(pilot, "search_for")
+        # Facility ID search, then remove
+        facility_id = app.flow.directory.by_ccn("015010").facility_id
+        await fill(pilot, {"search_by": "facility_id", "search_for": facility_id})
+        await pilot.click("#add-org")
+        await pilot.pause()
+        assert [o.ccn for o in app.flow.record.request.organizations] == [CCN, "015010"]
+        await pilot.click(f"#remove-{CCN}")
+        await pilot.pause()
+        assert [o.ccn for o in app.flow.record.request.organizations] == ["015010"]
