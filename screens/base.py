@@ -35,6 +35,9 @@ class StepScreen(Screen):
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "next", "Next"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
+        # Priority: handled when the key arrives, so keys typed right after Enter already go to
+        # the next field (an Input.Submitted message would arrive after them).
+        Binding("enter", "enter_key", "Next field", show=False, priority=True),
     ]
 
     def __init__(self, flow: OnboardingFlow, message: str = "", message_kind: str = "info") -> None:
@@ -79,6 +82,10 @@ class StepScreen(Screen):
         if self.initial_message:
             self.show_message(self.initial_message, self.initial_kind)
         self.focus_first()
+
+    def on_resize(self) -> None:
+        # the step list is a luxury below 70 columns; the form needs the room
+        self.query_one("#steps").display = self.size.width >= 70
 
     def focus_first(self) -> None:
         """The first field the user still has to fill; else the page's main button."""
@@ -142,8 +149,7 @@ class StepScreen(Screen):
         widget = self.query_one("#form-message", Static)
         widget.update(plain(message))
         widget.set_classes(f"visible {kind}" if message else "")
-        if message:
-            widget.scroll_visible()
+        self.summary_shown = bool(message) and kind == "error"
 
     def show_errors(self, errors: dict[str, str], only_touched: bool = False) -> None:
         for row in self.query(FieldRow):
@@ -154,14 +160,21 @@ class StepScreen(Screen):
 
     def focus_field(self, name: str) -> None:
         try:
-            self.query_one(f"#field-{name}", FieldRow).control.focus()
+            row = self.query_one(f"#field-{name}", FieldRow)
         except Exception:
-            pass
+            return
+        row.control.focus(scroll_visible=False)
+        self.call_after_refresh(row.scroll_visible, animate=False, top=False)
 
     # --- live checks ------------------------------------------------------------------------
 
+    summary_shown = False
+
     def recheck(self) -> None:
-        self.show_errors(self.flow.validate(self.STEP, self.collect()), only_touched=True)
+        errors = self.flow.validate(self.STEP, self.collect())
+        self.show_errors(errors, only_touched=True)
+        if self.summary_shown and not errors:
+            self.show_message("")  # the refusal no longer applies
         self.on_form_changed()
 
     def on_form_changed(self) -> None:
@@ -191,6 +204,15 @@ class StepScreen(Screen):
             self.recheck()
         # keep what was typed if the terminal dies now
         self.flow.save_draft(self.STEP, self.collect())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enter_key":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_enter_key(self) -> None:
+        if isinstance(self.focused, Input):
+            self.enter_pressed(self.focused)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -233,6 +255,8 @@ class StepScreen(Screen):
         self.show_message(outcome.summary, "error" if not outcome.ok else "info")
         if outcome.errors:
             self.focus_field(next(iter(outcome.errors)))
+        else:
+            self.query_one("#form", VerticalScroll).scroll_home(animate=False)
 
     def action_back(self) -> None:
         outcome = self.flow.back(self.STEP, self.collect())

@@ -13,7 +13,8 @@ from screens.base import StepScreen, note, section
 from screens.widgets import ConfirmScreen, FieldRow, QrScreen, plain
 from wizard import otp, rules
 from wizard.catalogue import challenge_questions
-from wizard.models import DEVICE_TYPES, PHONE_DEVICES, SSN_CHOICES
+from wizard.flow import StepOutcome
+from wizard.models import DEVICE_TYPES, PHONE_DEVICES, SSN_CHOICES, HarpAccountSetup
 from wizard.proofing import MAX_ATTEMPTS, PASS_MARK
 from wizard.steps import Step
 
@@ -48,29 +49,29 @@ class ProfileScreen(StepScreen):
             Checkbox("2 or fewer providers, no work email domain", compact=True),
             required=False, stacked=True,
         )
-        yield FieldRow("phone", "Phone number", _input("(410) 555-0123", max_length=30))
+        yield FieldRow("phone", "Phone number", _input("e.g. (410) 555-0123", max_length=30))
         yield section("Home address")
-        yield FieldRow("street", "Street address", _input("12 Oak Street", max_length=100))
+        yield FieldRow("street", "Street address", _input("e.g. 12 Oak Street", max_length=100))
         yield FieldRow("city", "City", _input(max_length=60))
         yield FieldRow(
             "state", "State",
             Select([(f"{code}  {name}", code) for code, name in rules.US_STATES.items()],
                    prompt="Choose (type to search)", compact=True),
         )
-        yield FieldRow("zip_code", "ZIP code", _input("43215", max_length=10))
+        yield FieldRow("zip_code", "ZIP code", _input("e.g. 43215", max_length=10))
         yield section("Social Security Number")
         yield note(
             "This practice app never asks for your SSN. Real HARP does, to check your identity "
             "with Experian. Without one, HARP sends you to manual proofing, which takes longer."
         )
         yield FieldRow(
-            "ssn_choice", "For real HARP",
+            "ssn_choice", "SSN for HARP",
             RadioSet(*(RadioButton(label, name=key) for key, label in SSN_CHOICES.items()), compact=True),
             stacked=True,
         )
         yield section("Your facility")
         yield FieldRow(
-            "facility_name", "Facility you work for", _input("Sunny Acres Care Center", max_length=120),
+            "facility_name", "Your facility", _input("e.g. Sunny Acres Care Center", max_length=120),
             note="Sandbox only: used to warn you if your User ID contains it. HARP does not ask.",
         )
 
@@ -130,7 +131,10 @@ class AccountScreen(StepScreen):
         form = self.collect()
         errors = self.flow.validate(self.STEP, {**form, "user_id_permanent_ok": True})
         if errors:
-            self.apply(self.flow.submit(self.STEP, form))
+            # the confirmation is asked in a dialog once the rest is valid, not listed as a field
+            self.flow.save_draft(self.STEP, form)
+            labels = {name: HarpAccountSetup.label(name) for name in errors}
+            self.apply(StepOutcome(False, errors=errors, labels=labels))
             return
         user_id = rules.check_user_id(form["user_id"])
 
@@ -184,15 +188,28 @@ class ProofingScreen(StepScreen):
         yield note(
             "HARP could not check your identity online, so a person will. What that involves is "
             "below. Sandbox: manual proofing happens outside HARP's pages; to keep practising, "
-            "continue as if it had succeeded."
+            "press Next (Continue) as if it had succeeded."
         )
-        yield Button("Continue as if proofing succeeded", id="manual-done", compact=True, variant="primary")
         yield Markdown(help_for("manual_proofing").body, id="manual-proofing")
 
     def on_mount(self) -> None:
         super().on_mount()
         if self.flow.needs_manual_proofing:
-            self.query_one("#next", Button).display = False
+            self.query_one("#next", Button).label = "Continue"
+
+
+    def focus_first(self) -> None:
+        if self.flow.needs_manual_proofing:
+            # start at the top: the explanation comes first, the button waits at the bottom
+            self.query_one("#next", Button).focus(scroll_visible=False)
+        else:
+            super().focus_first()
+
+    def action_next(self) -> None:
+        if self.flow.needs_manual_proofing:
+            self.apply(self.flow.complete_manual_proofing())
+        else:
+            super().action_next()
 
     def collect(self) -> dict[str, Any]:
         if self.flow.needs_manual_proofing:
@@ -224,11 +241,6 @@ class ProofingScreen(StepScreen):
             self.onboarding_app.show_step(self.STEP, outcome.message, kind="error")
             return
         super().apply(outcome)
-
-    @on(Button.Pressed, "#manual-done")
-    def _manual_done(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.apply(self.flow.complete_manual_proofing())
 
 
 class TwoFactorSetupScreen(StepScreen):
@@ -283,8 +295,9 @@ class TwoFactorVerifyScreen(StepScreen):
             yield Static(Text.assemble("Manual key: ", (key, "bold")), id="manual-key")
             yield Button("Show QR code (F3)", id="show-qr", compact=True)
         else:
+            how = "text message" if factor.device_type == "sms" else "voice call"
             yield note(
-                f"A code was sent by {device.lower()} to {rules.format_phone(factor.phone or '')}. "
+                f"A code was sent by {how} to {rules.format_phone(factor.phone or '')}. "
                 "Press F2 to open your (simulated) phone and read it."
             )
             yield Button("Resend code", id="resend", compact=True)
@@ -296,7 +309,7 @@ class TwoFactorVerifyScreen(StepScreen):
         if action == "show_qr":
             factor = self.flow.record.factor
             return bool(factor and factor.is_authenticator)
-        return True
+        return super().check_action(action, parameters)
 
     def action_show_qr(self) -> None:
         uri = self.flow.totp_uri()

@@ -108,7 +108,7 @@ class WelcomeScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#user-menu-items").display = False
-        self.query_one("#next", Button).focus()
+        self.query_one("#next", Button).focus(scroll_visible=False)
 
     @on(Button.Pressed, "#user-menu")
     def _menu(self, event: Button.Pressed) -> None:
@@ -267,7 +267,7 @@ class OrganizationsScreen(StepScreen):
         if outcome.ok:
             self.query_one("#field-search_for", FieldRow).control.value = ""  # type: ignore[attr-defined]
             self.refresh_orgs()
-            self.focus_field("search_for")
+        self.focus_field("search_for")  # to type the next one, or to correct this one
 
     def enter_pressed(self, field: Input) -> None:
         """Enter in Search for means Add, as on the real page."""

@@ -62,13 +62,13 @@ REQUIRED_PROFILE_LABELS = {
     "date_of_birth": "Date of birth",
     "email": "Email",
     "email_confirm": "Confirm email",
-    "street": "Home street address",
+    "street": "Street address",
     "city": "City",
     "state": "State",
     "zip_code": "ZIP code",
     "phone": "Phone number",
-    "ssn_choice": "SSN for identity proofing",
-    "facility_name": "Facility you work for",
+    "ssn_choice": "SSN for HARP",
+    "facility_name": "Your facility",
 }
 
 
@@ -158,7 +158,7 @@ def test_profile_date_object_accepted():
 
 def test_profile_unknown_ssn_choice():
     errors = errors_of(HarpProfile, {**PROFILE, "ssn_choice": "123-45-6789"}, profile_ctx())
-    assert errors == {"ssn_choice": "Choose one of the options for SSN for identity proofing."}
+    assert errors == {"ssn_choice": "Choose one of the options for SSN for HARP."}
 
 
 def test_profile_overlong_field_is_too_long():
@@ -173,7 +173,7 @@ def test_profile_facility_name_limits():
 
 def test_profile_errors_in_field_order():
     form = {**PROFILE, "phone": "12", "first_name": "J4ne", "zip_code": "1"}
-    assert list(errors_of(HarpProfile, form, profile_ctx())) == ["first_name", "zip_code", "phone"]
+    assert list(errors_of(HarpProfile, form, profile_ctx())) == ["first_name", "phone", "zip_code"]  # the order of the page
 
 
 def test_profile_extra_fields_ignored():

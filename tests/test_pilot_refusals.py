@@ -22,7 +22,7 @@ async def test_empty_profile_names_every_required_field(data_dir):
         await next_page(pilot)
         assert step_of(pilot) == Step.PROFILE
         for field, label in [("first_name", "First name"), ("email", "Email"), ("zip_code", "ZIP code"),
-                             ("ssn_choice", "SSN"), ("facility_name", "Facility")]:
+                             ("ssn_choice", "SSN"), ("facility_name", "facility")]:
             assert label in error_of(pilot, field)
         assert "Fix" in message_of(pilot) and "first_name" not in message_of(pilot)
         assert app.screen.focused is app.screen.query_one("#field-first_name").control
@@ -97,9 +97,9 @@ async def test_identity_proofing_fails_twice_then_manual_path(data_dir):
             # never says which answer was wrong
             assert "question" not in message_of(pilot).lower() or "new questions" in message_of(pilot)
         assert "manual" in message_of(pilot).lower()
-        assert app.screen.query("#manual-done")
-        await pilot.click("#manual-done")
-        await pilot.pause()
+        assert app.screen.query("#manual-proofing")
+        assert "Continue" in str(app.screen.query_one("#next").label)
+        await next_page(pilot)  # Ctrl+N continues the practice
         assert step_of(pilot) == Step.TWO_FACTOR_SETUP
 
 

@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
     try:
         store = Store(data_dir)
+        store.claim_wizard()
     except DataDirError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2

@@ -101,7 +101,10 @@ _BACK_TARGETS: dict[Step, Step | None] = {
     Step.AWAIT_APPROVAL: None,
 }
 
-_SIGN_IN_REFUSED = "The User ID, password or code is not right. Check all three and try again."
+_SIGN_IN_REFUSED = (
+    "The User ID, password or code is not right. Check all three and try again "
+    "(an authenticator code works once: wait for the next one)."
+)
 _LOGIN_REFUSED = "The User ID or password is not right. Check both and try again."
 
 
@@ -500,7 +503,11 @@ class OnboardingFlow:
             return refused
         result = self.check_code(model.code)
         if not result.ok:
-            return StepOutcome(False, errors={"code": result.message}, message=result.message)
+            return StepOutcome(
+                False, errors={"code": result.message}, labels={"code": "Security code"},
+                message="This device is locked for now; see the message under the code."
+                if result.locked else "The security code was not accepted; see the message under it.",
+            )
         self.record.factor = self.record.factor.model_copy(update={"verified": True})
         device = DEVICE_TYPES[self.record.factor.device_type]
         return StepOutcome(
@@ -590,6 +597,14 @@ class OnboardingFlow:
         field_name = "search_for"
         if provider is None:
             return StepOutcome(False, errors={field_name: problem}, message=problem)
+        earlier = self.earlier_request_for(self.record.request.role, provider.ccn)
+        if earlier is not None:
+            status = earlier["status"]
+            message = (
+                f"You already asked for this role at {provider.name} (CCN {provider.ccn}); that "
+                f"request is {status}. Choose another provider, or another role."
+            )
+            return StepOutcome(False, errors={field_name: message}, message=message)
         if any(o.ccn == provider.ccn for o in self.record.request.organizations):
             message = f"{provider.name} (CCN {provider.ccn}) is already added."
             return StepOutcome(False, errors={field_name: message}, message=message)
@@ -622,6 +637,16 @@ class OnboardingFlow:
             message = refused.errors["organizations"]
             return StepOutcome(False, errors={"search_for": message}, message=message)
         return StepOutcome(True, next_step=Step.REVIEW)
+
+    def earlier_request_for(self, role_id: str | None, ccn: str) -> dict[str, Any] | None:
+        """This user's pending or approved request for the same role and provider, if any."""
+        for req in self.my_requests():
+            if req.get("role") != role_id:
+                continue
+            for org in req.get("organizations", []):
+                if org.get("ccn") == ccn and org.get("status") in ("pending", "approved"):
+                    return org
+        return None
 
     def approver_for(self, role_id: str, ccn: str) -> rules.Approver:
         return rules.approver_for(role_id, self.store.provider_has_active_pso(ccn))
@@ -657,7 +682,7 @@ class OnboardingFlow:
         )
         self.record.last_submitted_request = request_id
         self.banner = "Role Request Submitted"
-        return StepOutcome(True, next_step=Step.AWAIT_APPROVAL, message="Role Request Submitted")
+        return StepOutcome(True, next_step=Step.AWAIT_APPROVAL)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -676,11 +701,15 @@ class OnboardingFlow:
     def step_states(self) -> list[tuple[Step, str]]:
         """Each step with 'done', 'current' or 'todo', for the step list."""
         current = self.current_step
+        try:
+            reached = max(Step.from_key(self.record.position), current)
+        except ValueError:
+            reached = current
         out = []
         for step in Step.ordered():
             if step == current:
                 out.append((step, "current"))
-            elif step < current:
+            elif step < reached:
                 out.append((step, "done"))
             else:
                 out.append((step, "todo"))

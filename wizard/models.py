@@ -72,13 +72,13 @@ class HarpProfile(StepModel):
     personal_email_allowed: bool = Field(
         False, title="2 or fewer providers, no work email domain", validate_default=True
     )
-    street: str = Field(title="Home street address", max_length=200)
+    phone: str = Field(title="Phone number", max_length=40)
+    street: str = Field(title="Street address", max_length=200)
     city: str = Field(title="City", max_length=200)
     state: str = Field(title="State", max_length=40)
     zip_code: str = Field(title="ZIP code", max_length=20)
-    phone: str = Field(title="Phone number", max_length=40)
-    ssn_choice: Literal["provide_to_harp", "manual_proofing"] = Field(title="SSN for identity proofing")
-    facility_name: str = Field(title="Facility you work for", max_length=200)
+    ssn_choice: Literal["provide_to_harp", "manual_proofing"] = Field(title="SSN for HARP")
+    facility_name: str = Field(title="Your facility", max_length=200)
 
     @field_validator("first_name", "last_name")
     @classmethod

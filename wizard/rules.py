@@ -151,7 +151,9 @@ ADULT_AGE = 18
 
 def parse_date(text: str) -> date:
     value = nfkc(text).strip()
-    m = re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", value)
+    m = re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", value) or re.fullmatch(
+        r"([0-9]{2})([0-9]{2})([0-9]{4})", value  # 04271980, as people type it on a keypad
+    )
     iso = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", value)
     if m:
         month, day, year = (int(g) for g in m.groups())
@@ -210,7 +212,9 @@ def check_email(text: str) -> str:
         # Offline machine: a deliverability check would refuse every address.
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as err:
-        raise RuleError(f"Enter a valid email address, like jane.doe@yourfacility.org ({err}).") from None
+        raise RuleError(
+            f"Enter a valid email address, like jane.doe@yourfacility.org ({str(err).rstrip('.')})."
+        ) from None
 
 
 def is_free_email(email: str) -> bool:

@@ -149,6 +149,19 @@ class Store:
         elif self.path.exists():
             os.chmod(self.path, 0o600)
 
+    def claim_wizard(self) -> None:
+        """One wizard per data directory: a second window would overwrite the first's progress.
+        The claim lasts as long as this process (the OS drops the lock if it dies)."""
+        lock = FileLock(str(self.data_dir / ".wizard.lock"), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise DataDirError(
+                f"the wizard is already open on {self.data_dir} in another window; close it "
+                "there, or use --data-dir DIR for a separate practice profile"
+            ) from None
+        self._wizard_claim = lock
+
     def table(self, name: str):
         # cache_size=0: another process may have changed the file since our last read.
         return self.db.table(name, cache_size=0)
