@@ -38,6 +38,8 @@ class StepScreen(Screen):
         # Priority: handled when the key arrives, so keys typed right after Enter already go to
         # the next field (an Input.Submitted message would arrive after them).
         Binding("enter", "enter_key", "Next field", show=False, priority=True),
+        Binding("tab", "next_field", "Next field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", "Previous field", show=False, priority=True),
     ]
 
     def __init__(self, flow: OnboardingFlow, message: str = "", message_kind: str = "info") -> None:
@@ -100,7 +102,8 @@ class StepScreen(Screen):
                 continue
             widget.focus()
             return
-        self.query_one("#next", Button).focus()
+        # a page with nothing to fill is read from the top; the main button waits at the bottom
+        self.query_one("#next", Button).focus(scroll_visible=False)
 
     # --- reading and filling fields ----------------------------------------------------------
 
@@ -209,6 +212,12 @@ class StepScreen(Screen):
         if action == "enter_key":
             return isinstance(self.focused, Input)
         return True
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
 
     def action_enter_key(self) -> None:
         if isinstance(self.focused, Input):

@@ -108,7 +108,6 @@ class WelcomeScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#user-menu-items").display = False
-        self.query_one("#next", Button).focus(scroll_visible=False)
 
     @on(Button.Pressed, "#user-menu")
     def _menu(self, event: Button.Pressed) -> None:
