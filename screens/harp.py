@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
 
 from screens.base import StepScreen, note, section
-from screens.widgets import ConfirmScreen, FieldRow, QrScreen, plain
+from screens.widgets import field_input, ConfirmScreen, FieldRow, QrScreen, plain
 from wizard import otp, rules
 from wizard.catalogue import challenge_questions
 from wizard.flow import StepOutcome
@@ -19,9 +19,6 @@ from wizard.proofing import MAX_ATTEMPTS, PASS_MARK
 from wizard.steps import Step
 
 
-def _input(placeholder: str = "", password: bool = False, max_length: int = 0) -> Input:
-    return Input(placeholder=placeholder, password=password, max_length=max_length, compact=True)
-
 
 class ProfileScreen(StepScreen):
     STEP = Step.PROFILE
@@ -29,36 +26,36 @@ class ProfileScreen(StepScreen):
 
     def compose_form(self) -> ComposeResult:
         yield section("Your name")
-        yield FieldRow("first_name", "First name", _input(max_length=50))
-        yield FieldRow("middle_name", "Middle name", _input(max_length=50), required=False)
-        yield FieldRow("last_name", "Last name", _input(max_length=50))
+        yield FieldRow("first_name", "First name", field_input(max_length=50))
+        yield FieldRow("middle_name", "Middle name", field_input(max_length=50), required=False)
+        yield FieldRow("last_name", "Last name", field_input(max_length=50))
         yield FieldRow(
             "suffix", "Suffix",
             Select([(s, s) for s in rules.SUFFIXES], prompt="(none)", compact=True),
             required=False,
         )
-        yield FieldRow("date_of_birth", "Date of birth", _input("MM/DD/YYYY", max_length=10))
+        yield FieldRow("date_of_birth", "Date of birth", field_input("MM/DD/YYYY", max_length=10))
         yield section("Contact")
         yield FieldRow(
-            "email", "Email", _input("you@yourfacility.org", max_length=254),
+            "email", "Email", field_input("you@yourfacility.org", max_length=254),
             note="Use your work (corporate) email address.",
         )
-        yield FieldRow("email_confirm", "Confirm email", _input(max_length=254))
+        yield FieldRow("email_confirm", "Confirm email", field_input(max_length=254))
         yield FieldRow(
             "personal_email_allowed", "Personal email only if:",
             Checkbox("2 or fewer providers, no work email domain", compact=True),
             required=False, stacked=True,
         )
-        yield FieldRow("phone", "Phone number", _input("e.g. (410) 555-0123", max_length=30))
+        yield FieldRow("phone", "Phone number", field_input("e.g. (410) 555-0123", max_length=30))
         yield section("Home address")
-        yield FieldRow("street", "Street address", _input("e.g. 12 Oak Street", max_length=100))
-        yield FieldRow("city", "City", _input(max_length=60))
+        yield FieldRow("street", "Street address", field_input("e.g. 12 Oak Street", max_length=100))
+        yield FieldRow("city", "City", field_input(max_length=60))
         yield FieldRow(
             "state", "State",
             Select([(f"{code}  {name}", code) for code, name in rules.US_STATES.items()],
                    prompt="Choose (type to search)", compact=True),
         )
-        yield FieldRow("zip_code", "ZIP code", _input("e.g. 43215", max_length=10))
+        yield FieldRow("zip_code", "ZIP code", field_input("e.g. 43215", max_length=10))
         yield section("Social Security Number")
         yield note(
             "This practice app never asks for your SSN. Real HARP does, to check your identity "
@@ -71,7 +68,7 @@ class ProfileScreen(StepScreen):
         )
         yield section("Your facility")
         yield FieldRow(
-            "facility_name", "Your facility", _input("e.g. Sunny Acres Care Center", max_length=120),
+            "facility_name", "Your facility", field_input("e.g. Sunny Acres Care Center", max_length=120),
             note="Sandbox only: used to warn you if your User ID contains it. HARP does not ask.",
         )
 
@@ -82,20 +79,20 @@ class AccountScreen(StepScreen):
 
     def compose_form(self) -> ComposeResult:
         yield FieldRow(
-            "user_id", "User ID", _input("e.g. jdoe_pso", max_length=74),
+            "user_id", "User ID", field_input("e.g. jdoe_pso", max_length=74),
             note=f"6-74 letters, digits and . _ - @; no facility names, no # or & ({rules.SANDBOX_NOTE}).",
         )
         yield Static("", id="user-id-warning", classes="warning", markup=False)
-        yield FieldRow("password", "Password", _input(password=True, max_length=60))
+        yield FieldRow("password", "Password", field_input(password=True, max_length=60))
         yield Static("", id="password-checklist", classes="checklist")
-        yield FieldRow("password_confirm", "Confirm password", _input(password=True, max_length=60))
+        yield FieldRow("password_confirm", "Confirm password", field_input(password=True, max_length=60))
         yield FieldRow(
             "challenge_question", "Challenge question",
             Select([(q, q) for q in challenge_questions()], prompt="Choose a question", compact=True),
             stacked=True,
         )
         yield FieldRow(
-            "challenge_answer", "Answer", _input(password=True, max_length=100),
+            "challenge_answer", "Answer", field_input(password=True, max_length=100),
             note="Stored only as a hash. Keep your real answer somewhere safe.",
         )
 
@@ -249,15 +246,15 @@ class TwoFactorSetupScreen(StepScreen):
     INTRO = "Log in to complete setup, then choose how HARP sends you a code each time you sign in."
 
     def compose_form(self) -> ComposeResult:
-        yield FieldRow("user_id", "User ID", _input(max_length=74))
-        yield FieldRow("password", "Password", _input(password=True, max_length=60))
+        yield FieldRow("user_id", "User ID", field_input(max_length=74))
+        yield FieldRow("password", "Password", field_input(password=True, max_length=60))
         yield FieldRow(
             "device_type", "Device type",
             Select([(label, key) for key, label in DEVICE_TYPES.items()], prompt="Choose a device",
                    compact=True),
         )
         yield FieldRow(
-            "phone", "Phone number", _input("(410) 555-0123", max_length=30),
+            "phone", "Phone number", field_input("(410) 555-0123", max_length=30),
             note="Sandbox: codes go to the app's simulated phone (F2), never a real one.",
         )
 
@@ -301,7 +298,7 @@ class TwoFactorVerifyScreen(StepScreen):
                 "Press F2 to open your (simulated) phone and read it."
             )
             yield Button("Resend code", id="resend", compact=True)
-        yield FieldRow("code", "Security code", _input("6 digits", max_length=8))
+        yield FieldRow("code", "Security code", field_input("6 digits", max_length=8))
 
     BINDINGS = [("f3", "show_qr", "QR code")]
 

@@ -12,15 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
 from screens.base import StepScreen, note, section
-from screens.widgets import FieldRow, plain
+from screens.widgets import field_input, FieldRow, plain
 from wizard import rules
 from wizard.catalogue import catalogue
 from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS
 from wizard.steps import Step
 
-
-def _input(placeholder: str = "", password: bool = False, max_length: int = 0) -> Input:
-    return Input(placeholder=placeholder, password=password, max_length=max_length, compact=True)
 
 
 class IqiesSignInScreen(StepScreen):
@@ -30,15 +27,15 @@ class IqiesSignInScreen(StepScreen):
 
     def compose_form(self) -> ComposeResult:
         factor = self.flow.record.factor
-        yield FieldRow("user_id", "HARP User ID", _input(max_length=74))
-        yield FieldRow("password", "Password", _input(password=True, max_length=60))
+        yield FieldRow("user_id", "HARP User ID", field_input(max_length=74))
+        yield FieldRow("password", "Password", field_input(password=True, max_length=60))
         if factor and not factor.is_authenticator:
             yield Button("Send code to my phone", id="send-code", compact=True)
             hint = "Press Send code, then read it on your phone (F2)."
         else:
             device = DEVICE_TYPES[factor.device_type] if factor else "your app"
             hint = f"Type the code {device} shows now."
-        yield FieldRow("code", "Security code", _input("6 digits", max_length=8), note=hint)
+        yield FieldRow("code", "Security code", field_input("6 digits", max_length=8), note=hint)
 
     def on_mount(self) -> None:
         draft = self.flow.draft(self.STEP)
@@ -207,7 +204,7 @@ class OrganizationsScreen(StepScreen):
             Select([("CCN", "ccn"), ("Facility ID", "facility_id")], value="ccn", allow_blank=False,
                    compact=True),
         )
-        yield FieldRow("search_for", "Search for", _input("e.g. 015009", max_length=20))
+        yield FieldRow("search_for", "Search for", field_input("e.g. 015009", max_length=20))
         yield Static("", id="search-preview", classes="note", markup=False)
         yield Button("Add", id="add-org", compact=True, variant="primary")
         yield section("Organizations added")

@@ -25,6 +25,13 @@ def plain(text: str) -> Text:
     return Text(cleaned)
 
 
+def field_input(placeholder: str = "", password: bool = False, max_length: int = 0) -> "Input":
+    """The one-line input every form uses."""
+    from textual.widgets import Input
+
+    return Input(placeholder=placeholder, password=password, max_length=max_length, compact=True)
+
+
 class TopBar(Vertical):
     def __init__(self, step: Step) -> None:
         super().__init__(id="topbar")
