@@ -53,9 +53,13 @@ class OnboardingApp(App):
         totp_secret_factory: Callable[[], str] | None = None,
         seed_factory: Callable[[], str] | None = None,
         blink: bool = True,
+        catch_errors: bool = True,
     ) -> None:
         super().__init__()
         self.blink = blink  # tests switch the cursor blink off so snapshots are stable
+        # tests let errors through so they fail loudly; a user gets the error screen instead
+        self.catch_errors = catch_errors
+        self.error_references: list[str] = []
         kwargs: dict = {}
         if clock is not None:
             kwargs["clock"] = clock
@@ -71,7 +75,8 @@ class OnboardingApp(App):
     def on_mount(self) -> None:
         self.push_screen(self.screen_for(self.flow.current_step))
         if self.store.notice:
-            self.notify(self.store.notice, title="Progress recovered", severity="warning", timeout=15)
+            self.notify(self.store.notice, title="Progress recovered", severity="warning", timeout=15,
+                        markup=False)
 
     def screen_for(self, step: Step, message: str = "", kind: str = "info") -> StepScreen:
         return SCREENS_BY_STEP[step](self.flow, message=message, message_kind=kind)
@@ -80,6 +85,20 @@ class OnboardingApp(App):
         self.switch_screen(self.screen_for(step, message, kind))
         for warning in warnings or []:
             self.notify(warning, title="Please note", severity="warning", timeout=12, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Never a traceback for a user (Textual's shows local variables: typed passwords
+        among them). Log it with a reference, show it, keep what was saved."""
+        if not self.catch_errors:
+            super()._handle_exception(error)
+            return
+        from wizard.log import log_error
+
+        # The widget whose handler failed stops processing messages, so the app cannot go on
+        # safely: close it (as Textual does, minus the traceback); the CLI shows ErrorApp.
+        self.error_references.append(log_error("app", error))
+        self._return_code = 1
+        self._close_messages_no_wait()
 
     def action_quit(self) -> None:
         screen = self.screen

@@ -39,6 +39,7 @@ def make_app(data_dir: Path, clock: FrozenClock | None = None, *, signed_in: boo
         totp_secret_factory=lambda: FIXED_TOTP_SECRET,
         seed_factory=lambda: "test-seed",
         blink=False,
+        catch_errors=False,
     )
     app.flow.signed_in = signed_in
     return app

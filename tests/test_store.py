@@ -288,3 +288,79 @@ def test_lock_held_by_another_process_gives_one_line_error(data_dir):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_one_store_object_sees_another_process_and_keeps_inserting(data_dir):
+    """A long-lived store (the approver console) re-reads the file on every operation, and its
+    next insert does not reuse a document id that another process took meanwhile."""
+    import subprocess
+    import sys
+
+    console = Store(data_dir)
+    console.add_message({"subject": "first"})
+    console.add_request(_request("015009", "pso", "pending"))
+    assert console.load_account() is None
+    code = (
+        "import sys; from pathlib import Path; from wizard.store import Store; "
+        "s = Store(Path(sys.argv[1])); s.save_account({'position': 'review', 'user_id': 'jdoe_pso'}); "
+        "s.add_message({'subject': 'from child'}); s.add_request({'id': 'child', 'organizations': []})"
+    )
+    subprocess.run([sys.executable, "-c", code, str(data_dir)], capture_output=True, text=True, check=True)
+    assert console.load_account() == {"position": "review", "user_id": "jdoe_pso"}
+    assert [m["subject"] for m in console.messages()] == ["first", "from child"]
+    console.add_message({"subject": "after"})
+    console.add_request(_request("015010", "pso", "pending"))
+    assert [m["subject"] for m in console.messages()] == ["first", "from child", "after"]
+    assert [r["id"] for r in console.requests()] == ["pso-015009-pending", "child", "pso-015010-pending"]
+
+
+def _count_writes(monkeypatch) -> list[int]:
+    writes: list[int] = []
+    real_write = store_module.AtomicJSONStorage.write
+
+    def counting(self, data):
+        writes.append(1)
+        return real_write(self, data)
+
+    monkeypatch.setattr(store_module.AtomicJSONStorage, "write", counting)
+    return writes
+
+
+def test_save_account_is_one_write_even_when_keys_go(store, monkeypatch):
+    store.save_account({"position": "account", "drafts": {"a": 1}, "user_id": "jdoe_pso"})
+    writes = _count_writes(monkeypatch)
+    store.save_account({"position": "proofing", "user_id": "jdoe_pso"})
+    assert len(writes) == 1
+    assert store.load_account() == {"position": "proofing", "user_id": "jdoe_pso"}
+
+
+def test_reset_is_one_write(store, monkeypatch):
+    store.save_account({"position": "account"})
+    store.add_message({"subject": "x"})
+    store.add_request(_request("015009", "pso", "pending"))
+    writes = _count_writes(monkeypatch)
+    store.reset()
+    assert len(writes) == 1
+    store.add_message({"subject": "y"})
+    assert store.messages() == [{"subject": "y"}]
+
+
+def test_writers_hold_the_lock_for_the_whole_read_modify_write(store, monkeypatch):
+    """Every read and write a writing method makes happens while the file lock is held."""
+    seen: list[tuple[str, bool]] = []
+    real_read, real_write = store_module.AtomicJSONStorage.read, store_module.AtomicJSONStorage.write
+    monkeypatch.setattr(
+        store_module.AtomicJSONStorage, "read",
+        lambda self: (seen.append(("read", store.lock.is_locked)), real_read(self))[1],
+    )
+    monkeypatch.setattr(
+        store_module.AtomicJSONStorage, "write",
+        lambda self, data: (seen.append(("write", store.lock.is_locked)), real_write(self, data))[1],
+    )
+    store.save_account({"position": "account"})
+    store.save_account({"position": "proofing"})
+    store.add_message({"subject": "x"})
+    store.add_request(_request("015009", "pso", "pending"))
+    store.reset()
+    assert {kind for kind, _ in seen} == {"read", "write"}
+    assert all(locked for _, locked in seen), seen

@@ -50,8 +50,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2
 
-    from screens.app import OnboardingApp  # the UI is imported only when it is needed
+    from wizard.log import event, log_error, setup_logging
 
-    app = OnboardingApp(store=store)
-    app.run()
+    log_path = setup_logging(store.data_dir)
+    event("start", version=__version__)
+    try:
+        from screens.app import OnboardingApp  # the UI is imported only when it is needed
+        from screens.errors import ErrorApp
+
+        while True:
+            app = OnboardingApp(store=store)
+            app.run()
+            if not app.error_references:
+                break
+            if not ErrorApp(app.error_references[-1], str(log_path)).run():
+                return 1
+            store = Store(store.data_dir)  # reopen where the saved progress says
+            store.claim_wizard()
+    except Exception as err:  # never a traceback for a user
+        ref = log_error("cli", err)
+        print(f"{PROG}: stopped after an unexpected error (reference {ref}); your progress up to "
+              f"the last step is saved. Details without personal data: {log_path}", file=sys.stderr)
+        return 1
+    event("stop", code=app.return_code or 0)
     return app.return_code or 0

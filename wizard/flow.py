@@ -16,6 +16,7 @@ from typing import Any, Callable, Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from wizard import otp, proofing, rules
+from wizard.log import event
 from wizard.catalogue import catalogue, challenge_questions
 from wizard.directory import Provider, ProviderDirectory, default_directory
 from wizard.identifiers import IdentifierError, parse_organization_id
@@ -60,6 +61,7 @@ class AccountRecord(BaseModel):
     identity_proofed: Literal["experian", "manual"] | None = None
     manual_proofing: bool = False
     factor: otp.FactorState | None = None
+    login_throttle: otp.Throttle = Field(default_factory=otp.Throttle)
     request: RequestDraft = Field(default_factory=RequestDraft)
     last_submitted_request: str | None = None
 
@@ -160,6 +162,7 @@ class OnboardingFlow:
             self.record.proofing_seed = seed_factory()
         self.signed_in = False  # a session fact: a relaunch signs in to iQIES again
         self.banner: str | None = None
+        self._note_reopened_step()
 
     # --- facts -----------------------------------------------------------------------------
 
@@ -243,6 +246,18 @@ class OnboardingFlow:
             return True
         return bool(self.record.factor and self.record.factor.verified and step < Step.IQIES_SIGN_IN)
 
+    def _note_reopened_step(self) -> None:
+        """A stored position whose facts do not hold (an edited or stale database) reopens at
+        the first step that needs doing; signing in to iQIES is expected on every launch."""
+        try:
+            claimed = Step.from_key(self.record.position)
+        except ValueError:
+            event("step_reopened", claimed="unknown", reopened_at=self.current_step.key)
+            return
+        current = self.current_step
+        if current < claimed and current != Step.IQIES_SIGN_IN:
+            event("step_reopened", claimed=claimed.key, reopened_at=current.key)
+
     def can_open(self, step: Step) -> bool:
         return self.fact_failure(step) is None
 
@@ -274,6 +289,8 @@ class OnboardingFlow:
         """Move to ``step`` if its facts hold, else to the first step whose facts do not."""
         blocker = self.fact_failure(step)
         target = blocker or step
+        if self.record.position != target.key:
+            event("step", frm=self.record.position, to=target.key)
         self.record.position = target.key
         self.save()
         return target
@@ -335,6 +352,8 @@ class OnboardingFlow:
         if outcome.ok and outcome.next_step:
             outcome.next_step = self.go_to(outcome.next_step)
         else:
+            # field names only: what the user typed never reaches the log
+            event("refused", step=step.key, fields=",".join(outcome.errors) or "-")
             self.save()
         return outcome
 
@@ -393,7 +412,9 @@ class OnboardingFlow:
             return refused
         questions = self.proofing_questions()
         self.record.proofing_attempts += 1
-        if proofing.passed(questions, list(model.answers)):
+        passed = proofing.passed(questions, list(model.answers))
+        event("proofing_attempt", attempt=self.record.proofing_attempts, passed=passed)
+        if passed:
             self.record.identity_proofed = "experian"
             self._account_created_email()
             return StepOutcome(
@@ -445,8 +466,18 @@ class OnboardingFlow:
         model, refused = self._validated(Step.TWO_FACTOR_SETUP, form)
         if refused:
             return refused
+        locked = self.factor_service.lock_message(self.record.login_throttle, "wrong passwords", "signing in")
+        if locked:  # refused without counting
+            return StepOutcome(False, errors={"password": locked}, message=locked)
         if not self._check_login(model.user_id, model.password):
-            return StepOutcome(False, errors={"password": _LOGIN_REFUSED}, message=_LOGIN_REFUSED)
+            self.record.login_throttle = self.factor_service.record_failure(self.record.login_throttle)
+            event("login_refused", where="harp", failures=self.record.login_throttle.failures)
+            message = (
+                self.factor_service.lock_message(self.record.login_throttle, "wrong passwords", "signing in")
+                or _LOGIN_REFUSED
+            )
+            return StepOutcome(False, errors={"password": message}, message=message)
+        self.record.login_throttle = otp.Throttle()
         old = self.record.factor
         keep = old is not None and old.device_type == model.device_type and old.phone == model.phone
         state = old if keep else otp.FactorState(device_type=model.device_type, phone=model.phone)
@@ -494,6 +525,8 @@ class OnboardingFlow:
     def check_code(self, code: str) -> otp.CodeCheck:
         assert self.record.factor is not None
         result, self.record.factor = self.factor_service.check(self.record.factor, code)
+        if not result.ok:
+            event("code_refused", failures=self.record.factor.failures, locked=result.locked)
         self.save()
         return result
 
@@ -682,6 +715,7 @@ class OnboardingFlow:
         )
         self.record.last_submitted_request = request_id
         self.banner = "Role Request Submitted"
+        event("request_submitted", role=req.role, organizations=len(organizations))
         return StepOutcome(True, next_step=Step.AWAIT_APPROVAL)
 
     # --- reading ---------------------------------------------------------------------------

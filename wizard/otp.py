@@ -15,7 +15,7 @@ import math
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, TypeVar
 
 import pyotp
 from pydantic import BaseModel
@@ -31,10 +31,19 @@ HARD_LIMIT = 100
 
 AUTHENTICATOR_DEVICES = frozenset({"google_authenticator", "okta_verify"})
 
+T = TypeVar("T", bound="Throttle")
 
-class FactorState(BaseModel):
+
+class Throttle(BaseModel):
+    """Wrong attempts of one kind for one account, stored so a restart does not reset them."""
+
+    failures: int = 0
+    locked_until: datetime | None = None
+
+
+class FactorState(Throttle):
     """What is stored of a second factor. The TOTP secret is the one secret kept, because the
-    app must check codes later (issue: encrypted at rest); SMS codes only as a salted hash."""
+    app must check codes later (the store encrypts it at rest); SMS codes only as a salted hash."""
 
     device_type: str
     phone: str | None = None
@@ -43,8 +52,6 @@ class FactorState(BaseModel):
     code_hash: str | None = None
     code_salt: str | None = None
     code_expires_at: datetime | None = None
-    failures: int = 0
-    locked_until: datetime | None = None
     verified: bool = False
 
     @property
@@ -105,27 +112,27 @@ class SecondFactor:
             }
         )
 
-    def lock_remaining(self, state: FactorState) -> timedelta | None:
+    def lock_remaining(self, state: Throttle) -> timedelta | None:
         if state.failures >= HARD_LIMIT:
             return timedelta.max
         if state.locked_until and state.locked_until > self.clock():
             return state.locked_until - self.clock()
         return None
 
-    def lock_message(self, state: FactorState) -> str | None:
+    def lock_message(self, state: Throttle, what: str = "wrong codes", thing: str = "this device") -> str | None:
         remaining = self.lock_remaining(state)
         if remaining is None:
             return None
         if remaining == timedelta.max:
             return (
-                "This device is locked after too many wrong codes. In real HARP you would call "
-                "the help desk; in the sandbox, start over with a new practice profile."
+                f"{thing[0].upper() + thing[1:]} is locked after too many {what}. In real HARP you "
+                "would call the help desk; in the sandbox, start over with a new practice profile."
             )
         seconds = math.ceil(remaining.total_seconds())
         wait = f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
-        return f"Too many wrong codes: this device is locked. Try again in {wait}."
+        return f"Too many {what}: {thing} is locked. Try again in {wait}."
 
-    def record_failure(self, state: FactorState) -> FactorState:
+    def record_failure(self, state: T) -> T:
         """Count one wrong attempt; every fifth locks the factor, each lock twice as long."""
         failures = state.failures + 1
         update: dict = {"failures": failures}

@@ -4,6 +4,16 @@ Stock TinyDB rewrites its JSON file in place, so a kill mid-save can leave half 
 processes can interleave. Here every write goes to a temporary file that is fsynced and then
 ``os.replace``d over the database, under a file lock; the directory is 0700 and the files 0600.
 A database that cannot be read is moved aside (never overwritten) and the app starts clean.
+
+Schema versions: the ``meta`` table holds ``schema_version``; a database without it is version 1.
+Opening a store migrates an older database in place (under the lock, in one atomic write), and
+refuses, without touching it, a database written by a newer version of the app.
+
+- 1: the first layout.
+- 2: the TOTP secret (``accounts[*].factor.totp_secret``) is encrypted at rest with the key in
+  ``secret.key`` (see :mod:`wizard.vault`), stored as ``{"fernet": "<token>"}``. The store encrypts
+  in :meth:`Store.save_account` and decrypts in :meth:`Store.load_account`, so callers only ever
+  see the clear secret, and the clear secret never reaches a file (not even a temporary one).
 """
 
 from __future__ import annotations
@@ -13,15 +23,24 @@ import os
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from wizard.vault import KEY_NAME, KEY_TEMP_PREFIX, TEMP_SUFFIX, Vault, VaultError
+
 DB_NAME = "onboarding.json"
 LOCK_NAME = ".onboarding.lock"
-SCHEMA_VERSION = 1
+TEMP_PREFIX = ".onboarding."  # + random + TEMP_SUFFIX
+SCHEMA_VERSION = 2
+ENCRYPTED = "fernet"  # {"fernet": "<token>"} stands for an encrypted string
+
+SECRET_LOST_NOTICE = (
+    f"Your authenticator app's secret could not be unlocked ({KEY_NAME} in the data directory is "
+    "missing or damaged), so set up two-factor authentication again."
+)
 
 
 class DataDirError(Exception):
@@ -83,8 +102,12 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, Any]) -> None:
+        # A newer app may have migrated the file while this one was running: TinyDB writes back
+        # what it has just read, meta included, so this is where such a file would be overwritten.
+        if _declared_version(data) > SCHEMA_VERSION:
+            raise DataDirError(_newer_message(self.path.parent, _declared_version(data)))
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=".onboarding.", suffix=".tmp", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=self.path.parent)
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as fh:
@@ -108,6 +131,63 @@ class AtomicJSONStorage(Storage):
         pass
 
 
+# --- schema versions and migrations ---------------------------------------------------------------
+
+
+def schema_version(data: dict[str, Any]) -> int:
+    """The version a database says it has: its first meta document's ``schema_version``, 1 when
+    there is none. A version that is not a positive whole number makes the file corrupt."""
+    meta = data.get("meta") or {}
+    for _, doc in sorted(meta.items(), key=lambda item: (len(item[0]), item[0])):
+        if "schema_version" in doc:
+            version = doc["schema_version"]
+            if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+                raise CorruptDatabase(f"schema_version {version!r} is not a version")
+            return version
+    return 1
+
+
+def _declared_version(data: dict[str, Any]) -> int:
+    try:
+        return schema_version(data)
+    except CorruptDatabase:
+        return 0
+
+
+def _newer_message(data_dir: Path, version: int) -> str:
+    return (
+        f"the database in {data_dir} was written by a newer iqies-onboard (schema version "
+        f"{version}; this one knows up to {SCHEMA_VERSION}); update iqies-onboard, or use "
+        "--data-dir DIR for a separate practice profile"
+    )
+
+
+def _set_schema_version(data: dict[str, Any], version: int) -> None:
+    meta = data.setdefault("meta", {})
+    for _, doc in sorted(meta.items(), key=lambda item: (len(item[0]), item[0])):
+        if "schema_version" in doc:
+            doc["schema_version"] = version
+            return
+    next_id = max((int(k) for k in meta if k.isdigit()), default=0) + 1
+    meta[str(next_id)] = {"schema_version": version}
+
+
+def _is_encrypted(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {ENCRYPTED}
+
+
+def _migrate_1_to_2(data: dict[str, Any], vault: Vault) -> None:
+    """Encrypt every clear TOTP secret."""
+    for doc in data.get("accounts", {}).values():
+        factor = doc.get("factor")
+        if isinstance(factor, dict) and isinstance(factor.get("totp_secret"), str):
+            factor["totp_secret"] = {ENCRYPTED: vault.encrypt(factor["totp_secret"])}
+
+
+# from version N to N + 1; each works on the raw TinyDB data and must be safe to run twice
+MIGRATIONS: dict[int, Callable[[dict[str, Any], Vault], None]] = {1: _migrate_1_to_2}
+
+
 class Store:
     """All persistent state of one data directory. Safe to share between processes."""
 
@@ -115,7 +195,9 @@ class Store:
         self.data_dir = prepare_data_dir(data_dir)
         self.path = self.data_dir / DB_NAME
         self.lock = FileLock(str(self.data_dir / LOCK_NAME), timeout=lock_timeout)
+        self.vault = Vault(self.data_dir)
         self.notice: str | None = None  # one sentence for the user when something was recovered
+        self.migrated_from: int | None = None  # the schema version this store migrated, if any
         try:
             with self.lock:
                 self._open()
@@ -125,11 +207,15 @@ class Store:
             ) from None
         except PermissionError:
             raise DataDirError(f"the database in {self.data_dir} cannot be read (permission denied)") from None
+        except OSError as err:
+            raise DataDirError(f"the database in {self.data_dir} cannot be used: {err.strerror or err}") from None
 
     def _open(self) -> None:
+        self._remove_orphaned_temp_files()
         storage_probe = AtomicJSONStorage(self.path)
         try:
             data = storage_probe.read()
+            version = schema_version(data) if data is not None else SCHEMA_VERSION
         except CorruptDatabase:
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
             aside = self.path.with_name(f"onboarding.corrupt-{stamp}.json")
@@ -143,11 +229,32 @@ class Store:
                 "and the app started fresh."
             )
             data = None
+            version = SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise DataDirError(_newer_message(self.data_dir, version))
         self.db = TinyDB(self.path, storage=AtomicJSONStorage)
         if data is None:
-            self.db.table("meta", cache_size=0).insert({"schema_version": SCHEMA_VERSION})
-        elif self.path.exists():
-            os.chmod(self.path, 0o600)
+            storage_probe.write({"meta": {"1": {"schema_version": SCHEMA_VERSION}}})
+            return
+        if version < SCHEMA_VERSION:
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](data, self.vault)
+            _set_schema_version(data, SCHEMA_VERSION)
+            storage_probe.write(data)  # one atomic write: a crash leaves the old or the new file
+            self.migrated_from = version
+        os.chmod(self.path, 0o600)
+        if self.vault.path.is_file():
+            os.chmod(self.vault.path, 0o600)
+
+    def _remove_orphaned_temp_files(self) -> None:
+        """Temporary files left by a process killed mid-write. Every writer holds the lock while its
+        temporary file exists, and we hold it now, so any such file is an orphan."""
+        for pattern in (f"{TEMP_PREFIX}*{TEMP_SUFFIX}", f"{KEY_TEMP_PREFIX}*{TEMP_SUFFIX}"):
+            for orphan in self.data_dir.glob(pattern):
+                try:
+                    orphan.unlink()
+                except OSError:
+                    pass
 
     def claim_wizard(self) -> None:
         """One wizard per data directory: a second window would overwrite the first's progress.
@@ -163,35 +270,66 @@ class Store:
         self._wizard_claim = lock
 
     def table(self, name: str):
-        # cache_size=0: another process may have changed the file since our last read.
-        return self.db.table(name, cache_size=0)
+        """A fresh TinyDB table on every call: cache_size=0 because another process may have
+        changed the file since our last read, and a new Table object because TinyDB's Table also
+        caches the next document id, which another process's insert makes stale (the insert would
+        then fail with "Document with ID n already exists"). Every operation re-reads the file."""
+        return self.db.table_class(self.db.storage, name, cache_size=0)
 
     # --- accounts -------------------------------------------------------------------------
 
     def load_account(self) -> dict[str, Any] | None:
+        """The account document with its TOTP secret decrypted. If the secret cannot be decrypted
+        (key file missing or damaged), the document comes without its ``factor`` (the user sets up
+        two-factor authentication again) and :attr:`notice` says so."""
         docs = self.table("accounts").all()
-        return dict(docs[0]) if docs else None
+        if not docs:
+            return None
+        doc = dict(docs[0])
+        factor = doc.get("factor")
+        if isinstance(factor, dict) and _is_encrypted(factor.get("totp_secret")):
+            token = factor["totp_secret"][ENCRYPTED]
+            try:
+                if not isinstance(token, str):
+                    raise VaultError("not a token")
+                doc["factor"] = {**factor, "totp_secret": self.vault.decrypt(token)}
+            except VaultError:
+                del doc["factor"]
+                self.notice = SECRET_LOST_NOTICE
+        return doc
 
     def save_account(self, doc: dict[str, Any]) -> None:
+        """Store ``doc`` as the account (replacing the previous one whole, in one write); its clear
+        TOTP secret is encrypted before anything is written."""
         with self.lock:
+            stored = dict(doc)
+            factor = stored.get("factor")
+            if isinstance(factor, dict) and isinstance(factor.get("totp_secret"), str):
+                stored["factor"] = {**factor, "totp_secret": {ENCRYPTED: self.vault.encrypt(factor["totp_secret"])}}
             table = self.table("accounts")
             existing = table.all()
             if existing:
-                table.update(doc, doc_ids=[existing[0].doc_id])
-                # update() merges; drop keys the new doc no longer has
-                stale = set(existing[0]) - set(doc)
-                if stale:
-                    table.update(lambda d: [d.pop(k, None) for k in stale], doc_ids=[existing[0].doc_id])
+
+                def replace(current: dict[str, Any]) -> None:
+                    current.clear()
+                    current.update(stored)
+
+                table.update(replace, doc_ids=[existing[0].doc_id])
             else:
-                table.insert(doc)
+                table.insert(stored)
 
     def user_ids(self) -> list[str]:
         return [d["user_id"] for d in self.table("accounts").all() if d.get("user_id")]
 
     def reset(self) -> None:
+        """Forget all progress (the meta table and the key stay), in one write."""
         with self.lock:
+            data = self.db.storage.read()
+            if data is None:
+                return
             for name in ("accounts", "outbox", "requests"):
-                self.db.drop_table(name)
+                data.pop(name, None)
+            self.db.storage.write(data)
 
     # --- outbox ---------------------------------------------------------------------------
 

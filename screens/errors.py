@@ -1,0 +1,48 @@
+"""What a user sees instead of a traceback."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
+
+
+class ErrorApp(App[bool]):
+    """Shown instead of a traceback after the wizard stopped on an unexpected error: what
+    happened, that progress is kept, a reference id; Enter reopens the wizard where it was."""
+
+    CSS = """
+    Screen { align: center middle; }
+    #error-dialog { width: 72; max-width: 100%; height: auto; border: thick $error; padding: 0 1; }
+    #error-title { color: $error; }
+    #error-body { margin: 1 0; }
+    """
+    BINDINGS = [
+        Binding("enter", "reopen", "Reopen the wizard"),
+        Binding("ctrl+q,q,escape", "leave", "Quit"),
+    ]
+
+    def __init__(self, reference: str, log_path: str) -> None:
+        super().__init__()
+        self.reference, self.log_path = reference, log_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="error-dialog"):
+            yield Static(Text("Something went wrong", style="bold"), id="error-title")
+            yield Static(
+                f"The wizard stopped on an unexpected error (reference {self.reference}). What "
+                "you entered up to your last completed step is saved. The support log has the "
+                f"details, without anything you typed: {self.log_path}",
+                id="error-body",
+                markup=False,
+            )
+            yield Static("Enter: reopen the wizard where you were    Q: quit", markup=False)
+        yield Footer()
+
+    def action_reopen(self) -> None:
+        self.exit(True)
+
+    def action_leave(self) -> None:
+        self.exit(False)

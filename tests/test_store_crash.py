@@ -1,0 +1,465 @@
+"""The store under crashes and concurrency (DESIGN.md section 5), and its schema migrations.
+
+- kill -9 at random points during saves: the database is always one whole state, the one being
+  saved or the one before, and nothing (no lost lock, no orphaned temp file) stops the next start;
+- two processes writing at once lose nothing;
+- unreadable database files are explained, not crashed on;
+- schema version 1 is migrated to 2 (TOTP secret encrypted), a newer version is left alone.
+
+``bench/kill_trials.py`` repeats the same kill experiment (``run_kill_trial``) 100 times.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXED_TOTP_SECRET
+from wizard import store as store_module
+from wizard.store import DB_NAME, LOCK_NAME, SCHEMA_VERSION, DataDirError, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- the kill -9 experiment -----------------------------------------------------------------------
+
+
+def account_state(n: int) -> dict:
+    """State ``n`` of the account the child saves: it grows with ``n`` and every part of it says
+    ``n``, so a mix of two states cannot pass for either."""
+    return {
+        "position": "profile",
+        "marker": n,
+        "blob": f"<{n}>" * (40 * n),
+        "items": list(range(n)),
+        "drafts": {f"step{i}": {"n": n, "i": i} for i in range(n % 7 + 1)},
+        "factor": {
+            "device_type": "google_authenticator",
+            "totp_secret": FIXED_TOTP_SECRET,
+            "failures": n,
+            "verified": n % 2 == 0,
+        },
+    }
+
+
+# The child saves state 1, 2, 3, ... as fast as it can, logging "s N" before and "d N" after each
+# save with one unbuffered os.write to a progress file outside the data directory. It gets
+# account_state's source rather than importing this module (pytest would double its start-up).
+CHILD = f"""
+import os, sys
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from wizard.store import Store
+FIXED_TOTP_SECRET = {FIXED_TOTP_SECRET!r}
+{inspect.getsource(account_state)}
+data_dir, progress = Path(sys.argv[1]), sys.argv[2]
+log = os.open(progress, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+store = Store(data_dir)
+n = 0
+while True:
+    n += 1
+    os.write(log, b"s %d\\n" % n)
+    store.save_account(account_state(n))
+    os.write(log, b"d %d\\n" % n)
+"""
+
+
+@dataclass
+class TrialResult:
+    started: int  # the last state the child began to save
+    found: int  # the state the database holds afterwards
+    whole: bool  # the file parsed and held exactly one complete state
+    detail: str = ""
+
+    @property
+    def outcome(self) -> str:
+        if not self.whole:
+            return "broken"
+        if self.found == self.started:
+            return "after"
+        if self.found == self.started - 1:
+            return "before"
+        return "broken"
+
+
+def _read_progress(path: Path) -> list[tuple[str, int]]:
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_bytes().decode("ascii").splitlines():
+        kind, _, n = line.partition(" ")
+        if n.isdigit():
+            out.append((kind, int(n)))
+    return out
+
+
+def run_kill_trial(work: Path, rng: random.Random, max_delay: float = 0.12) -> TrialResult:
+    """Start a child that saves growing states, let it save for a random while, SIGKILL it, and
+    check what the data directory holds."""
+    data_dir, progress = work / "data", work / "progress.log"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(data_dir), str(progress)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _read_progress(progress):  # wait for the first save to begin
+            if child.poll() is not None:
+                raise AssertionError(f"child died: {child.stderr.read().decode()}")
+            if time.monotonic() > deadline:
+                raise AssertionError("child never started saving")
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, max_delay))
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stderr.close()
+    assert child.returncode == -signal.SIGKILL, child.returncode
+    started = max(n for kind, n in _read_progress(progress) if kind == "s")
+
+    raw = (data_dir / DB_NAME).read_bytes() if (data_dir / DB_NAME).exists() else b""
+    try:
+        data = json.loads(raw)
+    except ValueError as err:
+        return TrialResult(started, -1, False, f"not JSON: {err}")
+    accounts = data.get("accounts") or {}
+    if data.get("meta") != {"1": {"schema_version": SCHEMA_VERSION}} or len(accounts) > 1:
+        return TrialResult(started, -1, False, f"unexpected tables: {sorted(data)}")
+    if FIXED_TOTP_SECRET.encode() in raw:
+        return TrialResult(started, -1, False, "clear secret in the database")
+
+    # a new store opens at once: the dead child's lock is gone; orphaned temp files are removed
+    store = Store(data_dir, lock_timeout=2)
+    if store.notice:
+        return TrialResult(started, -1, False, f"notice: {store.notice}")
+    doc = store.load_account()
+    found = 0 if doc is None else doc.get("marker", -1)
+    if doc is not None and doc != account_state(found):
+        return TrialResult(started, found, False, "a mix of states")
+    leftovers = [p.name for p in data_dir.iterdir() if p.name.endswith(".tmp")]
+    if leftovers:
+        return TrialResult(started, found, False, f"temp files left after a new start: {leftovers}")
+    store.save_account(account_state(found + 1))  # and it can write
+    if store.load_account() != account_state(found + 1):
+        return TrialResult(started, found, False, "cannot write after the crash")
+    return TrialResult(started, found, True)
+
+
+def test_kill_9_during_saves_leaves_a_whole_state(tmp_path):
+    rng = random.Random(20261123)
+    t0 = time.monotonic()
+    results = []
+    for trial in range(25):
+        work = tmp_path / f"trial{trial}"
+        work.mkdir()
+        results.append(run_kill_trial(work, rng))
+    broken = [r for r in results if r.outcome == "broken"]
+    assert broken == []
+    assert all(r.started >= 1 for r in results)
+    assert time.monotonic() - t0 < 60  # about 5 s here; generous for slow machines
+
+
+def test_orphaned_temp_files_are_removed_on_open(data_dir):
+    Store(data_dir).save_account({"position": "account"})
+    orphan = data_dir / ".onboarding.abc123.tmp"
+    orphan.write_bytes(b'{"half": ')
+    key_orphan = data_dir / ".secret.xyz.tmp"
+    key_orphan.write_bytes(b"")
+    s = Store(data_dir)
+    assert not orphan.exists() and not key_orphan.exists()
+    assert s.load_account() == {"position": "account"}
+    assert (data_dir / LOCK_NAME).exists()  # the lock file itself is kept
+
+
+# -- two writers at once --------------------------------------------------------------------------
+
+WRITER = f"""
+import os, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from wizard.store import Store
+data_dir, who, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+store = Store(data_dir)
+store.messages()  # a first read, so any cached state would be stale below
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.001)
+for i in range(50):
+    store.add_request({{"id": f"{{who}}-{{i}}", "writer": who, "n": i, "role": "pso", "organizations": []}})
+    store.add_message({{"kind": "email", "writer": who, "n": i, "subject": f"{{who}} {{i}}"}})
+"""
+
+
+def test_two_processes_adding_requests_and_messages_lose_nothing(data_dir, tmp_path):
+    Store(data_dir)
+    go = tmp_path / "go"
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(data_dir), who, str(go)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for who in ("trainee", "trainer")
+    ]
+    try:
+        for w in writers:
+            assert w.stdout.readline().strip() == "ready", w.stderr.read()
+        go.touch()
+        for w in writers:
+            _, err = w.communicate(timeout=120)
+            assert w.returncode == 0, err
+    finally:
+        for w in writers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+    s = Store(data_dir)
+    expected = {(who, i) for who in ("trainee", "trainer") for i in range(50)}
+    requests, messages = s.requests(), s.messages()
+    assert len(requests) == 100 and {(r["writer"], r["n"]) for r in requests} == expected
+    assert len(messages) == 100 and {(m["writer"], m["n"]) for m in messages} == expected
+    for who in ("trainee", "trainer"):  # each writer's own order is kept
+        assert [m["n"] for m in messages if m["writer"] == who] == list(range(50))
+    raw = json.loads((data_dir / DB_NAME).read_bytes())
+    assert len(raw["requests"]) == 100 and len(raw["outbox"]) == 100
+
+
+# -- unreadable database files --------------------------------------------------------------------
+
+
+def test_unreadable_db_file_is_explained_and_left_alone(data_dir):
+    if os.geteuid() == 0:
+        pytest.skip("running as root: chmod 000 does not stop root from reading")
+    Store(data_dir).save_account({"position": "account"})
+    db = data_dir / DB_NAME
+    before = db.read_bytes()
+    os.chmod(db, 0o000)
+    try:
+        with pytest.raises(DataDirError, match="permission denied") as info:
+            Store(data_dir)
+        assert "\n" not in str(info.value)
+    finally:
+        os.chmod(db, 0o600)
+    assert db.read_bytes() == before
+    assert list(data_dir.glob("onboarding.corrupt-*.json")) == []
+
+
+def test_db_read_permission_error_is_explained_and_left_alone(data_dir, monkeypatch):
+    """The same as above, simulated so that it also runs as root."""
+    Store(data_dir).save_account({"position": "account"})
+    db = data_dir / DB_NAME
+    before = db.read_bytes()
+    real_read_bytes = Path.read_bytes
+
+    def refuse(self):
+        if self == db:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(DataDirError, match="permission denied") as info:
+        Store(data_dir)
+    monkeypatch.undo()
+    assert "\n" not in str(info.value)
+    assert db.read_bytes() == before
+    assert list(data_dir.glob("onboarding.corrupt-*.json")) == []
+
+
+def test_db_path_that_is_a_directory_gives_one_line_error(data_dir):
+    (data_dir / DB_NAME).mkdir(parents=True)
+    with pytest.raises(DataDirError, match="cannot be used") as info:
+        Store(data_dir)
+    assert "\n" not in str(info.value)
+    assert (data_dir / DB_NAME).is_dir()
+
+
+@pytest.mark.parametrize("version", ['"two"', "0", "-1", "true", "2.0", "null"])
+def test_bad_schema_version_counts_as_corrupt(data_dir, version):
+    data_dir.mkdir(mode=0o700)
+    garbage = ('{"meta": {"1": {"schema_version": %s}}, "accounts": {"1": {"position": "account"}}}' % version).encode()
+    (data_dir / DB_NAME).write_bytes(garbage)
+    s = Store(data_dir)
+    asides = list(data_dir.glob("onboarding.corrupt-*.json"))
+    assert len(asides) == 1 and asides[0].read_bytes() == garbage
+    assert s.notice and asides[0].name in s.notice
+    assert s.load_account() is None
+    assert s.table("meta").all() == [{"schema_version": SCHEMA_VERSION}]
+
+
+def test_truncated_v2_file_is_kept_aside(data_dir):
+    s = Store(data_dir)
+    s.save_account(account_state(3))
+    whole = (data_dir / DB_NAME).read_bytes()
+    for cut in (1, len(whole) // 2, len(whole) - 1):
+        (data_dir / DB_NAME).write_bytes(whole[:cut])
+        again = Store(data_dir)
+        assert again.notice and again.load_account() is None
+    contents = sorted(p.read_bytes() for p in data_dir.glob("onboarding.corrupt-*.json"))
+    assert contents == sorted(whole[:cut] for cut in (1, len(whole) // 2, len(whole) - 1))
+
+
+# -- schema migration -----------------------------------------------------------------------------
+
+
+def _v1_file(data_dir: Path, meta: dict | None = {"1": {"schema_version": 1}}, **accounts_extra) -> bytes:
+    data: dict = {
+        "accounts": {
+            "1": {
+                "position": "iqies_sign_in",
+                "user_id": "jdoe_pso",
+                "factor": {
+                    "device_type": "google_authenticator", "totp_secret": FIXED_TOTP_SECRET,
+                    "verified": True, "failures": 0, **accounts_extra,
+                },
+            }
+        },
+        "outbox": {"1": {"kind": "email", "subject": "HARP: your account was created"}},
+    }
+    if meta is not None:
+        data["meta"] = meta
+    raw = json.dumps(data).encode()
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (data_dir / DB_NAME).write_bytes(raw)
+    return raw
+
+
+@pytest.mark.parametrize("meta", [{"1": {"schema_version": 1}}, None, {}], ids=["meta-1", "no-meta", "empty-meta"])
+def test_v1_database_is_migrated_and_secret_encrypted(data_dir, meta):
+    _v1_file(data_dir, meta)
+    s = Store(data_dir)
+    assert s.migrated_from == 1
+    assert s.notice is None
+    raw = (data_dir / DB_NAME).read_bytes()
+    assert FIXED_TOTP_SECRET.encode() not in raw
+    data = json.loads(raw)
+    assert data["meta"] == {"1": {"schema_version": 2}}
+    assert set(data["accounts"]["1"]["factor"]["totp_secret"]) == {"fernet"}
+    assert data["outbox"] == {"1": {"kind": "email", "subject": "HARP: your account was created"}}
+    doc = s.load_account()
+    assert doc["factor"]["totp_secret"] == FIXED_TOTP_SECRET and doc["factor"]["verified"] is True
+    key = data_dir / "secret.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert not list(data_dir.glob("onboarding.corrupt-*.json"))
+
+
+def test_migration_runs_once(data_dir):
+    _v1_file(data_dir)
+    Store(data_dir)
+    after_first = (data_dir / DB_NAME).read_bytes()
+    again = Store(data_dir)
+    assert again.migrated_from is None
+    assert (data_dir / DB_NAME).read_bytes() == after_first  # not re-encrypted, not rewritten
+
+
+def test_v1_without_a_secret_migrates_without_a_key(data_dir):
+    data_dir.mkdir(mode=0o700)
+    (data_dir / DB_NAME).write_bytes(json.dumps(
+        {"accounts": {"1": {"position": "two_factor_verify", "factor": {"device_type": "sms", "phone": "+16145550123"}}}}
+    ).encode())
+    s = Store(data_dir)
+    assert s.migrated_from == 1
+    assert s.table("meta").all() == [{"schema_version": 2}]
+    assert s.load_account()["factor"] == {"device_type": "sms", "phone": "+16145550123"}
+    assert not (data_dir / "secret.key").exists()
+
+
+def test_meta_with_other_fields_keeps_them(data_dir):
+    _v1_file(data_dir, {"1": {"schema_version": 1, "created": "2026-11-01"}})
+    s = Store(data_dir)
+    assert s.table("meta").all() == [{"schema_version": 2, "created": "2026-11-01"}]
+
+
+def test_failed_migration_write_keeps_v1_file_and_retries(data_dir, monkeypatch):
+    before = _v1_file(data_dir)
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_module.os, "replace", broken_replace)
+    with pytest.raises(DataDirError, match="No space left") as info:
+        Store(data_dir)
+    monkeypatch.undo()
+    assert "\n" not in str(info.value)
+    assert (data_dir / DB_NAME).read_bytes() == before
+    s = Store(data_dir)
+    assert s.migrated_from == 1
+    assert s.load_account()["factor"]["totp_secret"] == FIXED_TOTP_SECRET
+
+
+def test_migrated_flow_resumes_where_it_was(data_dir):
+    """A v2 database written by the real flow, turned back into its v1 form by hand (clear secret,
+    version 1), reopens at the same step with the same working authenticator."""
+    from tests.factory import PASSWORD, USER_ID
+    from tests.states import advance_to, new_flow
+    from wizard import otp
+    from wizard.steps import Step
+
+    flow = advance_to(data_dir, Step.CATEGORY, device="google_authenticator")
+    data = json.loads((data_dir / DB_NAME).read_bytes())
+    data["accounts"]["1"]["factor"]["totp_secret"] = FIXED_TOTP_SECRET
+    data["meta"]["1"]["schema_version"] = 1
+    (data_dir / DB_NAME).write_bytes(json.dumps(data).encode())
+    (data_dir / "secret.key").unlink()
+
+    again = new_flow(data_dir, flow.clock)
+    assert again.store.migrated_from == 1 and again.store.notice is None
+    assert again.record.factor.totp_secret == FIXED_TOTP_SECRET and again.record.factor.verified
+    assert again.current_step == Step.IQIES_SIGN_IN  # signing in again is expected on every launch
+    assert again.totp_uri() == otp.provisioning_uri(FIXED_TOTP_SECRET, USER_ID)
+    again.clock.advance(seconds=60)
+    code = otp.totp_code(FIXED_TOTP_SECRET, again.clock())
+    assert again.submit(Step.IQIES_SIGN_IN, {"user_id": USER_ID, "password": PASSWORD, "code": code}).ok
+    assert FIXED_TOTP_SECRET.encode() not in (data_dir / DB_NAME).read_bytes()
+
+
+def test_newer_database_is_refused_and_not_touched(data_dir):
+    data_dir.mkdir(mode=0o700)
+    newer = json.dumps({
+        "meta": {"1": {"schema_version": SCHEMA_VERSION + 1}},
+        "accounts": {"1": {"position": "account", "factor": {"totp_secret": FIXED_TOTP_SECRET}}},
+    }).encode()
+    db = data_dir / DB_NAME
+    db.write_bytes(newer)
+    os.chmod(db, 0o644)
+    mtime = db.stat().st_mtime_ns
+    with pytest.raises(DataDirError, match="was written by a newer iqies-onboard") as info:
+        Store(data_dir)
+    assert "\n" not in str(info.value)
+    assert db.read_bytes() == newer
+    assert db.stat().st_mtime_ns == mtime
+    assert stat.S_IMODE(db.stat().st_mode) == 0o644
+    assert sorted(p.name for p in data_dir.iterdir() if p.name != LOCK_NAME) == [DB_NAME]
+
+
+def test_database_upgraded_by_a_newer_app_meanwhile_is_not_overwritten(data_dir):
+    """A newer app migrates the file while this one runs: this one's next write is refused."""
+    s = Store(data_dir)
+    s.save_account({"position": "account"})
+    db = data_dir / DB_NAME
+    data = json.loads(db.read_bytes())
+    data["meta"]["1"]["schema_version"] = SCHEMA_VERSION + 1
+    newer = json.dumps(data).encode()
+    db.write_bytes(newer)
+    for write in (
+        lambda: s.save_account({"position": "proofing"}),
+        lambda: s.add_message({"subject": "x"}),
+        lambda: s.add_request({"id": "r", "organizations": []}),
+        s.reset,
+    ):
+        with pytest.raises(DataDirError, match="newer iqies-onboard"):
+            write()
+    assert db.read_bytes() == newer
+    assert [p.name for p in data_dir.iterdir() if p.name.endswith(".tmp")] == []
