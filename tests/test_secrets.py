@@ -58,3 +58,25 @@ def test_snapshots_hold_no_typed_secret():
     # Passwords and answers are typed into the snapshot scenarios and must show only as dots.
     # (The authenticator page shows the test-only TOTP key by design: the user must read it.)
     _assert_clean(_files(SNAPSHOTS), [PASSWORD, CHALLENGE_ANSWER])
+
+
+def test_every_file_in_the_data_directory_is_private(data_dir):
+    import os
+    import stat
+
+    from wizard.store import prepare_data_dir
+
+    setup_logging(prepare_data_dir(data_dir))
+    flow = advance_to(data_dir, Step.AWAIT_APPROVAL, device="google_authenticator")
+    flow.store.claim_wizard()
+    import logging
+
+    for handler in list(logging.getLogger("iqies_onboard").handlers):
+        logging.getLogger("iqies_onboard").removeHandler(handler)
+        handler.close()
+    assert stat.S_IMODE(os.stat(data_dir).st_mode) == 0o700
+    names = set()
+    for path in _files(data_dir):
+        names.add(path.name)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert {"onboarding.json", "secret.key", "iqies-onboard.log", ".wizard.lock"} <= names

@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 
     log_path = setup_logging(store.data_dir)
     event("start", version=__version__)
+    if store.migrated_from is not None:
+        event("migrated", frm=store.migrated_from)
     try:
         from screens.app import OnboardingApp  # the UI is imported only when it is needed
         from screens.errors import ErrorApp

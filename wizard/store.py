@@ -194,7 +194,7 @@ class Store:
     def __init__(self, data_dir: Path, lock_timeout: float = 10.0) -> None:
         self.data_dir = prepare_data_dir(data_dir)
         self.path = self.data_dir / DB_NAME
-        self.lock = FileLock(str(self.data_dir / LOCK_NAME), timeout=lock_timeout)
+        self.lock = FileLock(str(self.data_dir / LOCK_NAME), timeout=lock_timeout, mode=0o600)
         self.vault = Vault(self.data_dir)
         self.notice: str | None = None  # one sentence for the user when something was recovered
         self.migrated_from: int | None = None  # the schema version this store migrated, if any
@@ -259,7 +259,7 @@ class Store:
     def claim_wizard(self) -> None:
         """One wizard per data directory: a second window would overwrite the first's progress.
         The claim lasts as long as this process (the OS drops the lock if it dies)."""
-        lock = FileLock(str(self.data_dir / ".wizard.lock"), timeout=0)
+        lock = FileLock(str(self.data_dir / ".wizard.lock"), timeout=0, mode=0o600)
         try:
             lock.acquire()
         except Timeout:
