@@ -26,6 +26,7 @@ from screens.iqies import (
     WelcomeScreen,
 )
 from wizard.flow import OnboardingFlow
+from wizard.sanitize import clean_text
 from wizard.steps import Step
 from wizard.store import Store
 
@@ -75,8 +76,8 @@ class OnboardingApp(App):
     def on_mount(self) -> None:
         self.push_screen(self.screen_for(self.flow.current_step))
         if self.store.notice:
-            self.notify(self.store.notice, title="Progress recovered", severity="warning", timeout=15,
-                        markup=False)
+            self.notify(clean_text(self.store.notice), title="Progress recovered", severity="warning",
+                        timeout=15, markup=False)
 
     def screen_for(self, step: Step, message: str = "", kind: str = "info") -> StepScreen:
         return SCREENS_BY_STEP[step](self.flow, message=message, message_kind=kind)
@@ -84,7 +85,7 @@ class OnboardingApp(App):
     def show_step(self, step: Step, message: str = "", kind: str = "info", warnings: list[str] | None = None) -> None:
         self.switch_screen(self.screen_for(step, message, kind))
         for warning in warnings or []:
-            self.notify(warning, title="Please note", severity="warning", timeout=12, markup=False)
+            self.notify(clean_text(warning), title="Please note", severity="warning", timeout=12, markup=False)
 
     def _handle_exception(self, error: Exception) -> None:
         """Never a traceback for a user (Textual's shows local variables: typed passwords

@@ -18,10 +18,28 @@ from textual.widgets import Button, Checkbox, Footer, Input, RadioSet, Select, S
 
 from screens.widgets import FieldRow, HelpScreen, PhoneScreen, StepList, TopBar, plain
 from wizard.flow import OnboardingFlow, StepOutcome
+from wizard.sanitize import clean_line
 from wizard.steps import Step
 
 if TYPE_CHECKING:
     from screens.app import OnboardingApp
+
+# Below this the wizard is not usable (measured: every page works at 60x16 with the step list
+# hidden); a notice then covers the page until the window is enlarged.
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+STEP_LIST_WIDTH = 70  # the step list is a luxury below this; the form needs the room
+
+
+class TooSmallNotice(Static):
+    """Covers the page while the window is too small; focusable, so keys go nowhere else."""
+
+    can_focus = True
+
+    def show_size(self, width: int, height: int) -> None:
+        self.update(
+            f"Make this window at least {MIN_WIDTH}x{MIN_HEIGHT} to use the wizard "
+            f"(it is {width}x{height} now).\n\nWhat you entered is kept. Ctrl+Q quits."
+        )
 
 
 class StepScreen(Screen):
@@ -57,12 +75,13 @@ class StepScreen(Screen):
     # --- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield TooSmallNotice("", id="too-small", markup=False)
         yield TopBar(self.STEP)
         with Horizontal(id="body"):
             yield StepList(self.flow.step_states())
             with VerticalScroll(id="form"):
                 if self.INTRO:
-                    yield Static(self.INTRO, classes="intro")
+                    yield Static(plain(self.INTRO), classes="intro")
                 # at the top, where a refused Next lands the user (focus goes to the first bad field)
                 yield Static("", id="form-message", markup=False)
                 yield from self.compose_form()
@@ -75,6 +94,7 @@ class StepScreen(Screen):
         yield from ()
 
     def on_mount(self) -> None:
+        self.fit_to_window()
         if not getattr(self.app, "blink", True):
             for widget in self.query(Input):
                 widget.cursor_blink = False
@@ -83,11 +103,46 @@ class StepScreen(Screen):
             self.query_one("#back", Button).display = False
         if self.initial_message:
             self.show_message(self.initial_message, self.initial_kind)
-        self.focus_first()
+        if self.too_small:
+            self._focus_before_too_small = None  # focus_first() runs on recovery
+        else:
+            self.focus_first()
+
+    # --- window size ------------------------------------------------------------------------
+
+    too_small = False
+    _focus_before_too_small: Any = None
 
     def on_resize(self) -> None:
-        # the step list is a luxury below 70 columns; the form needs the room
-        self.query_one("#steps").display = self.size.width >= 70
+        self.fit_to_window()
+
+    def on_screen_resume(self) -> None:
+        # a resize while a dialog was on top reached only the dialog
+        self.fit_to_window()
+
+    def fit_to_window(self) -> None:
+        width, height = self.app.size
+        self.query_one("#steps").display = width >= STEP_LIST_WIDTH
+        too_small = width < MIN_WIDTH or height < MIN_HEIGHT
+        notice = self.query_one("#too-small", TooSmallNotice)
+        if too_small:
+            notice.show_size(width, height)
+        if too_small == self.too_small:
+            return
+        self.too_small = too_small
+        self.set_class(too_small, "-too-small")
+        if too_small:
+            # keys must not reach a field nobody can see; focus comes back on recovery
+            if self.focused is not notice:
+                self._focus_before_too_small = self.focused
+            notice.focus(scroll_visible=False)
+        else:
+            before, self._focus_before_too_small = self._focus_before_too_small, None
+            if before is not None and before.is_attached and before.focusable:
+                before.focus(scroll_visible=False)
+            else:
+                self.focus_first()
+        self.refresh_bindings()
 
     def focus_first(self) -> None:
         """The first field the user still has to fill; else the page's main button."""
@@ -166,6 +221,9 @@ class StepScreen(Screen):
             row = self.query_one(f"#field-{name}", FieldRow)
         except Exception:
             return
+        if self.too_small:
+            self._focus_before_too_small = row.control  # focused when the window is big enough
+            return
         row.control.focus(scroll_visible=False)
         self.call_after_refresh(row.scroll_visible, animate=False, top=False)
 
@@ -209,6 +267,8 @@ class StepScreen(Screen):
         self.flow.save_draft(self.STEP, self.collect())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.too_small and action != "quit":
+            return False  # nothing happens on a page nobody can see
         if action == "enter_key":
             return isinstance(self.focused, Input)
         return True
@@ -286,7 +346,7 @@ def note(text: str) -> Static:
 
 
 def section(title: str) -> Static:
-    return Static(Text(title, style="bold"), classes="section")
+    return Static(Text(clean_line(title), style="bold"), classes="section")
 
 
 __all__ = ["StepScreen", "FieldRow", "note", "section", "Vertical"]

@@ -7,10 +7,10 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Select, Static
 
 from screens.base import StepScreen, note, section
-from screens.widgets import field_input, ConfirmScreen, FieldRow, QrScreen, plain
+from screens.widgets import ConfirmScreen, FieldRow, QrScreen, field_input, one_line, plain, styled
 from wizard import otp, rules
 from wizard.catalogue import challenge_questions
 from wizard.flow import StepOutcome
@@ -63,7 +63,8 @@ class ProfileScreen(StepScreen):
         )
         yield FieldRow(
             "ssn_choice", "SSN for HARP",
-            RadioSet(*(RadioButton(label, name=key) for key, label in SSN_CHOICES.items()), compact=True),
+            RadioSet(*(RadioButton(one_line(label), name=key) for key, label in SSN_CHOICES.items()),
+                     compact=True),
             stacked=True,
         )
         yield section("Your facility")
@@ -88,7 +89,8 @@ class AccountScreen(StepScreen):
         yield FieldRow("password_confirm", "Confirm password", field_input(password=True, max_length=60))
         yield FieldRow(
             "challenge_question", "Challenge question",
-            Select([(q, q) for q in challenge_questions()], prompt="Choose a question", compact=True),
+            Select([(one_line(q), q) for q in challenge_questions()], prompt="Choose a question",
+                   compact=True),
             stacked=True,
         )
         yield FieldRow(
@@ -170,8 +172,9 @@ class ProofingScreen(StepScreen):
         for i, question in enumerate(self.flow.proofing_questions()):
             yield FieldRow(
                 f"q{i}", f"{i + 1}. {question.prompt}",
-                RadioSet(*(RadioButton(option, name=str(n)) for n, option in enumerate(question.options)),
-                         compact=True),
+                # options come from what the user typed: never markup, never control characters
+                RadioSet(*(RadioButton(one_line(option), name=str(n))
+                           for n, option in enumerate(question.options)), compact=True),
                 stacked=True,
             )
         yield FieldRow("not_a_robot", "Check", Checkbox("I am not a robot", compact=True))
@@ -289,7 +292,7 @@ class TwoFactorVerifyScreen(StepScreen):
                 f"Add this account to {device} on your phone: press F3 to show the QR code (it "
                 "needs the whole window), or type the key by hand. Then enter the 6-digit code."
             )
-            yield Static(Text.assemble("Manual key: ", (key, "bold")), id="manual-key")
+            yield Static(styled("Manual key: ", (key, "bold")), id="manual-key")
             yield Button("Show QR code (F3)", id="show-qr", compact=True)
         else:
             how = "text message" if factor.device_type == "sms" else "voice call"

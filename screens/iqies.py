@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
 from screens.base import StepScreen, note, section
-from screens.widgets import field_input, FieldRow, plain
+from screens.widgets import FieldRow, field_input, one_line, plain
 from wizard import rules
 from wizard.catalogue import catalogue
 from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS
@@ -71,12 +72,12 @@ class WelcomeScreen(StepScreen):
         profile = self.flow.profile
         name = profile.display_name if profile else (self.flow.record.user_id or "")
         with Horizontal(id="welcome-head"):
-            yield Static(Text.assemble(("Welcome to iQIES", "bold")), id="welcome-title")
-            yield Button(plain(f"{name} ▾"), id="user-menu", compact=True)
+            yield Static(Text("Welcome to iQIES", style="bold"), id="welcome-title")
+            yield Button(one_line(f"{name} ▾"), id="user-menu", compact=True)
         with Vertical(id="user-menu-items"):
             yield Button("Request User Role", id="menu-request-role", compact=True)
         if self.flow.banner:
-            yield Static(Text(f"✓ {self.flow.banner}", style="bold"), id="banner")
+            yield Static(plain(f"✓ {self.flow.banner}", style="bold"), id="banner")
         yield from self.compose_requests()
         if self.STEP == Step.WELCOME:
             yield note(
@@ -88,7 +89,7 @@ class WelcomeScreen(StepScreen):
         yield section("Pending Requests")
         requests = self.flow.my_requests()
         if not requests:
-            yield Static("No requests yet.", classes="request")
+            yield Static("No requests yet.", classes="request", markup=False)
             return
         cat = catalogue()
         now = self.flow.clock()
@@ -100,7 +101,7 @@ class WelcomeScreen(StepScreen):
                 text.append(f" · {org['status'].capitalize()}\n")
                 text.append(f"{org['name']} (CCN {org['ccn']}), {org['city']}, {org['state']}\n")
                 text.append(f"Approver: {org['approver_text']} · submitted {_age(req['submitted_at'], now)}")
-                yield Static(plain("").append_text(text), classes="request")
+                yield Static(plain(text), classes="request")  # stored text: sanitised
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -145,7 +146,7 @@ class CategoryScreen(StepScreen):
         buttons = []
         for category in catalogue().categories:
             label = category.name if category.in_guide else f"{category.name} (outside this guide)"
-            buttons.append(RadioButton(label, name=category.id))
+            buttons.append(RadioButton(one_line(label), name=category.id))
         yield FieldRow("category", "User category", RadioSet(*buttons, compact=True), stacked=True)
         yield Static("", id="category-note", classes="note", markup=False)
 
@@ -166,14 +167,14 @@ class RoleScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         yield FieldRow(
             "relationship", "You",
-            RadioSet(*(RadioButton(label, name=key) for key, label in WORK_RELATIONSHIPS.items()),
+            RadioSet(*(RadioButton(one_line(label), name=key) for key, label in WORK_RELATIONSHIPS.items()),
                      compact=True),
             stacked=True,
         )
         roles = catalogue().roles_in("provider")
         yield FieldRow(
             "role", "User role",
-            RadioSet(*(RadioButton(role.name, name=role.id) for role in roles), compact=True),
+            RadioSet(*(RadioButton(one_line(role.name), name=role.id) for role in roles), compact=True),
             stacked=True,
         )
         yield Static("", id="role-description", classes="note", markup=False)
@@ -242,13 +243,16 @@ class OrganizationsScreen(StepScreen):
         container.remove_children()
         orgs = self.flow.record.request.organizations
         if not orgs:
-            container.mount(Static("None yet.", classes="org"))
+            container.mount(Static("None yet.", classes="org", markup=False))
             return
         for org in orgs:
             row = Horizontal(classes="org-row")
             container.mount(row)
             row.mount(Static(plain(f"{org.name}\nCCN {org.ccn} · {org.city}, {org.state}"), classes="org"))
-            row.mount(Button("Remove", id=f"remove-{org.ccn}", compact=True, classes="remove"))
+            # the CCN names the button; an id only when it is a safe one (an edited file could
+            # hold anything, and a bad id would stop the page)
+            safe_id = f"remove-{org.ccn}" if re.fullmatch(r"[A-Za-z0-9_-]+", org.ccn or "") else None
+            row.mount(Button("Remove", id=safe_id, name=org.ccn, compact=True, classes="remove"))
 
     @on(Button.Pressed, "#add-org")
     def _add(self, event: Button.Pressed) -> None:
@@ -272,7 +276,7 @@ class OrganizationsScreen(StepScreen):
     @on(Button.Pressed, ".remove")
     def _remove(self, event: Button.Pressed) -> None:
         event.stop()
-        ccn = (event.button.id or "").removeprefix("remove-")
+        ccn = event.button.name or ""
         outcome = self.flow.remove_organization(ccn)
         self.show_message(outcome.message, "info")
         self.refresh_orgs()
@@ -299,7 +303,7 @@ class ReviewScreen(StepScreen):
         summary.append(f"{role.name if role else req.role}\n")
         summary.append("Relationship: ", style="bold")
         summary.append(WORK_RELATIONSHIPS.get(req.relationship or "", ""))
-        yield Static(plain("").append_text(summary), id="review-summary")
+        yield Static(plain(summary), id="review-summary")  # stored text: sanitised
         yield section("Organizations")
         for org in req.organizations:
             approver = self.flow.approver_for(req.role or "", org.ccn)
@@ -307,4 +311,4 @@ class ReviewScreen(StepScreen):
             text.append(f"{org.name}\n", style="bold")
             text.append(f"CCN {org.ccn} · Facility ID {org.facility_id} · {org.city}, {org.state}\n")
             text.append(f"Will be approved by: {approver.description}")
-            yield Static(plain("").append_text(text), classes="request")
+            yield Static(plain(text), classes="request")

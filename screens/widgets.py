@@ -4,32 +4,129 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
+from wizard.sanitize import clean_line, clean_text, mask_line
 from wizard.steps import Step
 
 SANDBOX_LINE = "Sandbox: nothing you type leaves this computer"
 
 
-def plain(text: str) -> Text:
-    """User text shown literally: no markup, no control characters."""
-    cleaned = "".join(
-        ch for ch in text if ch in "\n\t" or (ch.isprintable() and not 0x202A <= ord(ch) <= 0x202E)
+def plain(text: str | Text | None = "", style: str = "") -> Text:
+    """User or stored text shown literally: a Rich Text (never markup-parsed, so ``[/]`` and
+    ``[bold]x`` show as typed) with control, bidi and other dangerous characters removed by the
+    one sanitiser (wizard/sanitize.py). A Text keeps its styles, its characters are cleaned."""
+    if text is None:
+        return Text("", style=style)
+    if isinstance(text, Text):
+        return _clean_rich_text(text, style)
+    return Text(clean_text(text), style=style)
+
+
+def _clean_rich_text(text: Text, style: str = "") -> Text:
+    cleaned = text.blank_copy()
+    if style:
+        cleaned.style = style
+    offsets = sorted({o for span in text.spans for o in (span.start, span.end)} | {len(text)})
+    for piece in text.divide(offsets):
+        start = len(cleaned)
+        cleaned.append(clean_text(piece.plain))
+        for span in piece.spans:
+            cleaned.stylize(span.style, start, len(cleaned))
+    return cleaned
+
+
+def styled(*parts: str | tuple[str, str] | Text) -> Text:
+    """``Text.assemble`` with every part sanitised: for lines mixing fixed words and user text."""
+    text = Text()
+    for part in parts:
+        if isinstance(part, tuple):
+            text.append_text(plain(part[0], part[1]))
+        else:
+            text.append_text(plain(part))
+    return text
+
+
+def one_line(text: str | None) -> Text:
+    """A one-line label (button, option, title) from user or stored text: sanitised, newlines
+    and tabs turned into spaces, no markup."""
+    return Text(clean_line(text or ""))
+
+
+class FieldInput(Input):
+    """The one-line input every form uses.
+
+    - It never holds more than ``max_length`` characters: a longer paste is cut to what fits (as
+      browsers do with ``maxlength``), and so is a longer value set by code (a stale draft).
+    - It shows its value sanitised (control and bidi characters as U+FFFD, one for one, so the
+      cursor still lines up); the value itself stays as typed, for the rules to judge.
+    - A paste keeps its first line, without control characters.
+    """
+
+    def validate_value(self, value: str) -> str:
+        limit = self.max_length
+        if limit and len(value) > limit:
+            return value[:limit]
+        return value
+
+    @property
+    def _value(self) -> Text:
+        if self.password:
+            return super()._value
+        text = Text(mask_line(self.value), no_wrap=True, overflow="ignore", end="")
+        if self.highlighter is not None:
+            text = self.highlighter(text)
+        return text
+
+    def _position_to_cell(self, position: int) -> int:
+        if self.password:
+            return super()._position_to_cell(position)
+        return cell_len(mask_line(self.value[:position]))
+
+    def _cell_offset_to_index(self, offset: int) -> int:
+        if self.password:
+            return super()._cell_offset_to_index(offset)
+        shown = mask_line(self.value)
+        scroll_x, _ = self.scroll_offset
+        offset += scroll_x
+        cell = 0
+        for index, char in enumerate(shown):
+            width = get_character_cell_size(char)
+            if cell <= offset < cell + width:
+                return index
+            cell += width
+        return max(0, min(offset, len(self.value)))
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()  # Input's own handler would paste the text again, uncut
+        if not event.text:
+            return
+        lines = event.text.splitlines()
+        text = clean_line(lines[0] if lines else "")
+        start, end = sorted(self.selection)
+        if self.max_length:
+            room = self.max_length - (len(self.value) - (end - start))
+            if len(text) > room:
+                text = text[: max(0, room)]
+                self.restricted()  # Input's own signal (the bell) that not all of it fit
+        if text:
+            self.replace(text, start, end)
+
+
+def field_input(placeholder: str = "", password: bool = False, max_length: int = 0) -> Input:
+    """The one-line input every form uses (see :class:`FieldInput`)."""
+    return FieldInput(
+        placeholder=clean_line(placeholder), password=password, max_length=max_length, compact=True
     )
-    return Text(cleaned)
-
-
-def field_input(placeholder: str = "", password: bool = False, max_length: int = 0) -> "Input":
-    """The one-line input every form uses."""
-    from textual.widgets import Input
-
-    return Input(placeholder=placeholder, password=password, max_length=max_length, compact=True)
 
 
 class TopBar(Vertical):
@@ -40,14 +137,14 @@ class TopBar(Vertical):
     def compose(self) -> ComposeResult:
         info = self.step.info
         with Horizontal(id="sandbox-row"):
-            yield Static(SANDBOX_LINE, id="sandbox-line")
-            yield Static(f"step {info.number} of {len(Step)}", id="page-step")
+            yield Static(SANDBOX_LINE, id="sandbox-line", markup=False)
+            yield Static(f"step {info.number} of {len(Step)}", id="page-step", markup=False)
         with Horizontal(id="page-line"):
             yield Static(
-                Text.assemble((f" {info.system} ", "bold"), "› ", (info.real_page, "bold")),
+                styled((f" {info.system} ", "bold"), "› ", (info.real_page, "bold")),
                 id="page-title",
             )
-            yield Static(f"real page: {info.real_address}", id="page-address")
+            yield Static(plain(f"real page: {info.real_address}"), id="page-address")
 
 
 class StepList(Vertical):
@@ -58,12 +155,12 @@ class StepList(Vertical):
         self.states = list(states)
 
     def compose(self) -> ComposeResult:
-        yield Static("HARP account", classes="steps-heading")
+        yield Static("HARP account", classes="steps-heading", markup=False)
         for step, state in self.states:
             if step == Step.IQIES_SIGN_IN:
-                yield Static("iQIES role request", classes="steps-heading")
+                yield Static("iQIES role request", classes="steps-heading", markup=False)
             mark = {"done": "✓", "current": "▶", "todo": " "}[state]
-            yield Static(f"{mark} {step.number:>2} {step.info.label}", classes=f"step {state}")
+            yield Static(one_line(f"{mark} {step.number:>2} {step.info.label}"), classes=f"step {state}")
 
 
 class FieldRow(Vertical):
@@ -87,7 +184,7 @@ class FieldRow(Vertical):
         self.note = note
 
     def compose(self) -> ComposeResult:
-        label = Text(self.label_text)
+        label = plain(self.label_text)
         if self.required:
             label.append(" *", style="bold")
         with Horizontal(classes="field-row"):
@@ -95,7 +192,7 @@ class FieldRow(Vertical):
             yield self.control
         yield Static("", classes="field-error", id=f"error-{self.field_name}", markup=False)
         if self.note:
-            yield Static(self.note, classes="field-note", markup=False)
+            yield Static(plain(self.note), classes="field-note")
 
     shown_error: str | None = None
 
@@ -125,9 +222,9 @@ class HelpScreen(ModalScreen[None]):
 
         text = help_for(self.help_id)
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Static(Text(f"Help: {text.title}", style="bold"), classes="dialog-title")
+            yield Static(plain(f"Help: {text.title}", style="bold"), classes="dialog-title")
             if text.real_page:
-                yield Static(f"Real page: {text.real_page}", classes="dialog-subtitle", markup=False)
+                yield Static(plain(f"Real page: {text.real_page}"), classes="dialog-subtitle")
             with VerticalScroll(id="help-body"):
                 yield Markdown(text.body)
             yield Button("Close (Esc)", id="close-help", variant="primary")
@@ -156,19 +253,21 @@ class PhoneScreen(ModalScreen[None]):
             yield Static(Text("Your phone and inbox (simulated)", style="bold"), classes="dialog-title")
             yield Static(
                 "Codes and emails the sandbox 'sent'. Nothing was sent to a real phone or mailbox.",
-                classes="dialog-subtitle",
+                classes="dialog-subtitle", markup=False,
             )
             with VerticalScroll(id="phone-body"):
                 if not self.messages:
-                    yield Static("No messages yet.", classes="message")
+                    yield Static("No messages yet.", classes="message", markup=False)
                 kinds = {"sms": "Text message", "voice": "Voice call", "email": "Email"}
                 for msg in self.messages:
-                    when = msg["sent_at"][11:16]
-                    head = Text.assemble(
-                        (f"{kinds.get(msg['kind'], msg['kind'])} ", "bold"),
-                        f"to {format_phone(msg['to']) if msg['kind'] != 'email' else msg['to']} at {when} UTC",
+                    # stored text (an edited data file could hold anything): sanitised, no markup
+                    kind, to = str(msg.get("kind", "")), str(msg.get("to", ""))
+                    when = str(msg.get("sent_at", ""))[11:16]
+                    head = styled(
+                        (f"{kinds.get(kind, kind)} ", "bold"),
+                        f"to {format_phone(to) if kind != 'email' else to} at {when} UTC",
                     )
-                    body = Text.assemble((msg["subject"], "bold"), "\n", msg["body"])
+                    body = styled((str(msg.get("subject", "")), "bold"), "\n", str(msg.get("body", "")))
                     yield Static(head, classes="message-head")
                     yield Static(body, classes="message")
             yield Button("Close (Esc)", id="close-phone", variant="primary")
@@ -190,11 +289,11 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(Text(self.title_text, style="bold"), classes="dialog-title")
+            yield Static(plain(self.title_text, style="bold"), classes="dialog-title")
             yield Static(plain(self.body), classes="confirm-body")
             with Horizontal(classes="nav"):
-                yield Button(self.no, id="confirm-no")
-                yield Button(self.yes, id="confirm-yes", variant="primary")
+                yield Button(one_line(self.no), id="confirm-no")
+                yield Button(one_line(self.yes), id="confirm-yes", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no").focus()
@@ -205,28 +304,58 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class QrScreen(ModalScreen[None]):
-    """Full-screen QR code for an authenticator app (23 rows: it fits 80x24 with the footer)."""
+    """Full-screen QR code for an authenticator app (45x23 cells for an otpauth URI: it fits 80x24).
+    In a smaller window the code cannot scan: a notice says so, and the key is still there."""
 
     BINDINGS = [Binding("escape,q,enter", "dismiss", "Close QR code")]
 
     def __init__(self, uri: str, manual_key: str) -> None:
         super().__init__()
         self.uri, self.manual_key = uri, manual_key
+        self.qr_text = self._render_qr(uri)
+        rows = self.qr_text.split("\n")
+        # one spare column and row: the code must not touch the window's edge to scan
+        self.min_width = max(cell_len(row) for row in rows) + 1
+        self.min_height = len(rows) + 1
 
-    def compose(self) -> ComposeResult:
+    @staticmethod
+    def _render_qr(uri: str) -> str:
         import io
 
         import segno
 
         buffer = io.StringIO()
-        segno.make(self.uri, error="L").terminal(out=buffer, compact=True, border=2)
+        segno.make(uri, error="L").terminal(out=buffer, compact=True, border=2)
+        return buffer.getvalue().rstrip("\n")
+
+    def compose(self) -> ComposeResult:
         with Horizontal(id="qr-layout"):
-            yield Static(buffer.getvalue().rstrip("\n"), id="qr-code", markup=False)
-            with Vertical(id="qr-side"):
-                yield Static(Text("Scan with your authenticator app", style="bold"))
+            yield Static(self.qr_text, id="qr-code", markup=False)
+            with VerticalScroll(id="qr-side"):
+                yield Static(
+                    f"Window too small for the QR code: enlarge it to at least "
+                    f"{self.min_width}x{self.min_height}, or type the key",
+                    id="qr-too-small", markup=False,
+                )
+                yield Static(Text("Scan with your authenticator app", style="bold"), id="qr-scan")
                 yield Static(
                     "Google Authenticator or Okta Verify on your real phone works: this is a "
-                    "real time-based code. Can't scan? Add an account by hand with this key:"
+                    "real time-based code. Can't scan? Add an account by hand with this key:",
+                    markup=False,
                 )
-                yield Static(Text(self.manual_key, style="bold"), id="qr-key")
-                yield Static("Press Esc to go back and type the 6-digit code.")
+                yield Static(plain(self.manual_key, style="bold"), id="qr-key")
+                yield Static("Press Esc to go back and type the 6-digit code.", markup=False)
+
+    def on_mount(self) -> None:
+        self.fit_to_window()
+
+    def on_resize(self) -> None:
+        self.fit_to_window()
+
+    @property
+    def too_small(self) -> bool:
+        width, height = self.app.size
+        return width < self.min_width or height < self.min_height
+
+    def fit_to_window(self) -> None:
+        self.set_class(self.too_small, "-too-small")

@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         store = Store(data_dir)
         store.claim_wizard()
     except DataDirError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        from wizard.sanitize import clean_line
+
+        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
         return 2
 
     from wizard.log import event, log_error, setup_logging

@@ -24,6 +24,7 @@ from pydantic import (
 from wizard import rules
 from wizard.identifiers import IdentifierError
 from wizard.rules import RuleError
+from wizard.sanitize import clean_text
 
 DeviceType = Literal["sms", "voice", "google_authenticator", "okta_verify"]
 
@@ -159,8 +160,10 @@ class HarpProfile(StepModel):
     @classmethod
     def _facility(cls, v: str) -> str:
         value = " ".join(rules.nfkc(v).split())
+        if clean_text(value) != value:
+            raise RuleError("Your facility's name cannot contain control or invisible formatting characters.")
         if len(value) < 2:
-            raise RuleError("Facility you work for is required (used only to check your User ID).")
+            raise RuleError("Your facility is required (used only to check your User ID).")
         if len(value) > 120:
             raise RuleError("Facility name can be at most 120 characters.")
         return value

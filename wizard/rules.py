@@ -250,7 +250,9 @@ def check_user_id(text: str) -> str:
         raise RuleError("User ID is required.")
     bad = sorted({c for c in value if not _USER_ID_ALLOWED.fullmatch(c)})
     if bad:
-        shown = " ".join("space" if c == " " else c for c in bad[:5])
+        shown = " ".join(
+            "space" if c == " " else (c if c.isprintable() else f"U+{ord(c):04X}") for c in bad[:5]
+        )
         raise RuleError(
             f"User ID cannot contain {shown}. Use letters, digits and . _ - @ only "
             "(CMS: avoid special characters such as # or &)."
