@@ -33,6 +33,7 @@ from wizard.vault import KEY_NAME, KEY_TEMP_PREFIX, TEMP_SUFFIX, Vault, VaultErr
 
 DB_NAME = "onboarding.json"
 LOCK_NAME = ".onboarding.lock"
+WIZARD_LOCK_NAME = ".wizard.lock"
 TEMP_PREFIX = ".onboarding."  # + random + TEMP_SUFFIX
 SCHEMA_VERSION = 2
 ENCRYPTED = "fernet"  # {"fernet": "<token>"} stands for an encrypted string
@@ -74,6 +75,13 @@ def prepare_data_dir(path: Path) -> Path:
         raise DataDirError(f"data directory {path} cannot be used: {err.strerror or err}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise DataDirError(f"data directory {path} is not writable")
+    for name in (LOCK_NAME, WIZARD_LOCK_NAME):  # lock files made by older versions were 0644
+        lock_file = path / name
+        if lock_file.is_file() and lock_file.stat().st_mode & 0o077:
+            try:
+                os.chmod(lock_file, 0o600)
+            except OSError:
+                pass
     return path
 
 
@@ -259,7 +267,7 @@ class Store:
     def claim_wizard(self) -> None:
         """One wizard per data directory: a second window would overwrite the first's progress.
         The claim lasts as long as this process (the OS drops the lock if it dies)."""
-        lock = FileLock(str(self.data_dir / ".wizard.lock"), timeout=0, mode=0o600)
+        lock = FileLock(str(self.data_dir / WIZARD_LOCK_NAME), timeout=0, mode=0o600)
         try:
             lock.acquire()
         except Timeout:
