@@ -149,6 +149,7 @@ class OnboardingFlow:
     ) -> None:
         self.store = store
         self.clock = clock
+        self._profile_cache: tuple[Any, Any, HarpProfile | None] | None = None
         self.factor_service = otp.SecondFactor(clock, randbelow)
         self.totp_secret_factory = totp_secret_factory
         self._directory = directory
@@ -172,24 +173,35 @@ class OnboardingFlow:
             self._directory = default_directory()
         return self._directory
 
-    def context(self) -> dict[str, Any]:
-        taken = [u for u in self.store.user_ids() if u != self.record.user_id]
-        return {
+    def context(self, step: Step | None = None) -> dict[str, Any]:
+        """What the validators need; the taken User IDs (a database read) only where they
+        matter, since live checks run on every keystroke."""
+        context: dict[str, Any] = {
             "today": self.clock().date(),
             "profile": self.profile,
-            "taken_user_ids": taken,
             "challenge_questions": challenge_questions(),
             "catalogue": catalogue(),
         }
+        if step is None or step == Step.ACCOUNT:
+            context["taken_user_ids"] = [u for u in self.store.user_ids() if u != self.record.user_id]
+        return context
 
     @property
     def profile(self) -> HarpProfile | None:
-        if not self.record.profile:
-            return None
-        try:
-            return HarpProfile.model_validate(self.record.profile, context={"today": self.clock().date()})
-        except ValidationError:
-            return None
+        """The stored profile, re-checked by the rules (an edited file cannot smuggle one in);
+        the check runs once per stored profile and day, not on every call."""
+        raw, today = self.record.profile, self.clock().date()
+        cached = self._profile_cache
+        if cached is not None and cached[0] is raw and cached[1] == today:
+            return cached[2]
+        result: HarpProfile | None = None
+        if raw:
+            try:
+                result = HarpProfile.model_validate(raw, context={"today": today})
+            except ValidationError:
+                result = None
+        self._profile_cache = (raw, today, result)
+        return result
 
     def fact_failure(self, step: Step) -> Step | None:
         """The earliest step whose facts do not hold for ``step`` to open, or None if it may."""
@@ -323,7 +335,7 @@ class OnboardingFlow:
         model = STEP_MODELS.get(step.key)
         if model is None:
             return {}
-        _, errors = validate_form(model, form, self.context())
+        _, errors = validate_form(model, form, self.context(step))
         return errors
 
     def user_id_warnings(self, user_id: str) -> list[str]:
@@ -359,7 +371,7 @@ class OnboardingFlow:
 
     def _validated(self, step: Step, form: dict[str, Any]) -> tuple[Any, StepOutcome | None]:
         model_cls = STEP_MODELS[step.key]
-        model, errors = validate_form(model_cls, form, self.context())
+        model, errors = validate_form(model_cls, form, self.context(step))
         if errors:
             labels = {name: model_cls.label(name) for name in errors}
             return None, StepOutcome(False, errors=errors, labels=labels)
