@@ -15,7 +15,7 @@ from wizard import otp, rules
 from wizard.catalogue import challenge_questions
 from wizard.flow import StepOutcome
 from wizard.models import DEVICE_TYPES, PHONE_DEVICES, SSN_CHOICES, HarpAccountSetup
-from wizard.proofing import MAX_ATTEMPTS, PASS_MARK
+from wizard.proofing import MAX_ATTEMPTS, PASS_MARK, QUESTIONS_PER_ATTEMPT
 from wizard.steps import Step
 
 
@@ -101,6 +101,10 @@ class AccountScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.on_form_changed()
+        if self.flow.draft(self.STEP).get("user_id") and not self.initial_message:
+            self.show_message(
+                "Passwords and the answer are never saved, so type them again.", "info"
+            )
 
     def on_form_changed(self) -> None:
         form = self.collect()
@@ -161,6 +165,7 @@ class ProofingScreen(StepScreen):
     NEXT_LABEL = "Next"
 
     def compose_form(self) -> ComposeResult:
+        self.attempt = self.flow.record.proofing_attempts  # the attempt these questions belong to
         if self.flow.needs_manual_proofing:
             yield from self._compose_manual()
             return
@@ -215,8 +220,9 @@ class ProofingScreen(StepScreen):
         if self.flow.needs_manual_proofing:
             return {}
         form = super().collect()
-        answers = [form.pop(f"q{i}", None) for i in range(5)]
+        answers = [form.pop(f"q{i}", None) for i in range(QUESTIONS_PER_ATTEMPT)]
         return {
+            "attempt": self.attempt,
             "answers": [int(a) if a is not None else None for a in answers],
             "not_a_robot": bool(form.get("not_a_robot")),
         }

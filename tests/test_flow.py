@@ -778,3 +778,33 @@ def test_clock_is_used_for_messages(flow, clock):
     to_two_factor_setup(flow)
     [email] = [m for m in flow.messages() if m["kind"] == "email"]
     assert email["sent_at"] == clock().isoformat()
+
+
+def test_second_submit_and_stale_proofing_answers_do_nothing_twice(flow):
+    from tests.states import advance_to  # noqa: F401  (the fixture flow is driven by hand here)
+
+    flow.submit(Step.PROFILE, PROFILE)
+    flow.submit(Step.ACCOUNT, account_form())
+    questions = flow.proofing_questions()
+    wrong = [(q.correct + 1) % len(q.options) for q in questions]
+    assert not flow.submit(Step.PROOFING, {"answers": wrong, "not_a_robot": True, "attempt": 0}).ok
+    # the same (stale) answers again: refused without using up the last attempt
+    stale = flow.submit(Step.PROOFING, {"answers": wrong, "not_a_robot": True, "attempt": 0})
+    assert "replaced by new ones" in stale.message and flow.proofing_attempts_left == 1
+
+
+def test_role_changed_after_adding_cannot_duplicate_a_request(data_dir):
+    from tests.states import advance_to
+
+    flow = advance_to(data_dir, Step.AWAIT_APPROVAL)  # a PSO request for CCN is pending
+    assert flow.submit(Step.REVIEW, {}).next_step == Step.AWAIT_APPROVAL  # a second Submit: no-op
+    assert len(flow.my_requests()) == 1
+    flow.request_role()
+    flow.submit(Step.CATEGORY, {"category": "provider"})
+    flow.submit(Step.ROLE, {"relationship": "employee", "role": "pbj_viewer"})
+    assert flow.add_organization("ccn", CCN).ok
+    flow.back(Step.ORGANIZATIONS)
+    flow.submit(Step.ROLE, {"relationship": "employee", "role": "pso"})
+    refused = flow.submit(Step.ORGANIZATIONS, {})
+    assert not refused.ok and "already asked for this role" in refused.message
+    assert len(flow.my_requests()) == 1

@@ -80,3 +80,14 @@ def test_every_file_in_the_data_directory_is_private(data_dir):
         names.add(path.name)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert {"onboarding.json", "secret.key", "iqies-onboard.log", ".wizard.lock"} <= names
+
+
+def test_security_codes_are_not_in_the_database_in_clear(data_dir):
+    flow = advance_to(data_dir, Step.IQIES_SIGN_IN)  # two codes sent by text message so far
+    codes = [m["body"].split("code is ")[1][:6] for m in flow.messages() if m["kind"] == "sms"]
+    assert len(codes) == 1 and codes[0].isdigit()
+    flow.send_code()
+    codes.append(flow.messages()[0]["body"].split("code is ")[1][:6])
+    _assert_clean(_files(data_dir), codes)
+    # the simulated phone still reads them
+    assert all(any(c in m["body"] for m in flow.messages()) for c in codes)

@@ -117,3 +117,35 @@ def test_cli_logs_start_and_stop_in_the_data_directory(tmp_path):
     assert done.returncode == 0, done.stderr
     text = (data / LOG_NAME).read_text()
     assert "start version=" in text and "stop code=0" in text
+
+
+def test_reopening_after_an_error_can_claim_the_data_directory_again(data_dir):
+    from wizard.store import DataDirError, Store
+
+    first = Store(data_dir)
+    first.claim_wizard()
+    with pytest.raises(DataDirError, match="already open"):
+        Store(data_dir).claim_wizard()
+    first.release_wizard()  # what the CLI does before reopening after ErrorApp
+    Store(data_dir).claim_wizard()
+
+
+def test_an_invalid_stored_account_is_kept_aside_not_dropped(data_dir):
+    import json
+
+    flow = advance_to(data_dir, Step.PROOFING)
+    doc = flow.store.load_account()
+    doc["proofing_attempts"] = "many"  # a field that no longer validates
+    flow.store.save_account(doc)
+    again = new_flow(data_dir)
+    assert again.current_step == Step.PROFILE and "kept aside" in again.store.notice
+    aside = [p for p in data_dir.iterdir() if p.name.startswith("onboarding.account-invalid-")]
+    assert len(aside) == 1 and json.loads(aside[0].read_text())["user_id"] == USER_ID
+
+
+def test_back_never_crosses_a_point_of_no_return(data_dir):
+    flow = advance_to(data_dir, Step.TWO_FACTOR_VERIFY)
+    assert flow.back(Step.TWO_FACTOR_VERIFY).ok  # to device setup: allowed
+    refused = flow.back(Step.PROOFING)  # a stale page asking to go behind the created account
+    assert not refused.ok and "already created" in refused.message
+    assert flow.current_step == Step.TWO_FACTOR_SETUP

@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 break
             if not ErrorApp(app.error_references[-1], str(log_path)).run():
                 return 1
+            store.release_wizard()
             store = Store(store.data_dir)  # reopen where the saved progress says
             store.claim_wizard()
     except Exception as err:  # never a traceback for a user

@@ -158,7 +158,12 @@ class OnboardingFlow:
             self.record = AccountRecord.model_validate(raw) if raw else AccountRecord()
         except ValidationError:
             self.record = AccountRecord()
-            store.notice = "Your saved progress did not make sense, so the app started fresh."
+            aside = store.keep_aside(raw, "account-invalid")
+            store.notice = (
+                f"Your saved progress did not make sense, so it was kept aside as {aside} "
+                "and the app started fresh."
+            )
+            event("account_kept_aside", reason="invalid")
         if not self.record.proofing_seed:
             self.record.proofing_seed = seed_factory()
         self.signed_in = False  # a session fact: a relaunch signs in to iQIES again
@@ -315,17 +320,20 @@ class OnboardingFlow:
         model = STEP_MODELS.get(step.key)
         secret = _secret_fields(model) if model else set()
         secret |= {"code", "answers"}
-        self.record.drafts[step.key] = {
+        draft = {
             k: v for k, v in form.items() if k not in secret and isinstance(v, (str, bool, int, type(None)))
         }
+        if self.record.drafts.get(step.key) == draft:
+            return  # leaving a field without changing anything costs no write
+        self.record.drafts[step.key] = draft
         self.save()
 
     def back(self, step: Step, form: dict[str, Any] | None = None) -> StepOutcome:
         if form is not None:
             self.save_draft(step, form)
         target = self.back_target(step)
-        if target is None:
-            return StepOutcome(False, message=self.back_refusal(step))
+        if target is None or self.is_done_for_good(target):
+            return StepOutcome(False, message=self.back_refusal(target or step))
         return StepOutcome(True, next_step=self.go_to(target))
 
     # --- validation ------------------------------------------------------------------------
@@ -422,6 +430,10 @@ class OnboardingFlow:
         model, refused = self._validated(Step.PROOFING, form)
         if refused:
             return refused
+        if model.attempt is not None and model.attempt != self.record.proofing_attempts:
+            return StepOutcome(
+                False, message="These questions were replaced by new ones; answer the questions shown now."
+            )
         questions = self.proofing_questions()
         self.record.proofing_attempts += 1
         passed = proofing.passed(questions, list(model.answers))
@@ -448,6 +460,8 @@ class OnboardingFlow:
 
     def complete_manual_proofing(self) -> StepOutcome:
         """Sandbox: continue the practice as if manual proofing had succeeded."""
+        if self.record.identity_proofed:
+            return StepOutcome(True, next_step=self.go_to(Step.TWO_FACTOR_SETUP))
         if not self.needs_manual_proofing or self.profile is None or not self.record.user_id:
             return StepOutcome(False, message="Manual proofing applies only when online proofing is not possible.")
         self.record.identity_proofed = "manual"
@@ -580,7 +594,10 @@ class OnboardingFlow:
                 self.record.factor = self.factor_service.record_failure(self.record.factor)
             return StepOutcome(False, message=self.factor_service.lock_message(self.record.factor) or _SIGN_IN_REFUSED)
         self.signed_in = True
-        resume = Step.from_key(self.record.position) if self.record.position else Step.WELCOME
+        try:
+            resume = Step.from_key(self.record.position)
+        except ValueError:
+            resume = Step.WELCOME
         target = resume if resume > Step.IQIES_SIGN_IN else Step.WELCOME
         return StepOutcome(True, next_step=target)
 
@@ -607,6 +624,8 @@ class OnboardingFlow:
             return refused
         if self.record.request.category != model.category:
             self.record.request = RequestDraft(category=model.category)
+            for key in ("role", "organizations"):
+                self.record.drafts.pop(key, None)
         return StepOutcome(True, next_step=Step.ROLE)
 
     def _submit_role(self, form: dict[str, Any]) -> StepOutcome:
@@ -675,6 +694,14 @@ class OnboardingFlow:
 
     def _submit_organizations(self, form: dict[str, Any]) -> StepOutcome:
         self.save_draft(Step.ORGANIZATIONS, form)
+        for org in self.record.request.organizations:
+            earlier = self.earlier_request_for(self.record.request.role, org.ccn)
+            if earlier is not None:  # the role changed after the organization was added
+                message = (
+                    f"You already asked for this role at {org.name} (CCN {org.ccn}); that request "
+                    f"is {earlier['status']}. Remove it, or go back and choose another role."
+                )
+                return StepOutcome(False, errors={"search_for": message}, message=message)
         orgs = [o.model_dump() for o in self.record.request.organizations]
         model, refused = self._validated(Step.ORGANIZATIONS, {"organizations": orgs})
         if refused:
@@ -697,7 +724,17 @@ class OnboardingFlow:
         return rules.approver_for(role_id, self.store.provider_has_active_pso(ccn))
 
     def _submit_review(self, form: dict[str, Any]) -> StepOutcome:
+        if self.record.last_submitted_request:  # a second Submit press: already sent
+            return StepOutcome(True, next_step=Step.AWAIT_APPROVAL)
         req = self.record.request
+        for org in req.organizations:
+            earlier = self.earlier_request_for(req.role, org.ccn)
+            if earlier is not None:
+                message = (
+                    f"You already asked for this role at {org.name} (CCN {org.ccn}); that request "
+                    f"is {earlier['status']}. Remove it from the organizations, or choose another role."
+                )
+                return StepOutcome(False, message=message, next_step=self.go_to(Step.ORGANIZATIONS))
         for key in ("category", "role", "organizations"):
             if not self._valid(key):
                 return StepOutcome(False, message="The request is incomplete.", next_step=self.go_to(Step[key.upper()]))

@@ -242,6 +242,9 @@ class ProofingSubmission(StepModel):
 
     answers: list[int | None] = Field(title="Answers", min_length=5, max_length=5)
     not_a_robot: bool = Field(False, title="I am not a robot", validate_default=True)
+    # which attempt's questions these answers belong to (a double Next must not grade old
+    # answers against new questions); None when the caller does not know
+    attempt: int | None = Field(None, title="Attempt")
 
     @field_validator("answers")
     @classmethod

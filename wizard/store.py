@@ -34,6 +34,7 @@ from wizard.vault import KEY_NAME, KEY_TEMP_PREFIX, TEMP_SUFFIX, Vault, VaultErr
 DB_NAME = "onboarding.json"
 LOCK_NAME = ".onboarding.lock"
 WIZARD_LOCK_NAME = ".wizard.lock"
+CODE_MESSAGE_KINDS = frozenset({"sms", "voice"})
 TEMP_PREFIX = ".onboarding."  # + random + TEMP_SUFFIX
 SCHEMA_VERSION = 2
 ENCRYPTED = "fernet"  # {"fernet": "<token>"} stands for an encrypted string
@@ -277,6 +278,25 @@ class Store:
             ) from None
         self._wizard_claim = lock
 
+    def release_wizard(self) -> None:
+        claim = getattr(self, "_wizard_claim", None)
+        if claim is not None:
+            claim.release()
+            self._wizard_claim = None
+
+    def keep_aside(self, doc: dict[str, Any], what: str) -> str:
+        """Write a document we cannot use next to the database (0600), never dropping it."""
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        aside = self.data_dir / f"onboarding.{what}-{stamp}.json"
+        n = 1
+        while aside.exists():
+            aside = self.data_dir / f"onboarding.{what}-{stamp}-{n}.json"
+            n += 1
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, default=str)
+        return aside.name
+
     def table(self, name: str):
         """A fresh TinyDB table on every call: cache_size=0 because another process may have
         changed the file since our last read, and a new Table object because TinyDB's Table also
@@ -342,11 +362,24 @@ class Store:
     # --- outbox ---------------------------------------------------------------------------
 
     def add_message(self, message: dict[str, Any]) -> None:
+        if message.get("kind") in CODE_MESSAGE_KINDS and isinstance(message.get("body"), str):
+            # a text or voice message carries a live security code: never in clear on disk
+            message = {**message, "body": {ENCRYPTED: self.vault.encrypt(message["body"])}}
         with self.lock:
             self.table("outbox").insert(message)
 
     def messages(self) -> list[dict[str, Any]]:
-        return [dict(d) for d in self.table("outbox").all()]
+        out = []
+        for doc in self.table("outbox").all():
+            message = dict(doc)
+            body = message.get("body")
+            if isinstance(body, dict) and ENCRYPTED in body:
+                try:
+                    message["body"] = self.vault.decrypt(body[ENCRYPTED])
+                except VaultError:
+                    message["body"] = "(This message cannot be read: the sandbox's key file is missing.)"
+            out.append(message)
+        return out
 
     # --- role requests --------------------------------------------------------------------
 
