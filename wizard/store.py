@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -29,7 +28,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from wizard.vault import KEY_NAME, KEY_TEMP_PREFIX, TEMP_SUFFIX, Vault, VaultError
+from wizard.vault import KEY_NAME, KEY_TEMP_PREFIX, TEMP_SUFFIX, Vault, VaultError, aside_path
 
 DB_NAME = "onboarding.json"
 LOCK_NAME = ".onboarding.lock"
@@ -226,12 +225,7 @@ class Store:
             data = storage_probe.read()
             version = schema_version(data) if data is not None else SCHEMA_VERSION
         except CorruptDatabase:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            aside = self.path.with_name(f"onboarding.corrupt-{stamp}.json")
-            n = 1
-            while aside.exists():
-                aside = self.path.with_name(f"onboarding.corrupt-{stamp}-{n}.json")
-                n += 1
+            aside = aside_path(self.data_dir, "onboarding.corrupt", ".json")
             os.replace(self.path, aside)
             self.notice = (
                 f"Your saved progress could not be read, so it was kept aside as {aside.name} "
@@ -286,12 +280,7 @@ class Store:
 
     def keep_aside(self, doc: dict[str, Any], what: str) -> str:
         """Write a document we cannot use next to the database (0600), never dropping it."""
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        aside = self.data_dir / f"onboarding.{what}-{stamp}.json"
-        n = 1
-        while aside.exists():
-            aside = self.data_dir / f"onboarding.{what}-{stamp}-{n}.json"
-            n += 1
+        aside = aside_path(self.data_dir, f"onboarding.{what}", ".json")
         fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(doc, fh, ensure_ascii=False, default=str)

@@ -26,6 +26,18 @@ KEY_TEMP_PREFIX = ".secret."
 TEMP_SUFFIX = ".tmp"
 
 
+
+def aside_path(directory: Path, stem: str, suffix: str) -> Path:
+    """A new, unused name for a file kept aside: ``<stem>-<UTC time>[-n]<suffix>``. Files the
+    app cannot use are kept there, never overwritten or deleted."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = Path(directory) / f"{stem}-{stamp}{suffix}"
+    n = 1
+    while aside.exists():
+        aside = Path(directory) / f"{stem}-{stamp}-{n}{suffix}"
+        n += 1
+    return aside
+
 class VaultError(Exception):
     """A secret cannot be decrypted: no usable key, or the token was not made with this key."""
 
@@ -109,12 +121,7 @@ class Vault:
         return key
 
     def _keep_aside(self) -> Path:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        aside = self.path.with_name(f"secret.damaged-{stamp}.key")
-        n = 1
-        while aside.exists():
-            aside = self.path.with_name(f"secret.damaged-{stamp}-{n}.key")
-            n += 1
+        aside = aside_path(self.data_dir, "secret.damaged", ".key")
         os.replace(self.path, aside)
         return aside
 
