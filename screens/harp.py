@@ -13,8 +13,7 @@ from screens.base import StepScreen, note, section
 from screens.widgets import ConfirmScreen, FieldRow, QrScreen, field_input, one_line, plain, styled
 from wizard import otp, rules
 from wizard.catalogue import challenge_questions
-from wizard.flow import StepOutcome
-from wizard.models import DEVICE_TYPES, PHONE_DEVICES, SSN_CHOICES, HarpAccountSetup
+from wizard.models import DEVICE_TYPES, PHONE_DEVICES, SSN_CHOICES
 from wizard.proofing import MAX_ATTEMPTS, PASS_MARK, QUESTIONS_PER_ATTEMPT
 from wizard.steps import Step
 
@@ -132,14 +131,10 @@ class AccountScreen(StepScreen):
     def action_next(self) -> None:
         self.tried_next = True
         form = self.collect()
-        errors = self.flow.validate(self.STEP, {**form, "user_id_permanent_ok": True})
-        if errors:
-            # the confirmation is asked in a dialog once the rest is valid, not listed as a field
-            self.flow.save_draft(self.STEP, form)
-            labels = {name: HarpAccountSetup.label(name) for name in errors}
-            self.apply(StepOutcome(False, errors=errors, labels=labels))
+        refused, user_id = self.flow.account_confirmation(form)
+        if refused is not None:
+            self.apply(refused)
             return
-        user_id = rules.check_user_id(form["user_id"])
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -210,15 +205,12 @@ class ProofingScreen(StepScreen):
         else:
             super().focus_first()
 
-    def action_next(self) -> None:
-        if self.flow.needs_manual_proofing:
-            self.apply(self.flow.complete_manual_proofing())
-        else:
-            super().action_next()
-
     def collect(self) -> dict[str, Any]:
         if self.flow.needs_manual_proofing:
-            return {}
+            return {"manual_proofing_done": True}  # Next on this page means Continue
+        return self._collect_answers()
+
+    def _collect_answers(self) -> dict[str, Any]:
         form = super().collect()
         answers = [form.pop(f"q{i}", None) for i in range(QUESTIONS_PER_ATTEMPT)]
         return {

@@ -808,3 +808,26 @@ def test_role_changed_after_adding_cannot_duplicate_a_request(data_dir):
     refused = flow.submit(Step.ORGANIZATIONS, {})
     assert not refused.ok and "already asked for this role" in refused.message
     assert len(flow.my_requests()) == 1
+
+
+def test_manual_proofing_continues_through_submit_only_when_asked(data_dir):
+    from tests.states import advance_to
+
+    flow = advance_to(data_dir, Step.PROOFING)
+    for _ in range(2):
+        flow.submit(Step.PROOFING, {"answers": [(q.correct + 1) % 5 for q in flow.proofing_questions()],
+                                    "not_a_robot": True})
+    assert flow.needs_manual_proofing
+    assert not flow.submit(Step.PROOFING, {}).ok  # the manual path is not taken silently
+    assert flow.submit(Step.PROOFING, {"manual_proofing_done": True}).next_step == Step.TWO_FACTOR_SETUP
+    assert flow.record.identity_proofed == "manual"
+
+
+def test_account_confirmation_is_asked_only_once_the_rest_is_valid(flow):
+    flow.submit(Step.PROFILE, PROFILE)
+    form = {**account_form(), "user_id": " jdoe_pso "}
+    form.pop("user_id_permanent_ok")
+    refused, user_id = flow.account_confirmation(form)
+    assert refused is None and user_id == "jdoe_pso"
+    refused, user_id = flow.account_confirmation({**form, "password": "short"})
+    assert refused is not None and "user_id_permanent_ok" not in refused.errors and user_id == ""
