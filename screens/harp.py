@@ -260,12 +260,6 @@ class TwoFactorSetupScreen(StepScreen):
         )
 
     def on_mount(self) -> None:
-        draft = self.flow.draft(self.STEP)
-        profile = self.flow.profile
-        draft.setdefault("user_id", self.flow.record.user_id or "")
-        if profile:
-            draft.setdefault("phone", rules.format_phone(profile.phone))
-        self.flow.record.drafts[self.STEP.key] = draft
         super().on_mount()
         self.on_form_changed()
 

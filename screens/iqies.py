@@ -38,12 +38,6 @@ class IqiesSignInScreen(StepScreen):
             hint = f"Type the code {device} shows now."
         yield FieldRow("code", "Security code", field_input("6 digits", max_length=8), note=hint)
 
-    def on_mount(self) -> None:
-        draft = self.flow.draft(self.STEP)
-        draft.setdefault("user_id", self.flow.record.user_id or "")
-        self.flow.record.drafts[self.STEP.key] = draft
-        super().on_mount()
-
     @on(Button.Pressed, "#send-code")
     def _send(self, event: Button.Pressed) -> None:
         event.stop()

@@ -313,7 +313,15 @@ class OnboardingFlow:
         return target
 
     def draft(self, step: Step) -> dict[str, Any]:
-        return dict(self.record.drafts.get(step.key, {}))
+        """What the page shows on opening: what was typed, else what HARP fills in itself
+        (the User ID on its sign-in pages, the profile's phone for a text or voice device)."""
+        draft = dict(self.record.drafts.get(step.key, {}))
+        if step in (Step.TWO_FACTOR_SETUP, Step.IQIES_SIGN_IN):
+            draft.setdefault("user_id", self.record.user_id or "")
+        profile = self.profile
+        if step == Step.TWO_FACTOR_SETUP and profile is not None:
+            draft.setdefault("phone", rules.format_phone(profile.phone))
+        return draft
 
     def save_draft(self, step: Step, form: dict[str, Any]) -> None:
         """Keep what was typed (never a secret) so Back, quit and relaunch lose nothing."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -364,6 +364,3 @@ def approver_for(role_id: str, provider_has_active_pso: bool) -> Approver:
         "Ask your facility to register a PSO first.",
     )
 
-
-def now_date(clock_now: datetime) -> date:
-    return clock_now.date()
