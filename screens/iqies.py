@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -45,17 +44,7 @@ class IqiesSignInScreen(StepScreen):
         self.focus_field("code")
 
 
-def _age(submitted: str, now: datetime) -> str:
-    try:
-        delta = now - datetime.fromisoformat(submitted)
-    except ValueError:
-        return ""
-    hours = int(delta.total_seconds() // 3600)
-    if hours < 1:
-        return "less than an hour ago"
-    if hours < 48:
-        return f"{hours} hour{'s' if hours != 1 else ''} ago"
-    return f"{hours // 24} days ago"
+REFRESH_SECONDS = 2.0  # how often Pending Requests looks for decisions made elsewhere
 
 
 class WelcomeScreen(StepScreen):
@@ -81,25 +70,59 @@ class WelcomeScreen(StepScreen):
 
     def compose_requests(self) -> ComposeResult:
         yield section("Pending Requests")
-        requests = self.flow.my_requests()
-        if not requests:
-            yield Static("No requests yet.", classes="request", markup=False)
-            return
+        with Vertical(id="requests"):
+            yield from self._request_rows(self._requests_now())
+
+    def _requests_now(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        everyone = self.flow.store.requests()
+        uid = (self.flow.record.user_id or "").casefold()
+        mine = [r for r in everyone if uid and (r.get("user_id") or "").casefold() == uid]
+        return mine, everyone
+
+    def _request_texts(self, found: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> list[tuple[Text, str]]:
+        mine, everyone = found
         cat = catalogue()
-        now = self.flow.clock()
-        for req in requests:
-            role = cat.role(req["role"])
-            for org in req["organizations"]:
+        rows = []
+        for req in mine:
+            role = cat.role(req.get("role") or "")
+            for org in req.get("organizations", []):
+                status = str(org.get("status") or "")
                 text = Text()
-                text.append(role.name if role else req["role"], style="bold")
-                text.append(f" · {org['status'].capitalize()}\n")
-                text.append(f"{org['name']} (CCN {org['ccn']}), {org['city']}, {org['state']}\n")
-                text.append(f"Approver: {org['approver_text']} · submitted {_age(req['submitted_at'], now)}")
-                yield Static(plain(text), classes="request")  # stored text: sanitised
+                text.append(role.name if role else str(req.get("role")), style="bold")
+                text.append(f" · {'Active' if status == 'approved' else status.capitalize()}\n")
+                text.append(f"{org.get('name')} (CCN {org.get('ccn')}), {org.get('city')}, {org.get('state')}\n")
+                text.append(self.flow.approvals.status_line(req, org, everyone))
+                rows.append((text, status if status.isalpha() else "other"))
+        return rows
+
+    def _request_rows(self, found: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> list[Static]:
+        rows = self._request_texts(found)
+        self._requests_fingerprint = repr([(t.plain, s) for t, s in rows])
+        if not rows:
+            return [Static("No requests yet.", classes="request", markup=False)]
+        # stored text: sanitised by plain()
+        return [Static(plain(text), classes=f"request status-{status}") for text, status in rows]
+
+    def _refresh_requests(self) -> None:
+        """Decisions made in the approver console (another process) show up while this page is
+        open. Cheap when nothing changed: a stat of the shared file and the sandbox date."""
+        stamp = (self.flow.store.shared_stamp(), self.flow.approvals.now().date())
+        if stamp == getattr(self, "_requests_stamp", None):
+            return
+        self.flow.approvals.sweep()
+        self._requests_stamp = (self.flow.store.shared_stamp(), stamp[1])
+        found = self._requests_now()
+        if repr([(t.plain, s) for t, s in self._request_texts(found)]) == getattr(self, "_requests_fingerprint", None):
+            return
+        box = self.query_one("#requests", Vertical)
+        with self.app.batch_update():
+            box.remove_children()
+            box.mount_all(self._request_rows(found))
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#user-menu-items").display = False
+        self.set_interval(REFRESH_SECONDS, self._refresh_requests)
 
     @on(Button.Pressed, "#user-menu")
     def _menu(self, event: Button.Pressed) -> None:

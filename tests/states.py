@@ -9,12 +9,13 @@ from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form
 from wizard import otp
 from wizard.flow import OnboardingFlow
 from wizard.steps import Step
-from wizard.store import Store
+from wizard.store import DEFAULT_PROFILE, Store
 
 
-def new_flow(data_dir: Path, clock: FrozenClock | None = None) -> OnboardingFlow:
+def new_flow(data_dir: Path, clock: FrozenClock | None = None, profile: str = DEFAULT_PROFILE) -> OnboardingFlow:
+    """``profile``: another trainee's practice account in the same data directory."""
     return OnboardingFlow(
-        Store(data_dir), clock=clock or FrozenClock(), randbelow=SequentialCodes(),
+        Store(data_dir, profile=profile), clock=clock or FrozenClock(), randbelow=SequentialCodes(),
         totp_secret_factory=lambda: FIXED_TOTP_SECRET, seed_factory=lambda: "test-seed",
     )
 
@@ -24,33 +25,40 @@ def last_code(flow: OnboardingFlow) -> str:
     return body.split("code is ")[1][:11].replace(" ", "")[:6]
 
 
-def advance_to(data_dir: Path, step: Step, device: str = "sms", clock: FrozenClock | None = None) -> OnboardingFlow:
-    """A flow whose next page is ``step``, every earlier step done with the factory's answers."""
-    flow = new_flow(data_dir, clock)
+def advance_to(
+    data_dir: Path, step: Step, device: str = "sms", clock: FrozenClock | None = None, *,
+    profile: str = DEFAULT_PROFILE, user_id: str = USER_ID, person: dict | None = None,
+    role: str = "pso", ccn: str = CCN,
+) -> OnboardingFlow:
+    """A flow whose next page is ``step``, every earlier step done with the factory's answers.
+    ``profile``, ``user_id`` and ``person`` (PROFILE fields to change) make another trainee in the
+    same data directory; ``role`` and ``ccn`` what they request."""
+    flow = new_flow(data_dir, clock, profile)
+    answers = {**PROFILE, **(person or {})}
 
     def submit(s: Step, form: dict) -> None:
         outcome = flow.submit(s, form)
         assert outcome.ok, (s, outcome)
 
     plan = [
-        (Step.PROFILE, lambda: submit(Step.PROFILE, PROFILE)),
-        (Step.ACCOUNT, lambda: submit(Step.ACCOUNT, account_form())),
+        (Step.PROFILE, lambda: submit(Step.PROFILE, answers)),
+        (Step.ACCOUNT, lambda: submit(Step.ACCOUNT, {**account_form(), "user_id": user_id})),
         (Step.PROOFING, lambda: submit(
             Step.PROOFING,
             {"answers": [q.correct for q in flow.proofing_questions()], "not_a_robot": True},
         )),
         (Step.TWO_FACTOR_SETUP, lambda: submit(Step.TWO_FACTOR_SETUP, {
-            "user_id": USER_ID, "password": PASSWORD, "device_type": device, "phone": PROFILE["phone"],
+            "user_id": user_id, "password": PASSWORD, "device_type": device, "phone": answers["phone"],
         })),
         (Step.TWO_FACTOR_VERIFY, lambda: submit(Step.TWO_FACTOR_VERIFY, {
             "code": otp.totp_code(FIXED_TOTP_SECRET, flow.clock()) if device in otp.AUTHENTICATOR_DEVICES
             else last_code(flow),
         })),
-        (Step.IQIES_SIGN_IN, lambda: _sign_in(flow, device)),
+        (Step.IQIES_SIGN_IN, lambda: _sign_in(flow, device, user_id)),
         (Step.WELCOME, lambda: submit(Step.WELCOME, {})),
         (Step.CATEGORY, lambda: submit(Step.CATEGORY, {"category": "provider"})),
-        (Step.ROLE, lambda: submit(Step.ROLE, {"relationship": "employee", "role": "pso"})),
-        (Step.ORGANIZATIONS, lambda: (flow.add_organization("ccn", CCN), submit(Step.ORGANIZATIONS, {}))),
+        (Step.ROLE, lambda: submit(Step.ROLE, {"relationship": "employee", "role": role})),
+        (Step.ORGANIZATIONS, lambda: (flow.add_organization("ccn", ccn), submit(Step.ORGANIZATIONS, {}))),
         (Step.REVIEW, lambda: submit(Step.REVIEW, {})),
     ]
     for s, action in plan:
@@ -61,12 +69,12 @@ def advance_to(data_dir: Path, step: Step, device: str = "sms", clock: FrozenClo
     return flow
 
 
-def _sign_in(flow: OnboardingFlow, device: str) -> None:
+def _sign_in(flow: OnboardingFlow, device: str, user_id: str = USER_ID) -> None:
     if device in otp.AUTHENTICATOR_DEVICES:
         flow.clock.advance(seconds=30)  # type: ignore[attr-defined]  # a fresh time step
         code = otp.totp_code(FIXED_TOTP_SECRET, flow.clock())
     else:
         flow.send_code()
         code = last_code(flow)
-    outcome = flow.submit(Step.IQIES_SIGN_IN, {"user_id": USER_ID, "password": PASSWORD, "code": code})
+    outcome = flow.submit(Step.IQIES_SIGN_IN, {"user_id": user_id, "password": PASSWORD, "code": code})
     assert outcome.ok, outcome

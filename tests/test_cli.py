@@ -156,3 +156,56 @@ def test_main_env_home_is_a_file(capsys, monkeypatch, tmp_path):
 def test_parser_data_dir_is_a_path():
     args = cli.build_parser().parse_args(["--data-dir", "~/x"])
     assert isinstance(args.data_dir, Path)
+
+
+# -- profiles, SMTP and the approve command ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--profile", "../etc"], "profile name"),
+        (["--profile", ""], "profile name"),
+        (["approve", "--profile", "a b"], "profile name"),
+        (["--smtp", "nohost"], "HOST:PORT"),
+        (["--smtp", "127.0.0.1:99999"], "HOST:PORT"),
+        (["approve", "--smtp", "mail@x:25"], "not a host name"),
+    ],
+)
+def test_bad_profile_or_smtp_exits_2_with_one_line(capsys, tmp_path, argv, says):
+    assert cli.main(["--data-dir", str(tmp_path / "d"), *argv]) == 2
+    captured = capsys.readouterr()
+    assert len(captured.err.splitlines()) == 1 and says in captured.err
+    assert captured.err.startswith("iqies-onboard: error:")
+
+
+def test_bad_smtp_setting_from_the_environment(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("IQIES_ONBOARD_SMTP", "localhost")
+    assert cli.main(["--data-dir", str(tmp_path / "d")]) == 2
+    assert "HOST:PORT" in capsys.readouterr().err
+
+
+def test_options_work_before_or_after_approve():
+    parser = cli.build_parser()
+    before = parser.parse_args(["--data-dir", "/x", "--profile", "p", "approve"])
+    after = parser.parse_args(["approve", "--data-dir", "/x", "--profile", "p"])
+    for args in (before, after):
+        assert (args.command, args.data_dir, args.profile) == ("approve", Path("/x"), "p")
+    assert parser.parse_args([]).command is None
+
+
+def test_unknown_command_exits_2_with_one_line(home):
+    out = run_cli("bogus", home=home)
+    assert out.returncode == 2 and len(out.stderr.splitlines()) == 1
+    assert "approve" in out.stderr  # says what the commands are
+
+
+def test_a_second_wizard_on_the_same_profile_is_refused_but_another_profile_opens(tmp_path):
+    from wizard.store import DataDirError, Store
+
+    first = Store(tmp_path / "d", profile="alice")
+    first.claim_wizard()
+    with pytest.raises(DataDirError, match="--profile alice"):
+        Store(tmp_path / "d", profile="alice").claim_wizard()
+    Store(tmp_path / "d", profile="bob").claim_wizard()  # another trainee: fine
+    first.release_wizard()

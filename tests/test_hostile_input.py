@@ -307,7 +307,7 @@ async def test_phone_confirm_and_qr_dialogs_with_hostile_text(data_dir):
     app = app_at(data_dir, Step.TWO_FACTOR_VERIFY)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        app.flow.send_message("email", EVERYTHING, "[bold]x\x1b[2J", EVERYTHING)
+        app.flow.send_message("email", app.flow.profile.email, "[bold]x\x1b[2J", EVERYTHING)
         app.flow.send_message("sms", "\x1b]0;pwned\x07", "[/]", "[link=x]y")
         app.push_screen(PhoneScreen([*app.flow.messages(), {"kind": "\x1b[2J", "to": None}]))
         await pilot.pause()

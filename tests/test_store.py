@@ -125,13 +125,45 @@ def test_provider_has_active_pso(store):
 
 
 def test_reset_drops_progress_but_keeps_meta(store):
-    store.save_account({"position": "account"})
+    store.save_account({"position": "account", "user_id": "jdoe_pso"})
     store.add_message({"subject": "x"})
-    store.add_request(_request("015009", "pso", "pending"))
+    store.add_request({**_request("015009", "pso", "pending"), "user_id": "jdoe_pso"})
     store.reset()
     assert store.load_account() is None
     assert store.messages() == [] and store.requests() == []
     assert store.table("meta").all()
+
+
+def test_reset_forgets_only_its_own_profile(data_dir):
+    mine, theirs = Store(data_dir, profile="alice"), Store(data_dir, profile="bob")
+    mine.save_account({"position": "account", "user_id": "alice_pso"})
+    theirs.save_account({"position": "review", "user_id": "bob_pso"})
+    theirs.add_message({"kind": "sms", "subject": "code", "body": "123456"})
+    mine.add_request({**_request("015009", "pso", "pending"), "user_id": "alice_pso"})
+    theirs.add_request({**_request("015010", "pso", "pending"), "user_id": "bob_pso"})
+    mine.reset()
+    assert mine.load_account() is None
+    assert theirs.load_account() == {"position": "review", "user_id": "bob_pso"}
+    assert [m["body"] for m in theirs.messages()] == ["123456"]
+    assert [r["user_id"] for r in mine.requests()] == ["bob_pso"]
+
+
+def test_profiles_keep_separate_accounts_and_user_ids_stay_unique(data_dir):
+    alice, bob = Store(data_dir, profile="alice"), Store(data_dir, profile="bob")
+    alice.save_account({"position": "proofing", "user_id": "Same_ID"})
+    with pytest.raises(store_module.UserIdTaken):
+        bob.save_account({"position": "proofing", "user_id": "same_id"})
+    assert bob.load_account() is None
+    bob.save_account({"position": "proofing", "user_id": "bob_id"})
+    assert sorted(alice.user_ids()) == ["Same_ID", "bob_id"]
+    assert alice.account_for_user_id("SAME_ID")[0] == "alice"
+    assert alice.sibling("bob").load_account()["user_id"] == "bob_id"
+
+
+@pytest.mark.parametrize("name", ["", "../x", "a/b", ".hidden", "x" * 41, "sp ace"])
+def test_bad_profile_names_get_one_line(data_dir, name):
+    with pytest.raises(DataDirError, match="profile name"):
+        Store(data_dir, profile=name)
 
 
 # -- corrupt databases ----------------------------------------------------------------------------

@@ -200,7 +200,8 @@ while not go.exists():
     time.sleep(0.001)
 for i in range(50):
     store.add_request({{"id": f"{{who}}-{{i}}", "writer": who, "n": i, "role": "pso", "organizations": []}})
-    store.add_message({{"kind": "email", "writer": who, "n": i, "subject": f"{{who}} {{i}}"}})
+    store.add_message({{"kind": "sms", "writer": who, "n": i, "subject": f"{{who}} {{i}}", "body": "123456"}})
+    store.add_message({{"kind": "email", "to": f"{{who}}@example.org", "subject": f"{{who}} {{i}}", "body": "b"}})
 """
 
 
@@ -235,6 +236,9 @@ def test_two_processes_adding_requests_and_messages_lose_nothing(data_dir, tmp_p
         assert [m["n"] for m in messages if m["writer"] == who] == list(range(50))
     raw = json.loads((data_dir / DB_NAME).read_bytes())
     assert len(raw["requests"]) == 100 and len(raw["outbox"]) == 100
+    for who in ("trainee", "trainer"):  # and every email is in the Maildir, in order
+        mails = s.mailer.messages(to=f"{who}@example.org")
+        assert [m["subject"] for m in mails] == [f"{who} {i}" for i in range(50)]
 
 
 # -- unreadable database files --------------------------------------------------------------------
@@ -345,9 +349,12 @@ def test_v1_database_is_migrated_and_secret_encrypted(data_dir, meta):
     raw = (data_dir / DB_NAME).read_bytes()
     assert FIXED_TOTP_SECRET.encode() not in raw
     data = json.loads(raw)
-    assert data["meta"] == {"1": {"schema_version": 2}}
+    assert data["meta"] == {"1": {"schema_version": SCHEMA_VERSION}}
     assert set(data["accounts"]["1"]["factor"]["totp_secret"]) == {"fernet"}
-    assert data["outbox"] == {"1": {"kind": "email", "subject": "HARP: your account was created"}}
+    assert data["accounts"]["1"]["profile_name"] == "default"  # version 3: the single account is "default"
+    assert data["outbox"] == {
+        "1": {"kind": "email", "subject": "HARP: your account was created", "profile_name": "default"}
+    }
     doc = s.load_account()
     assert doc["factor"]["totp_secret"] == FIXED_TOTP_SECRET and doc["factor"]["verified"] is True
     key = data_dir / "secret.key"
@@ -371,7 +378,7 @@ def test_v1_without_a_secret_migrates_without_a_key(data_dir):
     ).encode())
     s = Store(data_dir)
     assert s.migrated_from == 1
-    assert s.table("meta").all() == [{"schema_version": 2}]
+    assert s.table("meta").all() == [{"schema_version": SCHEMA_VERSION}]
     assert s.load_account()["factor"] == {"device_type": "sms", "phone": "+16145550123"}
     assert not (data_dir / "secret.key").exists()
 
@@ -379,7 +386,7 @@ def test_v1_without_a_secret_migrates_without_a_key(data_dir):
 def test_meta_with_other_fields_keeps_them(data_dir):
     _v1_file(data_dir, {"1": {"schema_version": 1, "created": "2026-11-01"}})
     s = Store(data_dir)
-    assert s.table("meta").all() == [{"schema_version": 2, "created": "2026-11-01"}]
+    assert s.table("meta").all() == [{"schema_version": SCHEMA_VERSION, "created": "2026-11-01"}]
 
 
 def test_failed_migration_write_keeps_v1_file_and_retries(data_dir, monkeypatch):
@@ -463,3 +470,22 @@ def test_database_upgraded_by_a_newer_app_meanwhile_is_not_overwritten(data_dir)
             write()
     assert db.read_bytes() == newer
     assert [p.name for p in data_dir.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_v2_database_becomes_profile_default(data_dir):
+    """Version 3: the single account of version 2 (and its outbox) belongs to profile ``default``."""
+    v1 = Store(data_dir)  # write a version 2 file by hand: today's layout minus the profile names
+    v1.vault.encrypt("warm-up")  # a key exists, as in any version 2 directory with a secret
+    data_dir.joinpath(DB_NAME).write_text(json.dumps({
+        "meta": {"1": {"schema_version": 2}},
+        "accounts": {"1": {"position": "review", "user_id": "jdoe_pso"}},
+        "outbox": {"1": {"kind": "email", "to": "jane@x.org", "subject": "HARP: your account was created"}},
+        "requests": {"1": {"id": "r1", "user_id": "jdoe_pso", "role": "pso", "organizations": []}},
+    }))
+    s = Store(data_dir)
+    assert s.migrated_from == 2
+    assert s.load_account() == {"position": "review", "user_id": "jdoe_pso"}
+    assert [m["subject"] for m in s.messages()] == ["HARP: your account was created"]
+    assert Store(data_dir, profile="trainee2").load_account() is None
+    assert s.requests()[0]["id"] == "r1"
+    assert s.table("meta").all() == [{"schema_version": SCHEMA_VERSION}]

@@ -16,6 +16,7 @@ from typing import Any, Callable, Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from wizard import otp, proofing, rules
+from wizard.approvals import Approvals
 from wizard.log import event
 from wizard.catalogue import catalogue, challenge_questions
 from wizard.directory import Provider, ProviderDirectory, default_directory
@@ -30,7 +31,7 @@ from wizard.models import (
     validate_form,
 )
 from wizard.steps import Step
-from wizard.store import Store
+from wizard.store import Store, UserIdTaken
 
 Clock = Callable[[], datetime]
 
@@ -168,6 +169,7 @@ class OnboardingFlow:
             self.record.proofing_seed = seed_factory()
         self.signed_in = False  # a session fact: a relaunch signs in to iQIES again
         self.banner: str | None = None
+        self.approvals = Approvals(store, clock)
         self._note_reopened_step()
 
     # --- facts -----------------------------------------------------------------------------
@@ -423,6 +425,14 @@ class OnboardingFlow:
         self.record.challenge_answer_hash = hash_secret(
             rules.normalise_answer(model.challenge_answer.get_secret_value())
         )
+        try:
+            self.save()  # claims the User ID under the store's lock: another trainee may be quicker
+        except UserIdTaken:
+            self.record.user_id = self.record.password_hash = None
+            self.record.challenge_question = self.record.challenge_answer_hash = None
+            message = "This User ID was just taken by another account in this sandbox. Choose another."
+            return StepOutcome(False, errors={"user_id": message}, message=message,
+                               labels={"user_id": HarpAccountSetup.label("user_id")})
         return StepOutcome(True, next_step=Step.PROOFING, warnings=self.user_id_warnings(model.user_id))
 
     # identity proofing
@@ -601,18 +611,9 @@ class OnboardingFlow:
         model, refused = self._validated(Step.IQIES_SIGN_IN, form)
         if refused:
             return refused
-        factor = self.record.factor
-        assert factor is not None
-        locked = self.factor_service.lock_message(factor)
-        if locked:
-            return StepOutcome(False, message=locked)
-        login_ok = self._check_login(model.user_id, model.password)
-        code_ok = self.check_code(model.code).ok if login_ok else False
-        if not (login_ok and code_ok):
-            if not login_ok:
-                # a wrong password counts like a wrong code, so guessing is throttled too
-                self.record.factor = self.factor_service.record_failure(self.record.factor)
-            return StepOutcome(False, message=self.factor_service.lock_message(self.record.factor) or _SIGN_IN_REFUSED)
+        refusal = self.verify_sign_in(model.user_id, model.password, model.code)
+        if refusal:
+            return StepOutcome(False, message=refusal)
         self.signed_in = True
         try:
             resume = Step.from_key(self.record.position)
@@ -620,6 +621,28 @@ class OnboardingFlow:
             resume = Step.WELCOME
         target = resume if resume > Step.IQIES_SIGN_IN else Step.WELCOME
         return StepOutcome(True, next_step=target)
+
+    def verify_sign_in(self, user_id: str, password: SecretStr, code: str) -> str:
+        """iQIES sign-in: User ID, password and a code from the verified device, throttled like
+        the codes; "" when it passes (and the sign-in is recorded), else the sentence to show.
+        The approver console signs PSOs in with this too."""
+        factor = self.record.factor
+        if factor is None or not factor.verified:
+            return _SIGN_IN_REFUSED
+        locked = self.factor_service.lock_message(factor)
+        if locked:
+            return locked
+        login_ok = self._check_login(user_id, password)
+        code_ok = self.check_code(code).ok if login_ok else False
+        if not (login_ok and code_ok):
+            if not login_ok:
+                # a wrong password counts like a wrong code, so guessing is throttled too
+                self.record.factor = self.factor_service.record_failure(self.record.factor)
+                self.save()
+            return self.factor_service.lock_message(self.record.factor) or _SIGN_IN_REFUSED
+        if self.record.user_id:
+            self.approvals.record_sign_in(self.record.user_id)
+        return ""
 
     def request_role(self) -> StepOutcome:
         """Request User Role (button, or the user menu by the user's name)."""
@@ -741,7 +764,7 @@ class OnboardingFlow:
         return None
 
     def approver_for(self, role_id: str, ccn: str) -> rules.Approver:
-        return rules.approver_for(role_id, self.store.provider_has_active_pso(ccn))
+        return self.approvals.route(role_id, ccn)
 
     def _submit_review(self, form: dict[str, Any]) -> StepOutcome:
         if self.record.last_submitted_request:  # a second Submit press: already sent
@@ -761,27 +784,27 @@ class OnboardingFlow:
         profile = self.profile
         assert profile is not None and req.role is not None
         request_id = uuid.uuid4().hex[:12]
-        now = self.clock()
         organizations = []
+        requests = self.store.requests()
         for org in req.organizations:
-            approver = self.approver_for(req.role, org.ccn)
+            approver = self.approvals.route(req.role, org.ccn, requests)
             organizations.append(
                 {**org.model_dump(), "status": "pending", "approver": approver.kind,
                  "approver_text": approver.description}
             )
-        self.store.add_request(
-            {
-                "id": request_id,
-                "user_id": self.record.user_id,
-                "requester": profile.display_name,
-                "email": profile.email,
-                "category": req.category,
-                "role": req.role,
-                "relationship": req.relationship,
-                "organizations": organizations,
-                "submitted_at": now.isoformat(),
-            }
-        )
+        request = {
+            "id": request_id,
+            "user_id": self.record.user_id,
+            "requester": profile.display_name,
+            "email": profile.email,
+            "category": req.category,
+            "role": req.role,
+            "relationship": req.relationship,
+            "organizations": organizations,
+            "submitted_at": self.approvals.now().isoformat(),
+        }
+        self.store.add_request(request)
+        self.approvals.announce(request)
         self.record.last_submitted_request = request_id
         self.banner = "Role Request Submitted"
         event("request_submitted", role=req.role, organizations=len(organizations))
@@ -799,7 +822,9 @@ class OnboardingFlow:
         )
 
     def messages(self) -> list[dict[str, Any]]:
-        return list(reversed(self.store.messages()))  # newest first, in the order sent
+        profile = self.profile
+        address = profile.email if profile is not None else None
+        return list(reversed(self.store.messages(address)))  # newest first, in the order sent
 
     def step_states(self) -> list[tuple[Step, str]]:
         """Each step with 'done', 'current' or 'todo', for the step list."""

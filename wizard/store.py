@@ -14,13 +14,19 @@ refuses, without touching it, a database written by a newer version of the app.
   ``secret.key`` (see :mod:`wizard.vault`), stored as ``{"fernet": "<token>"}``. The store encrypts
   in :meth:`Store.save_account` and decrypts in :meth:`Store.load_account`, so callers only ever
   see the clear secret, and the clear secret never reaches a file (not even a temporary one).
+- 3: several accounts share one data directory (a training room's trainees and their approvers):
+  each account and outbox document carries the ``profile_name`` it belongs to (``--profile NAME``;
+  version 2's single account becomes profile ``default``). Emails go to the Maildir in ``mail/``
+  (:mod:`wizard.mail`); text and voice messages stay in the profile's outbox, encrypted.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -35,7 +41,12 @@ LOCK_NAME = ".onboarding.lock"
 WIZARD_LOCK_NAME = ".wizard.lock"
 CODE_MESSAGE_KINDS = frozenset({"sms", "voice"})
 TEMP_PREFIX = ".onboarding."  # + random + TEMP_SUFFIX
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+DEFAULT_PROFILE = "default"
+OWNER = "profile_name"  # the key naming the profile an account or outbox document belongs to
+PROFILE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+MAIL_DIR_NAME = "mail"
+CLOCK_NAME = "sandbox-clock.json"
 ENCRYPTED = "fernet"  # {"fernet": "<token>"} stands for an encrypted string
 
 SECRET_LOST_NOTICE = (
@@ -50,6 +61,20 @@ class DataDirError(Exception):
 
 class CorruptDatabase(Exception):
     pass
+
+
+class UserIdTaken(Exception):
+    """Another profile in this data directory created an account with the same User ID first."""
+
+
+def check_profile_name(name: str) -> str:
+    """A profile name is part of file names: letters, digits, ``. _ -``, up to 40 characters."""
+    if not isinstance(name, str) or not PROFILE_PATTERN.fullmatch(name):
+        raise DataDirError(
+            f"profile name {name!r} is not usable: use 1 to 40 letters, digits, dots, dashes or "
+            "underscores, starting with a letter or digit (for example --profile trainee1)"
+        )
+    return name
 
 
 def default_data_dir() -> Path:
@@ -192,20 +217,37 @@ def _migrate_1_to_2(data: dict[str, Any], vault: Vault) -> None:
             factor["totp_secret"] = {ENCRYPTED: vault.encrypt(factor["totp_secret"])}
 
 
+def _migrate_2_to_3(data: dict[str, Any], vault: Vault) -> None:
+    """The single account (and its outbox) becomes profile ``default``."""
+    for name in ("accounts", "outbox"):
+        for doc in data.get(name, {}).values():
+            doc.setdefault(OWNER, DEFAULT_PROFILE)
+
+
 # from version N to N + 1; each works on the raw TinyDB data and must be safe to run twice
-MIGRATIONS: dict[int, Callable[[dict[str, Any], Vault], None]] = {1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[dict[str, Any], Vault], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 class Store:
     """All persistent state of one data directory. Safe to share between processes."""
 
-    def __init__(self, data_dir: Path, lock_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        lock_timeout: float = 10.0,
+        profile: str = DEFAULT_PROFILE,
+        smtp: tuple[str, int] | None = None,
+    ) -> None:
+        self.profile = check_profile_name(profile)
+        self.smtp = smtp
         self.data_dir = prepare_data_dir(data_dir)
         self.path = self.data_dir / DB_NAME
         self.lock = FileLock(str(self.data_dir / LOCK_NAME), timeout=lock_timeout, mode=0o600)
         self.vault = Vault(self.data_dir)
         self.notice: str | None = None  # one sentence for the user when something was recovered
         self.migrated_from: int | None = None  # the schema version this store migrated, if any
+        self._clock_cache: tuple[float, int] | None = None
+        self._mailer = None
         try:
             with self.lock:
                 self._open()
@@ -259,16 +301,27 @@ class Store:
                 except OSError:
                     pass
 
+    def sibling(self, profile: str) -> "Store":
+        """The same data directory seen as another profile (the console signs PSOs in)."""
+        other = object.__new__(Store)
+        other.__dict__.update(self.__dict__)
+        other.profile = check_profile_name(profile)
+        other.notice = None
+        other._wizard_claim = None
+        return other
+
     def claim_wizard(self) -> None:
-        """One wizard per data directory: a second window would overwrite the first's progress.
+        """One wizard per profile: a second window would overwrite the first's progress.
         The claim lasts as long as this process (the OS drops the lock if it dies)."""
-        lock = FileLock(str(self.data_dir / WIZARD_LOCK_NAME), timeout=0, mode=0o600)
+        name = WIZARD_LOCK_NAME if self.profile == DEFAULT_PROFILE else f".wizard.{self.profile}.lock"
+        lock = FileLock(str(self.data_dir / name), timeout=0, mode=0o600)
         try:
             lock.acquire()
         except Timeout:
+            other = "" if self.profile == DEFAULT_PROFILE else f" --profile {self.profile}"
             raise DataDirError(
-                f"the wizard is already open on {self.data_dir} in another window; close it "
-                "there, or use --data-dir DIR for a separate practice profile"
+                f"the wizard{other} is already open on {self.data_dir} in another window; close it "
+                "there, or use --profile NAME for another trainee's practice account"
             ) from None
         self._wizard_claim = lock
 
@@ -295,14 +348,20 @@ class Store:
 
     # --- accounts -------------------------------------------------------------------------
 
+    def _own(self, doc: dict[str, Any]) -> bool:
+        return doc.get(OWNER, DEFAULT_PROFILE) == self.profile
+
     def load_account(self) -> dict[str, Any] | None:
-        """The account document with its TOTP secret decrypted. If the secret cannot be decrypted
-        (key file missing or damaged), the document comes without its ``factor`` (the user sets up
-        two-factor authentication again) and :attr:`notice` says so."""
-        docs = self.table("accounts").all()
-        if not docs:
-            return None
-        doc = dict(docs[0])
+        """This profile's account document with its TOTP secret decrypted. If the secret cannot
+        be decrypted (key file missing or damaged), the document comes without its ``factor``
+        (the user sets up two-factor authentication again) and :attr:`notice` says so."""
+        for doc in self.table("accounts").all():
+            if self._own(doc):
+                return self._decrypted_account(doc, note=True)
+        return None
+
+    def _decrypted_account(self, stored: dict[str, Any], note: bool = False) -> dict[str, Any]:
+        doc = {k: v for k, v in stored.items() if k != OWNER}
         factor = doc.get("factor")
         if isinstance(factor, dict) and _is_encrypted(factor.get("totp_secret")):
             token = factor["totp_secret"][ENCRYPTED]
@@ -312,63 +371,154 @@ class Store:
                 doc["factor"] = {**factor, "totp_secret": self.vault.decrypt(token)}
             except VaultError:
                 del doc["factor"]
-                self.notice = SECRET_LOST_NOTICE
+                if note:
+                    self.notice = SECRET_LOST_NOTICE
         return doc
 
     def save_account(self, doc: dict[str, Any]) -> None:
-        """Store ``doc`` as the account (replacing the previous one whole, in one write); its clear
-        TOTP secret is encrypted before anything is written."""
+        """Store ``doc`` as this profile's account (replacing the previous one whole, in one
+        write); its clear TOTP secret is encrypted before anything is written. A User ID that
+        another profile's account already has raises :class:`UserIdTaken` and writes nothing."""
         with self.lock:
             stored = dict(doc)
+            stored[OWNER] = self.profile
             factor = stored.get("factor")
             if isinstance(factor, dict) and isinstance(factor.get("totp_secret"), str):
                 stored["factor"] = {**factor, "totp_secret": {ENCRYPTED: self.vault.encrypt(factor["totp_secret"])}}
             table = self.table("accounts")
-            existing = table.all()
-            if existing:
+            mine = None
+            uid = (stored.get("user_id") or "").casefold()
+            for existing in table.all():
+                if self._own(existing):
+                    mine = mine if mine is not None else existing.doc_id
+                elif uid and str(existing.get("user_id") or "").casefold() == uid:
+                    raise UserIdTaken(stored.get("user_id"))
+            if mine is not None:
 
                 def replace(current: dict[str, Any]) -> None:
                     current.clear()
                     current.update(stored)
 
-                table.update(replace, doc_ids=[existing[0].doc_id])
+                table.update(replace, doc_ids=[mine])
             else:
                 table.insert(stored)
 
     def user_ids(self) -> list[str]:
+        """Every User ID created in this data directory, by any profile."""
         return [d["user_id"] for d in self.table("accounts").all() if d.get("user_id")]
 
+    def account_for_user_id(self, user_id: str) -> tuple[str, dict[str, Any]] | None:
+        """(profile, account) of the account with this User ID (case-insensitive), if any."""
+        wanted = user_id.casefold()
+        for doc in self.table("accounts").all():
+            if str(doc.get("user_id") or "").casefold() == wanted and wanted:
+                return doc.get(OWNER, DEFAULT_PROFILE), self._decrypted_account(doc)
+        return None
+
+    def accounts(self) -> list[tuple[str, dict[str, Any]]]:
+        """(profile, account) for every account, secrets decrypted (for the console's sign-in)."""
+        return [(d.get(OWNER, DEFAULT_PROFILE), self._decrypted_account(d)) for d in self.table("accounts").all()]
+
     def reset(self) -> None:
-        """Forget all progress (the meta table and the key stay), in one write."""
+        """Forget this profile's progress (its account, outbox and requests; the meta table, the
+        key and other profiles stay), in one write."""
         with self.lock:
             data = self.db.storage.read()
             if data is None:
                 return
-            for name in ("accounts", "outbox", "requests"):
-                data.pop(name, None)
+            user_ids = set()
+            for name in ("accounts", "outbox"):
+                table = data.get(name, {})
+                for key in [k for k, d in table.items() if self._own(d)]:
+                    if name == "accounts" and table[key].get("user_id"):
+                        user_ids.add(table[key]["user_id"])
+                    del table[key]
+            requests = data.get("requests", {})
+            for key in [k for k, d in requests.items() if d.get("user_id") in user_ids]:
+                del requests[key]
             self.db.storage.write(data)
 
     # --- outbox ---------------------------------------------------------------------------
 
+    @property
+    def mailer(self):
+        if self._mailer is None:
+            from wizard.mail import Mailer
+
+            self._mailer = Mailer(self.data_dir / MAIL_DIR_NAME, smtp=self.smtp)
+        return self._mailer
+
     def add_message(self, message: dict[str, Any]) -> None:
+        """An email goes to the Maildir (and over SMTP when set up); a text or voice message to
+        this profile's outbox, its body (a live security code) never in clear on disk."""
+        if message.get("kind") == "email":
+            self.mailer.deliver(message)
+            return
+        message = {**message, OWNER: self.profile, "seq": time.time_ns()}
         if message.get("kind") in CODE_MESSAGE_KINDS and isinstance(message.get("body"), str):
-            # a text or voice message carries a live security code: never in clear on disk
-            message = {**message, "body": {ENCRYPTED: self.vault.encrypt(message["body"])}}
+            message["body"] = {ENCRYPTED: self.vault.encrypt(message["body"])}
         with self.lock:
             self.table("outbox").insert(message)
 
-    def messages(self) -> list[dict[str, Any]]:
-        out = []
+    def messages(self, address: str | None = None) -> list[dict[str, Any]]:
+        """This profile's messages, oldest first: its text and voice messages, and the emails
+        in the Maildir sent to ``address``."""
+        found: list[tuple[int, dict[str, Any]]] = []
         for doc in self.table("outbox").all():
-            message = dict(doc)
+            if not self._own(doc):
+                continue
+            seq = doc.get("seq")
+            message = {k: v for k, v in doc.items() if k not in (OWNER, "seq")}
             body = message.get("body")
             if isinstance(body, dict) and ENCRYPTED in body:
                 try:
                     message["body"] = self.vault.decrypt(body[ENCRYPTED])
                 except VaultError:
                     message["body"] = "(This message cannot be read: the sandbox's key file is missing.)"
-            out.append(message)
-        return out
+            found.append((seq if isinstance(seq, int) else 0, message))
+        if address:
+            found += [(m["seq"], m) for m in self.mailer.messages(to=address)]
+        # in the order written (the sandbox clock may have moved between two messages)
+        found.sort(key=lambda pair: pair[0])
+        return [m for _, m in found]
+
+    # --- the sandbox clock ----------------------------------------------------------------
+
+    def clock_offset_days(self) -> int:
+        """Days the trainer moved the sandbox clock forward (shared by every process)."""
+        path = self.data_dir / CLOCK_NAME
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            return 0
+        if self._clock_cache is not None and self._clock_cache[0] == mtime:
+            return self._clock_cache[1]
+        try:
+            days = json.loads(path.read_text(encoding="utf-8")).get("offset_days", 0)
+            days = days if isinstance(days, int) and not isinstance(days, bool) and 0 <= days <= 3650 else 0
+        except (OSError, ValueError, AttributeError):
+            days = 0
+        self._clock_cache = (mtime, days)
+        return days
+
+    def set_clock_offset_days(self, days: int) -> None:
+        with self.lock:
+            payload = json.dumps({"offset_days": int(days)}).encode()
+            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=self.data_dir)
+            try:
+                os.fchmod(fd, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(payload)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.data_dir / CLOCK_NAME)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except FileNotFoundError:
+                    pass
+                raise
+        self._clock_cache = None
 
     # --- role requests --------------------------------------------------------------------
 
@@ -379,15 +529,69 @@ class Store:
     def requests(self) -> list[dict[str, Any]]:
         return [dict(d) for d in self.table("requests").all()]
 
+    def update_request(self, request_id: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any] | None:
+        """Apply ``change`` to the request with this id under the lock (read, change, write in
+        one go, so a wizard and a console deciding at once lose nothing); the changed request,
+        or None if there is no such request."""
+        from tinydb import Query
+
+        with self.lock:
+            table = self.table("requests")
+            found = table.get(Query().id == request_id)
+            if found is None:
+                return None
+            doc = dict(found)
+            change(doc)
+
+            def replace(current: dict[str, Any]) -> None:
+                current.clear()
+                current.update(doc)
+
+            table.update(replace, doc_ids=[found.doc_id])
+            return doc
+
+    def record_sign_in(self, user_id: str, when: str) -> None:
+        """The last time ``user_id`` signed in to iQIES (roles lapse after 60 days without)."""
+        from tinydb import Query
+
+        key = user_id.casefold()
+        with self.lock:
+            self.table("sign_ins").upsert({"user_id": key, "at": when}, Query().user_id == key)
+
+    def sign_ins(self) -> dict[str, str]:
+        return {d["user_id"]: d["at"] for d in self.table("sign_ins").all() if "user_id" in d and "at" in d}
+
     def iter_requests_for(self, ccn: str) -> Iterator[dict[str, Any]]:
         for req in self.requests():
             if any(o["ccn"] == ccn for o in req.get("organizations", [])):
                 yield req
 
     def provider_has_active_pso(self, ccn: str) -> bool:
-        for req in self.iter_requests_for(ccn):
-            if req.get("role") == "pso":
-                for org in req["organizations"]:
-                    if org["ccn"] == ccn and org.get("status") == "approved":
-                        return True
-        return False
+        return bool(self.active_psos(ccn))
+
+    def active_psos(self, ccn: str, requests: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """The provider's active PSOs: approved PSO requests for it (not removed, not lapsed),
+        as {user_id, requester, email, request_id}, one per User ID."""
+        out: dict[str, dict[str, Any]] = {}
+        for req in requests if requests is not None else self.requests():
+            if req.get("role") != "pso":
+                continue
+            for org in req.get("organizations", []):
+                if org.get("ccn") == ccn and org.get("status") == "approved":
+                    uid = req.get("user_id") or req.get("id")
+                    out.setdefault(
+                        uid,
+                        {"user_id": req.get("user_id"), "requester": req.get("requester"),
+                         "email": req.get("email"), "request_id": req.get("id")},
+                    )
+        return list(out.values())
+
+    def shared_stamp(self) -> tuple[int, int, int, int]:
+        """Changes whenever the shared requests (or the sandbox clock) may have: a page that
+        polls for decisions made elsewhere re-reads only then."""
+        try:
+            st = self.path.stat()
+            seen = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            seen = (0, 0, 0)
+        return (*seen, self.clock_offset_days())

@@ -1,0 +1,480 @@
+"""What happens after Submit: routing, decisions, PSO removal, reminders and lapsing roles.
+
+Every caller (the approver console, the wizard's Pending Requests, the tests) goes through
+:class:`Approvals`; the routing rule itself is :func:`wizard.rules.approver_for`.
+
+[CMS] CMS approves a provider's first PSO; after that the provider's PSOs approve further PSOs and
+every other role. If the only PSO has left, the iQIES Service Center removes them and the next PSO
+request goes to CMS again. Users who do not sign in for 60 days lose their roles.
+[sandbox] Nobody approves their own request; a rejection needs a reason; a request pending for
+two days reminds its approvers; a warning goes out ten days before a role lapses.
+
+Times are on the *sandbox clock*: the real clock plus the days a trainer moved it forward
+(:meth:`wizard.store.Store.clock_offset_days`), shared by every process on the data directory.
+Security codes keep the real clock, so a real authenticator app keeps working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from wizard import rules
+from wizard.catalogue import catalogue
+from wizard.log import event
+from wizard.mail import CMS_REVIEWER_ADDRESS
+from wizard.store import Store
+
+LAPSE_DAYS = 60  # [CMS]
+LAPSE_WARNING_DAYS = 50  # [sandbox] ten days' notice
+REMINDER_DAYS = 2  # [sandbox]
+MAX_REASON = 500
+SERVICE_CENTER = "iQIES Service Center: 1-800-339-9313, iqies@cms.hhs.gov"
+SANDBOX_NOTE = "(Practice sandbox: this email exists only on this computer.)"
+SECOND_PSO_ADVICE = (
+    "CMS recommends at least two, so that someone can still approve requests when one is away or "
+    "leaves: ask a colleague to request the PSO role."
+)
+
+
+def only_pso_advice(name: str | None = None) -> str:
+    """The advice to name a second PSO, for the PSO themselves (no name) or about them."""
+    who = f"{name} is" if name else "You are"
+    return f"{who} the only PSO of this provider. {SECOND_PSO_ADVICE}"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ApprovalError(Exception):
+    """A decision the rules refuse; ``str(err)`` is the sentence for the approver."""
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """Whoever sits at the console: the sandbox's CMS reviewer, or a PSO who signed in."""
+
+    kind: str  # "cms" or "pso"
+    name: str
+    email: str
+    user_id: str | None = None
+
+    @property
+    def is_cms(self) -> bool:
+        return self.kind == "cms"
+
+
+CMS_REVIEWER = Reviewer(
+    "cms", "CMS reviewer (built-in sandbox account)", CMS_REVIEWER_ADDRESS, None,
+)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One organization of one request, as an approver sees it."""
+
+    request: dict[str, Any]
+    org: dict[str, Any]
+    age_days: int
+    own: bool  # the approver's own request: listed, never approvable by them
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.request["id"], self.org["ccn"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a decision did (``text``) and, separately, advice that follows from it (a provider
+    left with one PSO), so a screen can show the two apart."""
+
+    text: str
+    advice: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.text} {self.advice}".strip()
+
+
+def role_name(role_id: str | None) -> str:
+    role = catalogue().role(role_id or "")
+    return role.name if role else str(role_id)
+
+
+def _parse(when: Any) -> datetime | None:
+    if not isinstance(when, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(when)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def age_text(days: int) -> str:
+    return "today" if days <= 0 else "1 day" if days == 1 else f"{days} days"
+
+
+class Approvals:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now) -> None:
+        self.store = store
+        self.real_clock = clock
+
+    # --- the sandbox clock -------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.real_clock() + timedelta(days=self.store.clock_offset_days())
+
+    def advance_clock(self, days: int) -> list[str]:
+        """Move the sandbox clock forward (trainer's key), then send what the new date triggers."""
+        if days < 1:
+            raise ApprovalError("The sandbox clock only moves forward.")
+        self.store.set_clock_offset_days(self.store.clock_offset_days() + days)
+        event("clock_advanced", days=days, offset=self.store.clock_offset_days())
+        return self.sweep()
+
+    def age_days(self, request: dict[str, Any]) -> int:
+        submitted = _parse(request.get("submitted_at"))
+        return max(0, (self.now() - submitted).days) if submitted else 0
+
+    # --- routing -----------------------------------------------------------------------------
+
+    def route(self, role_id: str, ccn: str, requests: list[dict[str, Any]] | None = None) -> rules.Approver:
+        """Who decides, now: the same rule at submission, in the console and on the requester's page."""
+        return rules.approver_for(role_id, bool(self.store.active_psos(ccn, requests)))
+
+    def psos_of(self, ccn: str, requests: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        return self.store.active_psos(ccn, requests)
+
+    def providers_of_pso(self, user_id: str, requests: list[dict[str, Any]] | None = None) -> list[str]:
+        """The CCNs where ``user_id`` is an active PSO."""
+        out: list[str] = []
+        for req in requests if requests is not None else self.store.requests():
+            if req.get("role") == rules.PSO_ROLE and req.get("user_id", "").casefold() == user_id.casefold():
+                out += [o["ccn"] for o in req.get("organizations", []) if o.get("status") == "approved"]
+        return sorted(set(out))
+
+    def can_decide(self, reviewer: Reviewer, request: dict[str, Any], org: dict[str, Any],
+                   requests: list[dict[str, Any]] | None = None) -> bool:
+        """Whether the request is routed to this reviewer (own requests included: they are listed
+        so the refusal can be seen, and refused in :meth:`decide`)."""
+        if org.get("status") != "pending":
+            return False
+        route = self.route(request.get("role", ""), org["ccn"], requests)
+        if reviewer.is_cms:
+            return route.kind == "cms"
+        if route.kind != "pso" or not reviewer.user_id:
+            return False
+        return any((p.get("user_id") or "").casefold() == reviewer.user_id.casefold()
+                   for p in self.psos_of(org["ccn"], requests))
+
+    def queue(self, reviewer: Reviewer) -> list[QueueItem]:
+        """The pending organizations routed to ``reviewer``, oldest first."""
+        requests = self.store.requests()
+        items = []
+        for req in requests:
+            for org in req.get("organizations", []):
+                if self.can_decide(reviewer, req, org, requests):
+                    own = bool(reviewer.user_id) and (req.get("user_id") or "").casefold() == reviewer.user_id.casefold()
+                    items.append(QueueItem(req, org, self.age_days(req), own))
+        items.sort(key=lambda i: (str(i.request.get("submitted_at")), i.org["ccn"]))
+        return items
+
+    # --- decisions ---------------------------------------------------------------------------
+
+    def refusal(self, reviewer: Reviewer, request_id: str, ccn: str, approve: bool) -> str:
+        """Why ``reviewer`` may not approve (or reject) this organization of this request, or ""
+        if they may: a screen asks before it opens the reason dialog; :meth:`decide` asks again."""
+        requests = self.store.requests()
+        current = next((r for r in requests if r.get("id") == request_id), None)
+        if current is None:
+            return "This request no longer exists (the requester may have reset their practice)."
+        org_now = next((o for o in current.get("organizations", []) if o.get("ccn") == ccn), None)
+        if org_now is None:
+            return f"This request does not name CCN {ccn}."
+        if reviewer.user_id and (current.get("user_id") or "").casefold() == reviewer.user_id.casefold():
+            return (
+                "Nobody approves their own request (sandbox rule, modelled on CMS IDM): another PSO "
+                "of the provider, or CMS for a first PSO, decides it."
+            )
+        if org_now.get("status") != "pending":
+            return f"This request was already decided: {org_now.get('status')}."
+        if not self.can_decide(reviewer, current, org_now, requests):
+            route = self.route(current.get("role", ""), ccn, requests)
+            return f"This request is not yours to decide: it goes to {route.description}."
+        if approve and current.get("role") == rules.PSO_ROLE and current.get("relationship") == "vendor":
+            return "A vendor cannot be a Provider Security Official; reject it with that reason."
+        return ""
+
+    def decide(self, reviewer: Reviewer, request_id: str, ccn: str, approve: bool, reason: str = "") -> Decision:
+        """Approve or reject one organization of one request; the sentence to show. Everything is
+        re-checked under the store's lock, since another console may have decided meanwhile."""
+        reason = " ".join((reason or "").split())
+        if not approve:
+            if not reason:
+                raise ApprovalError("A rejection needs a reason: the requester sees it and can fix what is wrong.")
+            if len(reason) > MAX_REASON:
+                raise ApprovalError(f"Keep the reason under {MAX_REASON} characters.")
+        refusal = self.refusal(reviewer, request_id, ccn, approve)
+        if refusal:
+            raise ApprovalError(refusal)
+        when = self.now().isoformat()
+        decided: dict[str, Any] = {}
+
+        def change(doc: dict[str, Any]) -> None:
+            for org in doc.get("organizations", []):
+                if org.get("ccn") == ccn:
+                    if org.get("status") != "pending":
+                        raise ApprovalError(f"This request was already decided: {org.get('status')}.")
+                    org["status"] = "approved" if approve else "rejected"
+                    org["decided_at"] = when
+                    org["decided_by"] = reviewer.user_id or "cms"
+                    org["decided_by_name"] = reviewer.name
+                    if not approve:
+                        org["reason"] = reason
+                    decided.update(org)
+
+        updated = self.store.update_request(request_id, change)
+        if updated is None:
+            raise ApprovalError("This request no longer exists (the requester may have reset their practice).")
+        event("request_decided", role=updated.get("role"), approved=approve, by=reviewer.kind)
+        self._decision_email(updated, decided, approve, reason)
+        provider = f"{decided.get('name')} (CCN {ccn})"
+        if approve:
+            advice = self.second_pso_advice(ccn) if updated.get("role") == rules.PSO_ROLE else ""
+            return Decision(
+                f"Approved: {updated.get('requester')} is now {role_name(updated.get('role'))} at {provider}.",
+                advice,
+            )
+        return Decision(f"Rejected: {updated.get('requester')}'s request for {provider}. They were told why.")
+
+    def providers_with_psos(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        """(CCN, provider name, its active PSOs) for every provider that has one, by CCN."""
+        requests = self.store.requests()
+        names: dict[str, str] = {}
+        for req in requests:
+            if req.get("role") == rules.PSO_ROLE:
+                for org in req.get("organizations", []):
+                    if org.get("status") == "approved":
+                        names.setdefault(org["ccn"], str(org.get("name") or ""))
+        return [(ccn, names[ccn], self.psos_of(ccn, requests)) for ccn in sorted(names)]
+
+    def second_pso_advice(self, ccn: str, requests: list[dict[str, Any]] | None = None) -> str:
+        psos = self.psos_of(ccn, requests)
+        if len(psos) == 1:
+            return only_pso_advice(psos[0].get("requester"))
+        return ""
+
+    def _decision_email(self, request: dict[str, Any], org: dict[str, Any], approve: bool, reason: str) -> None:
+        role = role_name(request.get("role"))
+        provider = f"{org.get('name')} (CCN {org.get('ccn')})"
+        if approve:
+            subject = f"iQIES: your {role} role for {provider} is approved"
+            body = (
+                f"Hello {request.get('requester')},\n\nYour request for the role {role} at {provider} "
+                "was approved. Sign in to iQIES to use it; a decision can take up to 24 hours to show.\n\n"
+                "Sign in at least every 60 days, or iQIES removes your roles."
+            )
+            if request.get("role") == rules.PSO_ROLE and len(self.psos_of(org["ccn"])) == 1:
+                body += f"\n\n{only_pso_advice()}"
+        else:
+            subject = f"iQIES: your {role} role request for {provider} was rejected"
+            body = (
+                f"Hello {request.get('requester')},\n\nYour request for the role {role} at {provider} "
+                f"was rejected.\n\nReason given: {reason}\n\nFix what the reason says and request the "
+                f"role again, or ask the approver. Questions: {SERVICE_CENTER}."
+            )
+        self._email(request.get("email"), subject, body)
+
+    # --- the only PSO has left ------------------------------------------------------------------
+
+    def remove_pso(self, reviewer: Reviewer, ccn: str, user_id: str) -> str:
+        """CMS, standing in for the iQIES Service Center, removes a PSO who left the provider."""
+        if not reviewer.is_cms:
+            raise ApprovalError(
+                "Only the iQIES Service Center removes a PSO (in this sandbox: the CMS reviewer)."
+            )
+        pso = next((p for p in self.psos_of(ccn) if (p.get("user_id") or "").casefold() == user_id.casefold()), None)
+        if pso is None:
+            raise ApprovalError(f"{user_id} is not an active PSO of CCN {ccn}.")
+        when = self.now().isoformat()
+        name = ""
+
+        def change(doc: dict[str, Any]) -> None:
+            nonlocal name
+            for org in doc.get("organizations", []):
+                if org.get("ccn") == ccn and org.get("status") == "approved":
+                    org["status"] = "removed"
+                    org["removed_at"] = when
+                    name = org.get("name", "")
+
+        updated = self.store.update_request(pso["request_id"], change)
+        if updated is None:
+            raise ApprovalError("That PSO's request no longer exists.")
+        event("pso_removed", remaining=len(self.psos_of(ccn)))
+        provider = f"{name} (CCN {ccn})"
+        self._email(
+            pso.get("email"), f"iQIES: you were removed as PSO of {provider}",
+            f"Hello {pso.get('requester')},\n\nThe iQIES Service Center removed your Provider Security "
+            f"Official role at {provider}, as the provider asked (for example, because you left).\n\n"
+            f"If this is a mistake, contact the {SERVICE_CENTER}.",
+        )
+        remaining = self.psos_of(ccn)
+        if remaining:
+            return f"Removed {pso.get('requester')} as PSO of {provider}; {len(remaining)} PSO(s) remain."
+        return (
+            f"Removed {pso.get('requester')} as PSO of {provider}. It has no PSO now: the next PSO "
+            "request for it goes to CMS."
+        )
+
+    # --- the passing of time -------------------------------------------------------------------
+
+    def record_sign_in(self, user_id: str) -> None:
+        self.store.record_sign_in(user_id, self.now().isoformat())
+
+    def sweep(self) -> list[str]:
+        """Send what the sandbox date calls for, once each: reminders for requests pending two
+        days, warnings ten days before roles lapse, and the lapse itself (60 days without
+        signing in). Returns one line per thing done."""
+        now = self.now()
+        done: list[str] = []
+        sign_ins = self.store.sign_ins()
+        for req in self.store.requests():
+            for org in req.get("organizations", []):
+                status = org.get("status")
+                if status == "pending" and not org.get("reminded") and self.age_days(req) >= REMINDER_DAYS:
+                    done.append(self._remind(req, org))
+                elif status == "approved":
+                    last = _parse(sign_ins.get((req.get("user_id") or "").casefold()))
+                    moments = [d for d in (_parse(org.get("decided_at")), last) if d is not None]
+                    if not moments:
+                        continue
+                    since = max(moments)
+                    idle = (now - since).days
+                    if idle >= LAPSE_DAYS:
+                        done.append(self._lapse(req, org, idle))
+                    elif idle >= LAPSE_WARNING_DAYS and org.get("warned_for") != since.isoformat():
+                        done.append(self._warn(req, org, since))
+        return [d for d in done if d]
+
+    def _mark(self, req: dict[str, Any], ccn: str, **fields: Any) -> bool:
+        changed = False
+
+        def change(doc: dict[str, Any]) -> None:
+            nonlocal changed
+            for org in doc.get("organizations", []):
+                if org.get("ccn") == ccn:
+                    org.update(fields)
+                    changed = True
+
+        self.store.update_request(req["id"], change)
+        return changed
+
+    def _remind(self, req: dict[str, Any], org: dict[str, Any]) -> str:
+        route = self.route(req.get("role", ""), org["ccn"])
+        self._mark(req, org["ccn"], reminded=self.now().isoformat())
+        provider = f"{org.get('name')} (CCN {org['ccn']})"
+        role = role_name(req.get("role"))
+        days = age_text(self.age_days(req))
+        if route.kind == "cms":
+            recipients = [CMS_REVIEWER_ADDRESS]
+        elif route.kind == "pso":
+            recipients = [p.get("email") for p in self.psos_of(org["ccn"])]
+        else:
+            recipients = []
+        for to in recipients:
+            self._email(
+                to, f"iQIES reminder: a {role} request for {provider} is waiting",
+                f"{req.get('requester')} asked for the role {role} at {provider} {days} ago, and it "
+                "is still waiting for a decision. Sign in to iQIES and approve or reject it.",
+            )
+        self._email(
+            req.get("email"), f"iQIES: your {role} request for {provider} is still pending",
+            f"Hello {req.get('requester')},\n\nYour request for {role} at {provider} has waited {days}. "
+            f"It goes to {route.description}. Approvals can take several days; if it takes longer, ask "
+            f"your provider's PSO or the {SERVICE_CENTER}.",
+        )
+        return f"Reminder sent for {req.get('requester')}'s {role} request ({provider})."
+
+    def _warn(self, req: dict[str, Any], org: dict[str, Any], since: datetime) -> str:
+        self._mark(req, org["ccn"], warned_for=since.isoformat())
+        role = role_name(req.get("role"))
+        provider = f"{org.get('name')} (CCN {org['ccn']})"
+        left = LAPSE_DAYS - (self.now() - since).days
+        self._email(
+            req.get("email"), f"iQIES: your {role} role for {provider} lapses in {left} days",
+            f"Hello {req.get('requester')},\n\nYou have not signed in to iQIES since "
+            f"{since.date().isoformat()}. Users who do not sign in for 60 days lose their roles; "
+            f"sign in within {left} days to keep {role} at {provider}.",
+        )
+        return f"Warned {req.get('requester')}: {role} at {provider} lapses in {left} days."
+
+    def _lapse(self, req: dict[str, Any], org: dict[str, Any], idle: int) -> str:
+        self._mark(req, org["ccn"], status="lapsed", lapsed_at=self.now().isoformat())
+        role = role_name(req.get("role"))
+        provider = f"{org.get('name')} (CCN {org['ccn']})"
+        self._email(
+            req.get("email"), f"iQIES: your {role} role for {provider} has lapsed",
+            f"Hello {req.get('requester')},\n\nYou did not sign in to iQIES for {idle} days, so the "
+            f"role {role} at {provider} was removed. Your HARP account stays: sign in and request "
+            "the role again.",
+        )
+        event("role_lapsed", role=req.get("role"))
+        return f"{req.get('requester')}'s {role} role at {provider} lapsed after {idle} days."
+
+    # --- submission -------------------------------------------------------------------------------
+
+    def announce(self, request: dict[str, Any]) -> None:
+        """Emails for a new request: each approver is told it waits for them."""
+        role = role_name(request.get("role"))
+        for org in request.get("organizations", []):
+            route = self.route(request.get("role", ""), org["ccn"])
+            provider = f"{org.get('name')} (CCN {org['ccn']})"
+            if route.kind == "cms":
+                recipients = [CMS_REVIEWER_ADDRESS]
+            elif route.kind == "pso":
+                recipients = [p.get("email") for p in self.psos_of(org["ccn"])]
+            else:
+                recipients = []
+            for to in recipients:
+                self._email(
+                    to, f"iQIES: {request.get('requester')} requests {role} for {provider}",
+                    f"{request.get('requester')} ({request.get('email')}) requests the role {role} at "
+                    f"{provider}. Sign in to iQIES, open Pending Requests, and approve or reject it "
+                    "(a rejection needs a reason).",
+                )
+
+    def _email(self, to: Any, subject: str, body: str) -> None:
+        if not to:
+            return
+        self.store.add_message(
+            {"kind": "email", "to": str(to), "subject": subject, "body": f"{body}\n\n{SANDBOX_NOTE}",
+             "sent_at": self.now().isoformat()}
+        )
+
+    # --- the requester's view -----------------------------------------------------------------------
+
+    def status_line(self, request: dict[str, Any], org: dict[str, Any],
+                    requests: list[dict[str, Any]] | None = None) -> str:
+        """What the requester reads about one organization of their request."""
+        status = org.get("status")
+        if status == "approved":
+            line = "Active: approved"
+            if org.get("decided_by_name"):
+                line += f" by {org['decided_by_name']}"
+            if request.get("role") == rules.PSO_ROLE:
+                psos = self.psos_of(org["ccn"], requests)
+                if len(psos) == 1:
+                    line += f". {only_pso_advice()}"
+            return line
+        if status == "rejected":
+            return f"Rejected. Reason: {org.get('reason') or '(none given)'}"
+        if status == "removed":
+            return "Removed by the iQIES Service Center."
+        if status == "lapsed":
+            return "Lapsed: no sign-in for 60 days. Request the role again."
+        route = self.route(request.get("role", ""), org["ccn"], requests)
+        days = self.age_days(request)
+        since = "Submitted today" if days <= 0 else f"Waiting {age_text(days)}"
+        return f"{since}. Approver: {route.description}"
