@@ -8,6 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
@@ -16,6 +17,7 @@ from screens.widgets import FieldRow, field_input, one_line, plain
 from wizard import rules
 from wizard.catalogue import catalogue
 from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS
+from wizard.sanitize import clean_text
 from wizard.steps import Step
 
 
@@ -143,6 +145,7 @@ class WelcomeScreen(StepScreen):
 
 class AwaitApprovalScreen(WelcomeScreen):
     STEP = Step.AWAIT_APPROVAL
+    BINDINGS = [Binding("ctrl+r", "report", "Report")]
 
     def compose_form(self) -> ComposeResult:
         yield from super().compose_form()
@@ -153,6 +156,19 @@ class AwaitApprovalScreen(WelcomeScreen):
             "24 hours to show, approvals several days. No news? Ask your PSO, or the iQIES Service "
             "Center: 1-800-339-9313, iqies@cms.hhs.gov. Press F1 for more."
         )
+
+    def action_report(self) -> None:
+        """Ctrl+R: the readiness report for the real run (Markdown and printable HTML), written
+        to the data directory."""
+        from wizard.report import ReportUnavailable, ReportWriteError, write_report
+
+        try:
+            md_path, html_path = write_report(self.flow)
+        except (ReportUnavailable, ReportWriteError) as err:
+            self.notify(clean_text(str(err)), title="No report", severity="error", markup=False)
+            return
+        self.notify(clean_text(f"{md_path}\n{html_path}"), title="Readiness report written",
+                    timeout=15, markup=False)
 
 
 class CategoryScreen(StepScreen):

@@ -61,6 +61,58 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _common_options(approve, argparse.SUPPRESS)
+    serve = commands.add_parser(
+        "serve",
+        help="the wizard in a web browser (textual-serve), on 127.0.0.1 by default",
+        description=(
+            "Serve the wizard to web browsers. Each browser tab runs its own wizard on its own fresh "
+            "practice account, profile web-<8 letters and digits> (or PREFIX-... with --profile "
+            "PREFIX), so trainees in one room never share or block a profile; a closed or reloaded "
+            "tab starts a new account, and the old one stays in the data directory (resume it in a "
+            "terminal with --profile and its name, or watch it in the approver console). The "
+            "wizard has no sign-in, so it listens only on this computer unless you add --allow-remote."
+        ),
+    )
+    serve.add_argument("--host", metavar="HOST", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1); another computer's reach needs --allow-remote")
+    serve.add_argument("--port", metavar="N", default="8000", help="TCP port to listen on (default 8000)")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a --host other computers can reach: anyone who can reach the port can use the wizard")
+    _common_options(serve, argparse.SUPPRESS)
+    report = commands.add_parser(
+        "report",
+        help="write the readiness report (Markdown and printable HTML) of the current profile",
+        description=(
+            "Write readiness-report.md and readiness-report.html: your User ID and email domain "
+            "checked against the rules, your organizations and who approves each, the PSOs planned "
+            "per provider, the real addresses and the next steps. No password, answer, code or key "
+            "is ever in it. Prints the two paths. Exit 1 when the profile has no practice account "
+            "(User ID) yet, 2 for a bad option or an output directory that cannot be written."
+        ),
+    )
+    report.add_argument("--output", metavar="DIR", type=Path, default=None,
+                        help="an existing directory to write the two files in (default: the data directory)")
+    _common_options(report, argparse.SUPPRESS)
+    run = commands.add_parser(
+        "run",
+        help="run an answers file (YAML or JSON) through the same steps and rules, without the screens",
+        description=(
+            "Run an answers file through the wizard's own steps and rules, one line per step (never a "
+            "secret). Every mistake in the file is listed first as FILE: field: message, and then "
+            "nothing is run or stored (exit 2). Exit 0 when the run ends where the file's expect: "
+            "says, 1 otherwise. The format: iqies-onboard schema; examples in examples/."
+        ),
+    )
+    run.add_argument("--answers", metavar="FILE", type=Path, required=True,
+                     help="the answers file (.yaml, .yml or .json)")
+    run.add_argument("--interactive", action="store_true",
+                     help="run what the file fills in, then open the wizard at the first step it leaves open")
+    _common_options(run, argparse.SUPPRESS)
+    schema = commands.add_parser(
+        "schema", help="print the JSON schema of an answers file",
+        description="Print the JSON schema of an answers file (for editors and validators).",
+    )
+    _common_options(schema, argparse.SUPPRESS)
     return parser
 
 
@@ -69,6 +121,35 @@ def _error(message: str) -> int:
 
     print(f"{PROG}: error: {clean_line(message)}", file=sys.stderr)
     return 2
+
+
+def _report(data_dir: Path, profile: str, output: Path | None) -> int:
+    """``iqies-onboard report``: only reads the profile (no wizard claim, so it works while the
+    wizard is open); 1 when there is nothing to report yet, 2 when the output cannot be written."""
+    from wizard.flow import OnboardingFlow
+    from wizard.log import setup_logging
+    from wizard.report import ReportUnavailable, ReportWriteError, write_report
+    from wizard.sanitize import clean_line
+    from wizard.store import DataDirError, Store
+
+    try:
+        store = Store(data_dir, profile=profile)
+        setup_logging(store.data_dir)
+        paths = write_report(OnboardingFlow(store), output)
+    except (DataDirError, ReportWriteError) as err:
+        return _error(str(err))
+    except ReportUnavailable as err:
+        print(f"{PROG}: {clean_line(str(err))}", file=sys.stderr)
+        return 1
+    except Exception as err:  # never a traceback for a user
+        from wizard.log import log_error
+
+        print(f"{PROG}: the report stopped after an unexpected error (reference "
+              f"{log_error('report', err)}); nothing secret was written", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(clean_line(str(path)))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +168,24 @@ def main(argv: list[str] | None = None) -> int:
         smtp = parse_smtp(smtp_text) if smtp_text else None
     except SmtpSettingError as err:
         return _error(str(err))
+    if args.command == "serve":
+        from wizard.serve import ServeSettingError, serve
+
+        try:
+            return serve(data_dir, args.host, args.port, args.allow_remote, args.profile, smtp_text)
+        except (ServeSettingError, DataDirError) as err:
+            return _error(str(err))
+    if args.command == "report":
+        return _report(data_dir, profile, args.output)
+    if args.command == "schema":
+        from wizard.runner import print_schema
+
+        return print_schema()
+    if args.command == "run":  # checks the whole file before it opens (or creates) anything
+        from wizard.runner import command
+
+        return command(args.answers, data_dir=data_dir, profile=args.profile, default_profile=profile,
+                       smtp=smtp, interactive=args.interactive)
     console = args.command == "approve"
 
     def open_store() -> Store:

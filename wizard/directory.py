@@ -354,3 +354,24 @@ def default_directory() -> ProviderDirectory:
             if _default is None:
                 _default = ProviderDirectory()
     return _default
+
+
+def find_organization(directory: "ProviderDirectory", search_by: str, text: str) -> tuple[Provider | None, str]:
+    """iQIES's Search for: the provider a CCN or Facility ID finds, or why none is (its format,
+    or not in the directory). The wizard and the answers-file check both ask here."""
+    from wizard.identifiers import IdentifierError, parse_organization_id
+
+    try:
+        ident = parse_organization_id(search_by, text)  # type: ignore[arg-type]
+    except IdentifierError as err:
+        return None, str(err)
+    if search_by == "ccn":
+        provider, what = directory.by_ccn(ident), f"CCN {ident}"
+    else:
+        provider, what = directory.by_facility_id(str(ident)), f"Facility ID {ident}"
+    if provider is None:
+        return None, (
+            f"No provider with {what} is in the sandbox directory (CMS's nursing homes, "
+            "August 2021). Check the number with your administrator."
+        )
+    return provider, ""

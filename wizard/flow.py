@@ -19,8 +19,7 @@ from wizard import otp, proofing, rules
 from wizard.approvals import Approvals
 from wizard.log import event
 from wizard.catalogue import catalogue, challenge_questions
-from wizard.directory import Provider, ProviderDirectory, default_directory
-from wizard.identifiers import IdentifierError, parse_organization_id
+from wizard.directory import Provider, ProviderDirectory, default_directory, find_organization
 from wizard.models import (
     DEVICE_TYPES,
     STEP_MODELS,
@@ -682,22 +681,7 @@ class OnboardingFlow:
 
     def find_organization(self, search_by: str, text: str) -> tuple[Provider | None, str]:
         """Search for: the provider found, or why none is (format, unknown)."""
-        try:
-            ident = parse_organization_id(search_by, text)  # type: ignore[arg-type]
-        except IdentifierError as err:
-            return None, str(err)
-        if search_by == "ccn":
-            provider = self.directory.by_ccn(ident)
-            what = f"CCN {ident}"
-        else:
-            provider = self.directory.by_facility_id(str(ident))
-            what = f"Facility ID {ident}"
-        if provider is None:
-            return None, (
-                f"No provider with {what} is in the sandbox directory (CMS's nursing homes, "
-                "August 2021). Check the number with your administrator."
-            )
-        return provider, ""
+        return find_organization(self.directory, search_by, text)
 
     def add_organization(self, search_by: str, text: str) -> StepOutcome:
         provider, problem = self.find_organization(search_by, text)

@@ -1,0 +1,325 @@
+"""``iqies-onboard serve``: the wizard in a web browser through textual-serve.
+
+textual-serve starts one app process per browser connection by running a shell command. The
+command built here is ``python -m wizard.serve --data-dir DIR --profile-prefix PREFIX``: each run
+picks a fresh practice profile ``PREFIX-<8 hex digits>`` and then runs the ordinary wizard on it,
+so two tabs never fight over one profile's wizard claim and trainees never see each other's
+typing. A closed tab's progress stays in the data directory under its profile name
+(``iqies-onboard --profile web-1a2b3c4d`` resumes it in a terminal).
+
+The wizard has no sign-in, so the server listens on loopback unless the user asks for another
+address with ``--allow-remote``. Even on loopback, any web page the user visits could try to open
+the wizard's websocket, so requests whose Host is not this computer (DNS rebinding) or whose
+Origin is another site are refused.
+
+This module is domain side: textual-serve (which does not import textual) is imported only when
+the server really starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import re
+import secrets
+import shlex
+import socket
+import sys
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+from wizard.store import DataDirError, check_profile_name
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_PROFILE_PREFIX = "web"
+SESSION_SUFFIX_HEX = 8  # 32 random bits: collisions in one classroom are out of the question
+TITLE = "iqies-onboard: PSO onboarding practice sandbox"
+
+REMOTE_WARNING = (
+    "warning: the browser view has no sign-in: anyone who can reach {where} can use the wizard "
+    "and start practice accounts in {data_dir}. Serve beyond this computer only on a network you trust."
+)
+
+_HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+
+
+class ServeSettingError(ValueError):
+    """A --host, --port or --profile for ``serve`` that cannot be used (one line for the user)."""
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+def check_port(text: str | int) -> int:
+    value = str(text).strip()
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) < 65536:
+        raise ServeSettingError(f"--port {text!r} is not a port number: use a whole number from 1 to 65535")
+    return int(value)
+
+
+def is_loopback(host: str) -> bool:
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(text: str, allow_remote: bool) -> str:
+    """The address to listen on: an IP address or a host name; loopback unless ``allow_remote``."""
+    host = (text or "").strip().strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if len(host) > 253 or not _HOSTNAME.fullmatch(host):
+            raise ServeSettingError(
+                f"--host {text!r} is not an IP address or host name (for example 127.0.0.1)"
+            ) from None
+    if not allow_remote and not is_loopback(host):
+        raise ServeSettingError(
+            f"--host {host} is reachable from other computers and the browser view has no sign-in; "
+            "add --allow-remote to serve there anyway, or leave --host out for 127.0.0.1"
+        )
+    return host
+
+
+def check_profile_prefix(prefix: str | None) -> str:
+    prefix = DEFAULT_PROFILE_PREFIX if prefix is None else prefix
+    try:
+        check_profile_name(f"{prefix}-{'0' * SESSION_SUFFIX_HEX}")
+    except DataDirError:
+        raise ServeSettingError(
+            f"--profile {prefix!r} cannot start the per-tab profile names: use 1 to "
+            f"{39 - SESSION_SUFFIX_HEX} letters, digits, dots, dashes or underscores, starting with "
+            "a letter or digit"
+        ) from None
+    return prefix
+
+
+def session_profile(prefix: str = DEFAULT_PROFILE_PREFIX) -> str:
+    """A fresh practice profile for one browser tab."""
+    return check_profile_name(f"{prefix}-{secrets.token_hex(SESSION_SUFFIX_HEX // 2)}")
+
+
+def url_for(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def session_command(
+    data_dir: Path, prefix: str = DEFAULT_PROFILE_PREFIX, smtp: str | None = None, python: str | None = None
+) -> str:
+    """The shell command textual-serve runs for every browser connection."""
+    argv = [python or sys.executable, "-m", "wizard.serve", "--data-dir", str(Path(data_dir).absolute()),
+            "--profile-prefix", prefix]
+    if smtp:
+        argv += ["--smtp", smtp]
+    return shlex.join(argv)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail early, with one line, where the server could not listen (aiohttp would raise)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        raise ServeSettingError(f"--host {host}: cannot listen there ({err.strerror})") from None
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp does
+            try:
+                probe.bind(address)
+            except OSError as err:
+                raise ServeSettingError(_bind_message(host, port, err)) from None
+
+
+def _bind_message(host: str, port: int, err: OSError) -> str:
+    import errno
+
+    if err.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is already in use; choose another with --port N"
+    if err.errno == errno.EACCES:
+        return f"port {port} on {host} needs administrator rights; choose a port above 1023 with --port N"
+    return f"cannot listen on {host} port {port}: {err.strerror or err}"
+
+
+# --- which requests the server answers ------------------------------------------------------
+
+
+def request_allowed(host_header: str | None, origin: str | None, remote: bool) -> bool:
+    """True for a request a browser made from the wizard's own page.
+
+    ``host_header`` must name this computer unless the server was opened to the network (a page on
+    another site that re-points its own name at 127.0.0.1 sends its own name). ``origin``, which
+    browsers always send with a websocket, must be the page the wizard served (its own host and
+    port), so another site's page cannot drive a wizard in the user's browser. Clients that send
+    no Origin are not browsers and gain nothing a direct connection would not give them.
+    """
+    if not host_header:
+        return False
+    parsed = urlsplit(f"http://{host_header}")
+    try:
+        hostname = parsed.hostname
+        parsed.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return False
+    if not hostname or (not remote and not is_loopback(hostname)):
+        return False
+    if origin is None:
+        return True
+    return origin.rstrip("/").lower() == f"http://{host_header}".lower()
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def serve(
+    data_dir: Path,
+    host: str,
+    port: int,
+    allow_remote: bool,
+    profile_prefix: str | None,
+    smtp: str | None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Validate, then serve until Ctrl+C or SIGTERM. Raises :class:`ServeSettingError` and
+    :class:`DataDirError` for the caller to report in one line."""
+    from wizard.store import Store
+
+    port = check_port(port)
+    host = check_host(host, allow_remote)
+    prefix = check_profile_prefix(profile_prefix)
+    store = Store(data_dir)  # a data directory that cannot be used fails here, not in every tab
+    check_port_free(host, port)
+    remote = not is_loopback(host)
+    url = url_for(host, port)
+
+    from wizard.log import event, setup_logging
+
+    setup_logging(store.data_dir)
+    event("serve", remote=remote)
+    if remote:
+        print(REMOTE_WARNING.format(where=f"port {port} on {host}", data_dir=store.data_dir), file=err)
+    print(f"Serving the wizard at {url} (data directory {store.data_dir}).", file=out)
+    print(f"Each browser tab gets its own practice account, profile {prefix}-<8 letters and digits>. "
+          "Ctrl+C stops.", file=out, flush=True)
+    server = _make_server(session_command(store.data_dir, prefix, smtp), host, port, remote)
+    import asyncio
+
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    try:
+        server.serve()
+    except OSError as error:  # lost the race for the port after the probe
+        raise ServeSettingError(_bind_message(host, port, error)) from None
+    return 0
+
+
+def _make_server(command: str, host: str, port: int, remote: bool):
+    import asyncio
+    import logging
+
+    from aiohttp import WSCloseCode, web
+    # textual-serve imports aiohttp and rich, never textual (tests/test_serve.py checks it)
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server, to_int
+
+    log = logging.getLogger("textual-serve")
+
+    class WizardServer(Server):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.sessions: set[web.WebSocketResponse] = set()
+
+        def initialize_logging(self) -> None:
+            # textual-serve's default handler prints tracebacks with local variables, which would
+            # include what a user typed (a password); keep plain warnings only
+            logging.basicConfig(level="WARNING", format="%(message)s")
+
+        async def on_startup(self, app: web.Application) -> None:
+            pass  # serve() printed the address already
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            # closing each tab's websocket ends its wizard (saved as on Ctrl+Q) now, instead of
+            # aiohttp waiting out its shutdown timeout and the app processes outliving the loop
+            for websocket in list(self.sessions):
+                await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopped")
+
+        async def handle_index(self, request: web.Request):
+            if not request_allowed(request.headers.get("Host"), request.headers.get("Origin"), remote):
+                raise web.HTTPForbidden(text="This address is not the wizard's.")
+            # the page's websocket goes back to the address the browser used (localhost, a LAN name)
+            self.public_url = f"http://{request.headers['Host']}"
+            return await super().handle_index(request)
+
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            """textual-serve 1.1's handler, plus the request check and the list of open tabs."""
+            if not request_allowed(request.headers.get("Host"), request.headers.get("Origin"), remote):
+                raise web.HTTPForbidden(text="Only the wizard's own page may connect.")
+            websocket = web.WebSocketResponse(heartbeat=15)
+            width = to_int(request.query.get("width", "80"), 80)
+            height = to_int(request.query.get("height", "24"), 24)
+            app_service = None
+            self.sessions.add(websocket)
+            try:
+                await websocket.prepare(request)
+                app_service = AppService(
+                    self.command,
+                    write_bytes=websocket.send_bytes,
+                    write_str=websocket.send_str,
+                    close=websocket.close,
+                    download_manager=self.download_manager,
+                    debug=self.debug,
+                )
+                await app_service.start(width, height)
+                await self._process_messages(websocket, app_service)
+            except asyncio.CancelledError:
+                await websocket.close()
+            except Exception as error:
+                log.warning("a browser session ended with an error: %s", type(error).__name__)
+            finally:
+                self.sessions.discard(websocket)
+                if app_service is not None:
+                    await app_service.stop()  # tells the wizard to quit and reads its last output
+                    await _reap(getattr(app_service, "_process", None))
+            return websocket
+
+    async def _reap(process) -> None:
+        """Wait for the wizard's process to exit (kill it after a grace period), so that no
+        process or pipe outlives the server's event loop."""
+        if process is None:
+            return
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except asyncio.TimeoutError:
+            process.kill()
+            await process.wait()
+
+    return WizardServer(command, host=host, port=port, title=TITLE)
+
+
+# --- one browser tab -------------------------------------------------------------------------
+
+
+def session_main(argv: list[str] | None = None) -> int:
+    """What textual-serve runs for a browser tab: the wizard on a fresh profile."""
+    parser = argparse.ArgumentParser(prog="python -m wizard.serve", description=session_main.__doc__)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--profile-prefix", default=DEFAULT_PROFILE_PREFIX)
+    parser.add_argument("--smtp")
+    args = parser.parse_args(argv)
+    from wizard import cli
+
+    forwarded = ["--data-dir", args.data_dir, "--profile", session_profile(args.profile_prefix)]
+    if args.smtp:
+        forwarded += ["--smtp", args.smtp]
+    return cli.main(forwarded)
+
+
+if __name__ == "__main__":
+    raise SystemExit(session_main())
