@@ -96,8 +96,9 @@ def test_save_account_round_trip_and_stale_keys_dropped(store):
     store.save_account({"position": "account", "user_id": "jdoe_pso", "drafts": {"a": 1}})
     store.save_account({"position": "proofing", "user_id": "jdoe_pso"})
     assert store.load_account() == {"position": "proofing", "user_id": "jdoe_pso"}
-    assert len(store.table("accounts").all()) == 1
+    assert list(json.loads(store.account_path.read_bytes())["accounts"]) == ["1"]
     assert store.user_ids() == ["jdoe_pso"]
+    assert "accounts" not in json.loads(store.path.read_bytes())  # a step's save leaves the shared file alone
 
 
 def test_messages_in_order(store):
@@ -346,12 +347,12 @@ def test_one_store_object_sees_another_process_and_keeps_inserting(data_dir):
     assert [r["id"] for r in console.requests()] == ["pso-015009-pending", "child", "pso-015010-pending"]
 
 
-def _count_writes(monkeypatch) -> list[int]:
-    writes: list[int] = []
+def _count_writes(monkeypatch) -> list[str]:
+    writes: list[str] = []
     real_write = store_module.AtomicJSONStorage.write
 
     def counting(self, data):
-        writes.append(1)
+        writes.append(self.path.name)
         return real_write(self, data)
 
     monkeypatch.setattr(store_module.AtomicJSONStorage, "write", counting)
@@ -366,13 +367,13 @@ def test_save_account_is_one_write_even_when_keys_go(store, monkeypatch):
     assert store.load_account() == {"position": "proofing", "user_id": "jdoe_pso"}
 
 
-def test_reset_is_one_write(store, monkeypatch):
-    store.save_account({"position": "account"})
+def test_reset_writes_each_file_once(store, monkeypatch):
+    store.save_account({"position": "account", "user_id": "jdoe_pso"})
     store.add_message({"subject": "x"})
-    store.add_request(_request("015009", "pso", "pending"))
+    store.add_request({**_request("015009", "pso", "pending"), "user_id": "jdoe_pso"})
     writes = _count_writes(monkeypatch)
     store.reset()
-    assert len(writes) == 1
+    assert sorted(writes) == sorted(["default.json", "users.json", DB_NAME])  # each once
     store.add_message({"subject": "y"})
     assert store.messages() == [{"subject": "y"}]
 

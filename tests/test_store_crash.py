@@ -235,7 +235,8 @@ def test_two_processes_adding_requests_and_messages_lose_nothing(data_dir, tmp_p
     for who in ("trainee", "trainer"):  # each writer's own order is kept
         assert [m["n"] for m in messages if m["writer"] == who] == list(range(50))
     raw = json.loads((data_dir / DB_NAME).read_bytes())
-    assert len(raw["requests"]) == 100 and len(raw["outbox"]) == 100
+    assert len(raw["requests"]) == 100
+    assert len(json.loads(s.account_path.read_bytes())["outbox"]) == 100
     for who in ("trainee", "trainer"):  # and every email is in the Maildir, in order
         mails = s.mailer.messages(to=f"{who}@example.org")
         assert [m["subject"] for m in mails] == [f"{who} {i}" for i in range(50)]
@@ -303,15 +304,15 @@ def test_bad_schema_version_counts_as_corrupt(data_dir, version):
     assert s.table("meta").all() == [{"schema_version": SCHEMA_VERSION}]
 
 
-def test_truncated_v2_file_is_kept_aside(data_dir):
+def test_truncated_profile_file_is_kept_aside(data_dir):
     s = Store(data_dir)
     s.save_account(account_state(3))
-    whole = (data_dir / DB_NAME).read_bytes()
+    whole = s.account_path.read_bytes()
     for cut in (1, len(whole) // 2, len(whole) - 1):
-        (data_dir / DB_NAME).write_bytes(whole[:cut])
+        s.account_path.write_bytes(whole[:cut])
         again = Store(data_dir)
-        assert again.notice and again.load_account() is None
-    contents = sorted(p.read_bytes() for p in data_dir.glob("onboarding.corrupt-*.json"))
+        assert again.load_account() is None and again.notice and "default.corrupt-" in again.notice
+    contents = sorted(p.read_bytes() for p in data_dir.glob("default.corrupt-*.json"))
     assert contents == sorted(whole[:cut] for cut in (1, len(whole) // 2, len(whole) - 1))
 
 
@@ -346,15 +347,16 @@ def test_v1_database_is_migrated_and_secret_encrypted(data_dir, meta):
     s = Store(data_dir)
     assert s.migrated_from == 1
     assert s.notice is None
-    raw = (data_dir / DB_NAME).read_bytes()
+    raw = b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
     assert FIXED_TOTP_SECRET.encode() not in raw
-    data = json.loads(raw)
+    data = json.loads((data_dir / DB_NAME).read_bytes())
     assert data["meta"] == {"1": {"schema_version": SCHEMA_VERSION}}
-    assert set(data["accounts"]["1"]["factor"]["totp_secret"]) == {"fernet"}
-    assert data["accounts"]["1"]["profile_name"] == "default"  # version 3: the single account is "default"
-    assert data["outbox"] == {
-        "1": {"kind": "email", "subject": "HARP: your account was created", "profile_name": "default"}
-    }
+    assert "accounts" not in data and "outbox" not in data  # version 4: one file per profile
+    mine = json.loads(s.account_path.read_bytes())
+    assert s.account_path.name == "default.json"  # version 3: the single account is "default"
+    assert set(mine["accounts"]["1"]["factor"]["totp_secret"]) == {"fernet"}
+    assert mine["outbox"] == {"1": {"kind": "email", "subject": "HARP: your account was created"}}
+    assert s.user_ids() == ["jdoe_pso"]
     doc = s.load_account()
     assert doc["factor"]["totp_secret"] == FIXED_TOTP_SECRET and doc["factor"]["verified"] is True
     key = data_dir / "secret.key"
@@ -416,9 +418,13 @@ def test_migrated_flow_resumes_where_it_was(data_dir):
 
     flow = advance_to(data_dir, Step.CATEGORY, device="google_authenticator")
     data = json.loads((data_dir / DB_NAME).read_bytes())
-    data["accounts"]["1"]["factor"]["totp_secret"] = FIXED_TOTP_SECRET
+    account = json.loads(flow.store.account_path.read_bytes())["accounts"]["1"]
+    account["factor"]["totp_secret"] = FIXED_TOTP_SECRET
+    data["accounts"] = {"1": account}
     data["meta"]["1"]["schema_version"] = 1
     (data_dir / DB_NAME).write_bytes(json.dumps(data).encode())
+    flow.store.account_path.unlink()
+    (data_dir / "users.json").unlink()
     (data_dir / "secret.key").unlink()
 
     again = new_flow(data_dir, flow.clock)
@@ -429,7 +435,8 @@ def test_migrated_flow_resumes_where_it_was(data_dir):
     again.clock.advance(seconds=60)
     code = otp.totp_code(FIXED_TOTP_SECRET, again.clock())
     assert again.submit(Step.IQIES_SIGN_IN, {"user_id": USER_ID, "password": PASSWORD, "code": code}).ok
-    assert FIXED_TOTP_SECRET.encode() not in (data_dir / DB_NAME).read_bytes()
+    for path in data_dir.rglob("*.json"):
+        assert FIXED_TOTP_SECRET.encode() not in path.read_bytes(), path
 
 
 def test_newer_database_is_refused_and_not_touched(data_dir):
@@ -469,7 +476,28 @@ def test_database_upgraded_by_a_newer_app_meanwhile_is_not_overwritten(data_dir)
         with pytest.raises(DataDirError, match="newer iqies-onboard"):
             write()
     assert db.read_bytes() == newer
-    assert [p.name for p in data_dir.iterdir() if p.name.endswith(".tmp")] == []
+    assert [p.name for p in data_dir.rglob("*") if p.name.endswith(".tmp")] == []
+
+
+def test_a_crash_during_the_v4_migration_runs_it_again(data_dir, monkeypatch):
+    """Profile files are written first and the shared file last: a crash in between leaves the
+    old shared file, and the next start migrates again from it."""
+    _v1_file(data_dir)
+    real_write = store_module.AtomicJSONStorage.write
+
+    def crash_on_shared(self, data):
+        if self.path.name == DB_NAME:
+            raise OSError(5, "Input/output error")
+        return real_write(self, data)
+
+    monkeypatch.setattr(store_module.AtomicJSONStorage, "write", crash_on_shared)
+    with pytest.raises(DataDirError):
+        Store(data_dir)
+    monkeypatch.undo()
+    s = Store(data_dir)
+    assert s.migrated_from == 1
+    assert s.load_account()["factor"]["totp_secret"] == FIXED_TOTP_SECRET
+    assert s.user_ids() == ["jdoe_pso"]
 
 
 def test_v2_database_becomes_profile_default(data_dir):
@@ -487,5 +515,6 @@ def test_v2_database_becomes_profile_default(data_dir):
     assert s.load_account() == {"position": "review", "user_id": "jdoe_pso"}
     assert [m["subject"] for m in s.messages()] == ["HARP: your account was created"]
     assert Store(data_dir, profile="trainee2").load_account() is None
+    assert s.account_for_user_id("JDOE_PSO")[0] == "default"
     assert s.requests()[0]["id"] == "r1"
     assert s.table("meta").all() == [{"schema_version": SCHEMA_VERSION}]

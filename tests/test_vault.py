@@ -166,7 +166,7 @@ def test_store_encrypts_on_save_and_decrypts_on_load(store, data_dir):
     doc = _account()
     store.save_account(doc)
     assert doc == _account()  # the caller's document is not changed
-    raw = (data_dir / DB_NAME).read_bytes()
+    raw = store.account_path.read_bytes()
     assert FIXED_TOTP_SECRET.encode() not in raw
     stored = json.loads(raw)["accounts"]["1"]["factor"]["totp_secret"]
     assert set(stored) == {"fernet"}
@@ -209,9 +209,10 @@ def test_unusable_secret_drops_the_factor_with_a_notice(data_dir, damage):
         key_file.unlink()
         Vault(data_dir).encrypt("make a new key")
     else:
-        data = json.loads((data_dir / DB_NAME).read_bytes())
+        path = Store(data_dir).account_path
+        data = json.loads(path.read_bytes())
         data["accounts"]["1"]["factor"]["totp_secret"] = {"fernet": 42}
-        (data_dir / DB_NAME).write_bytes(json.dumps(data).encode())
+        path.write_bytes(json.dumps(data).encode())
     s = Store(data_dir)
     assert s.notice is None  # the database itself is fine
     doc = s.load_account()

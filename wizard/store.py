@@ -18,6 +18,11 @@ refuses, without touching it, a database written by a newer version of the app.
   each account and outbox document carries the ``profile_name`` it belongs to (``--profile NAME``;
   version 2's single account becomes profile ``default``). Emails go to the Maildir in ``mail/``
   (:mod:`wizard.mail`); text and voice messages stay in the profile's outbox, encrypted.
+- 4: each profile's account and outbox move to their own file, ``profiles/<profile>.json`` (same
+  TinyDB layout, same atomic writes), and ``users.json`` indexes User IDs to profiles. A step's
+  save then rewrites one small file, however many trainees share the directory; ``onboarding.json``
+  keeps what everyone shares (role requests, sign-ins). The migration writes the profile files and
+  the index first and the shared file last, so a crash in between re-runs it from the old data.
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ LOCK_NAME = ".onboarding.lock"
 WIZARD_LOCK_NAME = ".wizard.lock"
 CODE_MESSAGE_KINDS = frozenset({"sms", "voice"})
 TEMP_PREFIX = ".onboarding."  # + random + TEMP_SUFFIX
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+PROFILES_DIR = "profiles"
+USERS_NAME = "users.json"
 DEFAULT_PROFILE = "default"
 OWNER = "profile_name"  # the key naming the profile an account or outbox document belongs to
 PROFILE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -209,7 +216,7 @@ def _is_encrypted(value: Any) -> bool:
     return isinstance(value, dict) and set(value) == {ENCRYPTED}
 
 
-def _migrate_1_to_2(data: dict[str, Any], vault: Vault) -> None:
+def _migrate_1_to_2(data: dict[str, Any], vault: Vault, data_dir: Path) -> None:
     """Encrypt every clear TOTP secret."""
     for doc in data.get("accounts", {}).values():
         factor = doc.get("factor")
@@ -217,15 +224,39 @@ def _migrate_1_to_2(data: dict[str, Any], vault: Vault) -> None:
             factor["totp_secret"] = {ENCRYPTED: vault.encrypt(factor["totp_secret"])}
 
 
-def _migrate_2_to_3(data: dict[str, Any], vault: Vault) -> None:
+def _migrate_2_to_3(data: dict[str, Any], vault: Vault, data_dir: Path) -> None:
     """The single account (and its outbox) becomes profile ``default``."""
     for name in ("accounts", "outbox"):
         for doc in data.get(name, {}).values():
             doc.setdefault(OWNER, DEFAULT_PROFILE)
 
 
+def _migrate_3_to_4(data: dict[str, Any], vault: Vault, data_dir: Path) -> None:
+    """Accounts and outboxes move to one file per profile; User IDs get an index. Writes the new
+    files (each atomically) before the caller rewrites the shared file, so it is safe to re-run."""
+    profiles: dict[str, dict[str, Any]] = {}
+    for doc in data.pop("accounts", {}).values():
+        owner = doc.pop(OWNER, DEFAULT_PROFILE)
+        profiles.setdefault(owner, {"accounts": {}, "outbox": {}})["accounts"] = {"1": doc}
+    for doc in data.pop("outbox", {}).values():
+        owner = doc.pop(OWNER, DEFAULT_PROFILE)
+        outbox = profiles.setdefault(owner, {"accounts": {}, "outbox": {}})["outbox"]
+        outbox[str(len(outbox) + 1)] = doc
+    users: dict[str, dict[str, Any]] = {}
+    for owner, content in profiles.items():
+        if not PROFILE_PATTERN.fullmatch(owner):
+            continue  # not a name a file may have; nothing a user could have typed as --profile
+        AtomicJSONStorage(data_dir / PROFILES_DIR / f"{owner}.json").write(content)
+        for doc in content["accounts"].values():
+            if doc.get("user_id"):
+                users[str(len(users) + 1)] = {"user_id": doc["user_id"], "key": str(doc["user_id"]).casefold(), "profile": owner}
+    AtomicJSONStorage(data_dir / USERS_NAME).write({"users": users})
+
+
 # from version N to N + 1; each works on the raw TinyDB data and must be safe to run twice
-MIGRATIONS: dict[int, Callable[[dict[str, Any], Vault], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+MIGRATIONS: dict[int, Callable[[dict[str, Any], Vault, Path], None]] = {
+    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4,
+}
 
 
 class Store:
@@ -247,6 +278,7 @@ class Store:
         self.notice: str | None = None  # one sentence for the user when something was recovered
         self.migrated_from: int | None = None  # the schema version this store migrated, if any
         self._clock_cache: tuple[float, int] | None = None
+        self._shared_seen: tuple[int, int, int] | None = None  # onboarding.json last checked
         self._mailer = None
         try:
             with self.lock:
@@ -277,13 +309,16 @@ class Store:
             version = SCHEMA_VERSION
         if version > SCHEMA_VERSION:
             raise DataDirError(_newer_message(self.data_dir, version))
+        profiles = self.data_dir / PROFILES_DIR
+        profiles.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(profiles, 0o700)
         self.db = TinyDB(self.path, storage=AtomicJSONStorage)
         if data is None:
             storage_probe.write({"meta": {"1": {"schema_version": SCHEMA_VERSION}}})
             return
         if version < SCHEMA_VERSION:
             for step in range(version, SCHEMA_VERSION):
-                MIGRATIONS[step](data, self.vault)
+                MIGRATIONS[step](data, self.vault, self.data_dir)
             _set_schema_version(data, SCHEMA_VERSION)
             storage_probe.write(data)  # one atomic write: a crash leaves the old or the new file
             self.migrated_from = version
@@ -294,7 +329,8 @@ class Store:
     def _remove_orphaned_temp_files(self) -> None:
         """Temporary files left by a process killed mid-write. Every writer holds the lock while its
         temporary file exists, and we hold it now, so any such file is an orphan."""
-        for pattern in (f"{TEMP_PREFIX}*{TEMP_SUFFIX}", f"{KEY_TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        for pattern in (f"{TEMP_PREFIX}*{TEMP_SUFFIX}", f"{KEY_TEMP_PREFIX}*{TEMP_SUFFIX}",
+                        f"{PROFILES_DIR}/{TEMP_PREFIX}*{TEMP_SUFFIX}"):
             for orphan in self.data_dir.glob(pattern):
                 try:
                     orphan.unlink()
@@ -348,20 +384,63 @@ class Store:
 
     # --- accounts -------------------------------------------------------------------------
 
-    def _own(self, doc: dict[str, Any]) -> bool:
-        return doc.get(OWNER, DEFAULT_PROFILE) == self.profile
+    # --- this profile's file: its account and outbox -------------------------------------------
+
+    @property
+    def account_path(self) -> Path:
+        return self.data_dir / PROFILES_DIR / f"{self.profile}.json"
+
+    def _profile_data(self, profile: str | None = None) -> dict[str, Any]:
+        """A profile's file, ``{}`` if it has none. A file that cannot be read is moved aside
+        (under the lock, never overwritten) and the profile starts fresh, saying so."""
+        path = self.data_dir / PROFILES_DIR / f"{profile or self.profile}.json"
+        try:
+            return AtomicJSONStorage(path).read() or {}
+        except CorruptDatabase:
+            with self.lock:
+                try:
+                    return AtomicJSONStorage(path).read() or {}  # another process may have mended it
+                except CorruptDatabase:
+                    aside = aside_path(self.data_dir, f"{path.stem}.corrupt", ".json")
+                    os.replace(path, aside)
+            if profile is None or profile == self.profile:
+                self.notice = (
+                    f"Your saved progress could not be read, so it was kept aside as {aside.name} "
+                    "and the app started fresh."
+                )
+            return {}
+
+    def _write_profile(self, data: dict[str, Any]) -> None:
+        self._refuse_if_newer()
+        AtomicJSONStorage(self.account_path).write(data)
+
+    def _refuse_if_newer(self) -> None:
+        """A newer app may have migrated the directory while this one runs: its version is in
+        onboarding.json, re-read only when that file changed (a step's save stays one small write)."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            return
+        seen = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if seen == self._shared_seen:
+            return
+        try:
+            data = AtomicJSONStorage(self.path).read()
+        except CorruptDatabase:
+            return  # the next open keeps it aside; this write touches another file
+        if data is not None and _declared_version(data) > SCHEMA_VERSION:
+            raise DataDirError(_newer_message(self.data_dir, _declared_version(data)))
+        self._shared_seen = seen
 
     def load_account(self) -> dict[str, Any] | None:
         """This profile's account document with its TOTP secret decrypted. If the secret cannot
         be decrypted (key file missing or damaged), the document comes without its ``factor``
         (the user sets up two-factor authentication again) and :attr:`notice` says so."""
-        for doc in self.table("accounts").all():
-            if self._own(doc):
-                return self._decrypted_account(doc, note=True)
-        return None
+        docs = list((self._profile_data().get("accounts") or {}).values())
+        return self._decrypted_account(docs[0], note=True) if docs else None
 
     def _decrypted_account(self, stored: dict[str, Any], note: bool = False) -> dict[str, Any]:
-        doc = {k: v for k, v in stored.items() if k != OWNER}
+        doc = dict(stored)
         factor = doc.get("factor")
         if isinstance(factor, dict) and _is_encrypted(factor.get("totp_secret")):
             token = factor["totp_secret"][ENCRYPTED]
@@ -377,66 +456,96 @@ class Store:
 
     def save_account(self, doc: dict[str, Any]) -> None:
         """Store ``doc`` as this profile's account (replacing the previous one whole, in one
-        write); its clear TOTP secret is encrypted before anything is written. A User ID that
-        another profile's account already has raises :class:`UserIdTaken` and writes nothing."""
+        write of this profile's file only); its clear TOTP secret is encrypted before anything is
+        written. A User ID that another profile's account already has raises
+        :class:`UserIdTaken` and writes nothing."""
         with self.lock:
             stored = dict(doc)
-            stored[OWNER] = self.profile
             factor = stored.get("factor")
             if isinstance(factor, dict) and isinstance(factor.get("totp_secret"), str):
                 stored["factor"] = {**factor, "totp_secret": {ENCRYPTED: self.vault.encrypt(factor["totp_secret"])}}
-            table = self.table("accounts")
-            mine = None
-            uid = (stored.get("user_id") or "").casefold()
-            for existing in table.all():
-                if self._own(existing):
-                    mine = mine if mine is not None else existing.doc_id
-                elif uid and str(existing.get("user_id") or "").casefold() == uid:
-                    raise UserIdTaken(stored.get("user_id"))
-            if mine is not None:
+            data = self._profile_data()
+            before = next(iter((data.get("accounts") or {}).values()), {})
+            if stored.get("user_id") != before.get("user_id"):
+                self._index_user_id(stored.get("user_id"))
+            data["accounts"] = {"1": stored}
+            self._write_profile(data)
 
-                def replace(current: dict[str, Any]) -> None:
-                    current.clear()
-                    current.update(stored)
+    # --- User IDs across profiles ----------------------------------------------------------------
 
-                table.update(replace, doc_ids=[mine])
-            else:
-                table.insert(stored)
+    def _users(self) -> dict[str, dict[str, Any]]:
+        """The User ID index; rebuilt from the profile files if it is missing or damaged."""
+        try:
+            data = AtomicJSONStorage(self.data_dir / USERS_NAME).read()
+        except CorruptDatabase:
+            data = None
+        if data is None:
+            return self._rebuild_users()
+        users = data.get("users")
+        return users if isinstance(users, dict) else self._rebuild_users()
+
+    def _rebuild_users(self) -> dict[str, dict[str, Any]]:
+        """The index from the profile files themselves (a lost or damaged users.json)."""
+        users: dict[str, dict[str, Any]] = {}
+        for path in sorted((self.data_dir / PROFILES_DIR).glob("*.json")):
+            for doc in (self._profile_data(path.stem).get("accounts") or {}).values():
+                if doc.get("user_id"):
+                    users[str(len(users) + 1)] = {
+                        "user_id": doc["user_id"], "key": str(doc["user_id"]).casefold(), "profile": path.stem,
+                    }
+        return users
+
+    def _index_user_id(self, user_id: str | None) -> None:
+        """Give this profile ``user_id`` in the index (None: drop its entry); the caller holds the lock."""
+        users = self._users()
+        key = str(user_id).casefold() if user_id else None
+        if key and any(u.get("key") == key and u.get("profile") != self.profile for u in users.values()):
+            raise UserIdTaken(user_id)
+        kept = [u for u in users.values() if u.get("profile") != self.profile]
+        if key:
+            kept.append({"user_id": user_id, "key": key, "profile": self.profile})
+        self._refuse_if_newer()
+        AtomicJSONStorage(self.data_dir / USERS_NAME).write({"users": {str(i): u for i, u in enumerate(kept, 1)}})
 
     def user_ids(self) -> list[str]:
         """Every User ID created in this data directory, by any profile."""
-        return [d["user_id"] for d in self.table("accounts").all() if d.get("user_id")]
+        return [u["user_id"] for u in self._users().values() if u.get("user_id")]
 
     def account_for_user_id(self, user_id: str) -> tuple[str, dict[str, Any]] | None:
         """(profile, account) of the account with this User ID (case-insensitive), if any."""
         wanted = user_id.casefold()
-        for doc in self.table("accounts").all():
-            if str(doc.get("user_id") or "").casefold() == wanted and wanted:
-                return doc.get(OWNER, DEFAULT_PROFILE), self._decrypted_account(doc)
+        for entry in self._users().values():
+            if wanted and entry.get("key") == wanted and PROFILE_PATTERN.fullmatch(str(entry.get("profile"))):
+                docs = list((self._profile_data(entry["profile"]).get("accounts") or {}).values())
+                if docs and str(docs[0].get("user_id") or "").casefold() == wanted:
+                    return entry["profile"], self._decrypted_account(docs[0])
         return None
 
     def accounts(self) -> list[tuple[str, dict[str, Any]]]:
-        """(profile, account) for every account, secrets decrypted (for the console's sign-in)."""
-        return [(d.get(OWNER, DEFAULT_PROFILE), self._decrypted_account(d)) for d in self.table("accounts").all()]
+        """(profile, account) for every profile with an account."""
+        out = []
+        for path in sorted((self.data_dir / PROFILES_DIR).glob("*.json")):
+            if not PROFILE_PATTERN.fullmatch(path.stem):
+                continue
+            docs = list((self._profile_data(path.stem).get("accounts") or {}).values())
+            if docs:
+                out.append((path.stem, self._decrypted_account(docs[0])))
+        return out
 
     def reset(self) -> None:
-        """Forget this profile's progress (its account, outbox and requests; the meta table, the
-        key and other profiles stay), in one write."""
+        """Forget this profile's progress: its account, outbox, User ID and requests (the meta
+        table, the key and other profiles stay)."""
         with self.lock:
-            data = self.db.storage.read()
-            if data is None:
-                return
-            user_ids = set()
-            for name in ("accounts", "outbox"):
-                table = data.get(name, {})
-                for key in [k for k, d in table.items() if self._own(d)]:
-                    if name == "accounts" and table[key].get("user_id"):
-                        user_ids.add(table[key]["user_id"])
-                    del table[key]
-            requests = data.get("requests", {})
-            for key in [k for k, d in requests.items() if d.get("user_id") in user_ids]:
-                del requests[key]
-            self.db.storage.write(data)
+            before = next(iter((self._profile_data().get("accounts") or {}).values()), {})
+            self._write_profile({})
+            self._index_user_id(None)
+            user_id = before.get("user_id")
+            if user_id:
+                data = self.db.storage.read() or {}
+                requests = data.get("requests", {})
+                for key in [k for k, d in requests.items() if d.get("user_id") == user_id]:
+                    del requests[key]
+                self.db.storage.write(data)
 
     # --- outbox ---------------------------------------------------------------------------
 
@@ -454,21 +563,25 @@ class Store:
         if message.get("kind") == "email":
             self.mailer.deliver(message)
             return
-        message = {**message, OWNER: self.profile, "seq": time.time_ns()}
+        message = {**message, "seq": time.time_ns()}
         if message.get("kind") in CODE_MESSAGE_KINDS and isinstance(message.get("body"), str):
             message["body"] = {ENCRYPTED: self.vault.encrypt(message["body"])}
         with self.lock:
-            self.table("outbox").insert(message)
+            data = self._profile_data()
+            outbox = data.setdefault("outbox", {})
+            next_id = max((int(k) for k in outbox if str(k).isdigit()), default=0) + 1
+            outbox[str(next_id)] = message
+            self._write_profile(data)
 
     def messages(self, address: str | None = None) -> list[dict[str, Any]]:
         """This profile's messages, oldest first: its text and voice messages, and the emails
         in the Maildir sent to ``address``."""
         found: list[tuple[int, dict[str, Any]]] = []
-        for doc in self.table("outbox").all():
-            if not self._own(doc):
-                continue
+        outbox = self._profile_data().get("outbox") or {}
+        for key in sorted(outbox, key=lambda k: (len(k), k)):
+            doc = outbox[key]
             seq = doc.get("seq")
-            message = {k: v for k, v in doc.items() if k not in (OWNER, "seq")}
+            message = {k: v for k, v in doc.items() if k != "seq"}
             body = message.get("body")
             if isinstance(body, dict) and ENCRYPTED in body:
                 try:
