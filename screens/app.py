@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterable
 
 from textual.app import App
 from textual.binding import Binding
+from textual.widget import Widget
 
-from screens.base import StepScreen
+from screens.base import STEP_LIST_WIDTH, StepScreen
 from screens.harp import (
     AccountScreen,
     ProfileScreen,
@@ -87,6 +88,16 @@ class OnboardingApp(App):
         for warning in warnings or []:
             self.notify(clean_text(warning), title="Please note", severity="warning", timeout=12, markup=False)
 
+    # Hooks for trainer mode (screens/demo.py): the wizard itself adds nothing to a page.
+    step_list_width = STEP_LIST_WIDTH  # the step list shows from this window width on
+
+    def step_extras(self, screen: StepScreen) -> Iterable[Widget]:
+        """Widgets a step screen shows beside its form."""
+        return ()
+
+    def prefill(self, screen: StepScreen) -> None:
+        """Called when a step screen has filled its fields from the draft, before focus moves."""
+
     def _handle_exception(self, error: Exception) -> None:
         """Never a traceback for a user (Textual's shows local variables: typed passwords
         among them). Log it with a reference, show it, keep what was saved."""
@@ -94,7 +105,15 @@ class OnboardingApp(App):
             super()._handle_exception(error)
             return
         from wizard.log import log_error
+        from wizard.store import DataDirError
 
+        if isinstance(error, DataDirError):
+            # the data directory itself cannot be used any more (e.g. a newer app migrated it):
+            # its one-line reason, not an error screen the user can do nothing about
+            self.data_dir_problem = str(error)
+            self._return_code = 2
+            self._close_messages_no_wait()
+            return
         # The widget whose handler failed stops processing messages, so the app cannot go on
         # safely: close it (as Textual does, minus the traceback); the CLI shows ErrorApp.
         self.error_references.append(log_error("app", error))

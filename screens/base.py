@@ -88,6 +88,9 @@ class StepScreen(Screen):
                 with Horizontal(classes="nav"):
                     yield Button("Back", id="back")
                     yield Button(self.NEXT_LABEL, id="next", variant="primary")
+            extras = getattr(self.app, "step_extras", None)  # hook: trainer mode's notes panel
+            if extras is not None:
+                yield from extras(self)
         yield Footer()
 
     def compose_form(self) -> ComposeResult:
@@ -99,6 +102,9 @@ class StepScreen(Screen):
             for widget in self.query(Input):
                 widget.cursor_blink = False
         self.fill(self.flow.draft(self.STEP))
+        prefill = getattr(self.app, "prefill", None)  # hook: trainer mode fills the page from a persona
+        if prefill is not None:
+            prefill(self)
         if self.flow.back_target(self.STEP) is None:
             self.query_one("#back", Button).display = False
         if self.initial_message:
@@ -122,7 +128,7 @@ class StepScreen(Screen):
 
     def fit_to_window(self) -> None:
         width, height = self.app.size
-        self.query_one("#steps").display = width >= STEP_LIST_WIDTH
+        self.query_one("#steps").display = width >= getattr(self.app, "step_list_width", STEP_LIST_WIDTH)
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         notice = self.query_one("#too-small", TooSmallNotice)
         if too_small:

@@ -333,16 +333,18 @@ class QueueScreen(ConsoleScreen):
         return True
 
     # presentation only: who, which date, which rows
-    def header_text(self, count: int) -> Text:
+    def header_text(self, count: int, own: int = 0) -> Text:
         now = self.approvals.now()
         offset = self.approvals.store.clock_offset_days()
         when = f"sandbox date {now.date().isoformat()}"
         if offset:
             when += f" (clock moved +{offset} day{'s' if offset != 1 else ''})"
+        mine = count - own  # own requests are listed, but another approver decides them
         waiting = (
             "" if not count else
-            f"{count} decision{'s' if count != 1 else ''} wait{'s' if count == 1 else ''} for you, oldest first. "
-            "Enter opens one."
+            f"{mine} decision{'s' if mine != 1 else ''} wait{'s' if mine == 1 else ''} for you"
+            + (f", and {own} request{'s' if own != 1 else ''} of your own that another PSO decides" if own else "")
+            + ", oldest first. Enter opens one."
         )
         return styled(("Signed in: ", "bold"), self.reviewer.name, " · ", when, "\n", waiting)
 
@@ -381,7 +383,7 @@ class QueueScreen(ConsoleScreen):
             self._swept = (self.approvals.store.shared_stamp(), stamp[1])
         items = self.approvals.queue(self.reviewer)
         widths = self.column_widths()
-        header = self.header_text(len(items))
+        header = self.header_text(len(items), sum(1 for i in items if i.own))
         fingerprint = (
             header.plain, widths,
             tuple((i.key, i.request.get("requester"), i.request.get("role"), i.org.get("name"), i.age_days, i.own)
@@ -406,7 +408,10 @@ class QueueScreen(ConsoleScreen):
             self.items[key] = item
             table.add_row(*self.cells(item), key=key, height=2)
         self.query_one("#queue-empty").display = not items
+        was_shown = table.display
         table.display = bool(items)
+        if items and not was_shown and self.focused is None:
+            table.focus()  # the list was empty and focus went nowhere: Enter opens again
         if selected in self.items:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
 
@@ -434,9 +439,8 @@ class QueueScreen(ConsoleScreen):
             return
         moved = f"Sandbox clock moved forward {days} day{'s' if days != 1 else ''}: it is now {self.approvals.now().date().isoformat()}."
         if sent:
-            listed = "\n".join(sent[:3]) + (f"\n... and {len(sent) - 3} more." if len(sent) > 3 else "")
-            self.app.notify(clean_text(listed), title="Sent on the new date", timeout=12, markup=False)
-            shown = " ".join(sent[:2]) + (f" And {len(sent) - 2} more: see the notice." if len(sent) > 2 else "")
+            # in the message line, not a pop-up: repeated presses would stack notices over the list
+            shown = " ".join(sent[:2]) + (f" And {len(sent) - 2} more (F2 shows the emails)." if len(sent) > 2 else "")
             self.show_message(f"{moved} {shown}", "info")
         else:
             self.show_message(f"{moved} Nothing was due on that date.", "info")
@@ -881,7 +885,15 @@ class ApproverConsoleApp(App):
             super()._handle_exception(error)
             return
         from wizard.log import log_error
+        from wizard.store import DataDirError
 
+        if isinstance(error, DataDirError):
+            # the data directory itself cannot be used any more (e.g. a newer app migrated it):
+            # its one-line reason, not an error screen the user can do nothing about
+            self.data_dir_problem = str(error)
+            self._return_code = 2
+            self._close_messages_no_wait()
+            return
         self.error_references.append(log_error("console", error))
         self._return_code = 1
         self._close_messages_no_wait()

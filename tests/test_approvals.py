@@ -71,7 +71,7 @@ def test_other_roles_need_a_pso_and_the_requester_is_told_why(data_dir, clock, a
     assert req["organizations"][0]["approver"] == "none"
     assert approvals.queue(CMS_REVIEWER) == []
     line = approvals.status_line(req, req["organizations"][0])
-    assert "no PSO" in line and "register a PSO first" in line
+    assert "no active PSO" in line and "register a PSO first" in line
     # once the provider has a PSO, the same request waits for that PSO
     alice = trainee(data_dir, clock, "alice")
     approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
@@ -331,3 +331,19 @@ def test_an_smtp_server_that_does_not_answer_loses_no_message(data_dir, clock):
     store.add_message({"kind": "email", "to": "a@example.org", "subject": "s", "body": "b"})
     assert [m["subject"] for m in store.mailer.messages()] == ["s"]
     assert "did not take the message" in store.mailer.last_error
+
+
+def test_a_pso_is_not_asked_to_decide_their_own_request(data_dir, clock, approvals):
+    alice = trainee(data_dir, clock, "alice")
+    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+    bob = trainee(data_dir, clock, "bob")
+    approvals.decide(pso(alice), request_of(bob)["id"], CCN, approve=True)
+    assert alice.request_role().ok
+    assert alice.submit(Step.CATEGORY, {"category": "provider"}).ok
+    assert alice.submit(Step.ROLE, {"relationship": "employee", "role": "pbj_submitter"}).ok
+    assert alice.add_organization("ccn", CCN).ok
+    assert alice.submit(Step.ORGANIZATIONS, {}).ok and alice.submit(Step.REVIEW, {}).ok
+    approvals.advance_clock(2)  # and the reminder
+    asked = [m for m in approvals.store.mailer.messages() if "PBJ Submitter" in m["subject"]
+             and ("requests" in m["subject"] or "reminder" in m["subject"])]
+    assert {m["to"] for m in asked} == {"bob@sunnyacres.org"}

@@ -427,3 +427,37 @@ async def test_small_windows_do_not_break_it(data_dir):
         await pilot.press("escape", "s")
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
+
+
+async def test_enter_opens_a_request_that_arrives_after_the_list_was_emptied(data_dir):
+    """Found walking the console in tmux: after the last decision the list was empty, focus went
+    nowhere, and Enter did nothing for the next request until Tab was pressed."""
+    clock = FrozenClock()
+    submitted(data_dir, clock, ALICE)
+    app = console(data_dir, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_cms(pilot)
+        await open_row(pilot, "Alice Able")
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert EMPTY_QUEUE in screen_text(app)
+        submitted(data_dir, clock, BOB, ccn=OTHER_CCN)  # another trainee, meanwhile
+        await pilot.pause(2.5)  # one refresh
+        assert "1 decision waits for you" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen) and app.screen.ccn == OTHER_CCN
+
+
+async def test_own_requests_are_not_counted_as_waiting_for_you(data_dir):
+    clock = FrozenClock()
+    alice = submitted(data_dir, clock, ALICE)
+    Approvals(Store(data_dir), clock).decide(CMS_REVIEWER, alice.my_requests()[0]["id"], CCN, True)
+    request_again(alice, "pbj_viewer", CCN)
+    app = console(data_dir, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in_pso(pilot, ALICE["user_id"])
+        text = screen_text(app)
+        assert "0 decisions wait for you, and 1 request of your own that another PSO decides" in text

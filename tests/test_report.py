@@ -95,7 +95,7 @@ def test_a_completed_run_lists_each_organization_and_holds_no_secret(data_dir, c
         assert "practice sandbox" in text
         assert "harp.cms.gov/register" in text and "iqies.cms.gov" in text
         assert "1-800-339-9313" in text and "iqies@cms.hhs.gov" in text
-        assert "CMS (this provider has no PSO yet)" in text  # each goes to CMS: the first PSO
+        assert "CMS (this provider has no active PSO)" in text  # each goes to CMS: the first PSO
         assert "at least two PSOs" in text
         # the next steps in the job aid's order
         order = ["harp.cms.gov/register", "I am not a robot", "Login to Complete Setup", "Send Code",

@@ -518,3 +518,19 @@ def test_v2_database_becomes_profile_default(data_dir):
     assert s.account_for_user_id("JDOE_PSO")[0] == "default"
     assert s.requests()[0]["id"] == "r1"
     assert s.table("meta").all() == [{"schema_version": SCHEMA_VERSION}]
+
+
+def test_a_refused_second_wizard_reads_and_migrates_nothing(data_dir):
+    """The claim comes first: a second window on the same profile is refused before the store
+    opens, so an older database it would migrate stays exactly as the first window knows it."""
+    before = _v1_file(data_dir)
+    first_claim = store_module.FileLock(str(data_dir / store_module.WIZARD_LOCK_NAME), timeout=0)
+    first_claim.acquire()
+    try:
+        with pytest.raises(DataDirError, match="already open"):
+            Store(data_dir, claim_wizard=True)
+        assert (data_dir / DB_NAME).read_bytes() == before
+        assert not (data_dir / "profiles").exists()
+    finally:
+        first_claim.release()
+    assert Store(data_dir, claim_wizard=True).migrated_from == 1

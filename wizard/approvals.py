@@ -377,12 +377,7 @@ class Approvals:
         provider = f"{org.get('name')} (CCN {org['ccn']})"
         role = role_name(req.get("role"))
         days = age_text(self.age_days(req))
-        if route.kind == "cms":
-            recipients = [CMS_REVIEWER_ADDRESS]
-        elif route.kind == "pso":
-            recipients = [p.get("email") for p in self.psos_of(org["ccn"])]
-        else:
-            recipients = []
+        recipients = self._approver_addresses(req, org["ccn"], route)
         for to in recipients:
             self._email(
                 to, f"iQIES reminder: a {role} request for {provider} is waiting",
@@ -431,19 +426,23 @@ class Approvals:
         for org in request.get("organizations", []):
             route = self.route(request.get("role", ""), org["ccn"])
             provider = f"{org.get('name')} (CCN {org['ccn']})"
-            if route.kind == "cms":
-                recipients = [CMS_REVIEWER_ADDRESS]
-            elif route.kind == "pso":
-                recipients = [p.get("email") for p in self.psos_of(org["ccn"])]
-            else:
-                recipients = []
-            for to in recipients:
+            for to in self._approver_addresses(request, org["ccn"], route):
                 self._email(
                     to, f"iQIES: {request.get('requester')} requests {role} for {provider}",
                     f"{request.get('requester')} ({request.get('email')}) requests the role {role} at "
                     f"{provider}. Sign in to iQIES, open Pending Requests, and approve or reject it "
                     "(a rejection needs a reason).",
                 )
+
+    def _approver_addresses(self, request: dict[str, Any], ccn: str, route: rules.Approver) -> list[str]:
+        """Who is asked to decide: CMS, or the provider's PSOs except the requester (a PSO asking
+        for another role cannot act on their own request, so is not asked to)."""
+        if route.kind == "cms":
+            return [CMS_REVIEWER_ADDRESS]
+        if route.kind != "pso":
+            return []
+        own = (request.get("user_id") or "").casefold()
+        return [p["email"] for p in self.psos_of(ccn) if p.get("email") and (p.get("user_id") or "").casefold() != own]
 
     def _email(self, to: Any, subject: str, body: str) -> None:
         if not to:

@@ -60,7 +60,24 @@ def build_parser() -> argparse.ArgumentParser:
             "reviewer or as an approved PSO, and approve or reject the requests routed to you."
         ),
     )
+    approve.add_argument("--demo", action="store_true",
+                         help="open the demo's own data (DIR/demo), beside `iqies-onboard demo`")
     _common_options(approve, argparse.SUPPRESS)
+    demo = commands.add_parser(
+        "demo",
+        help="trainer mode: a persona's fake data on every page, presenter notes, scenarios",
+        description=(
+            "Trainer mode: the wizard with a demo persona's visibly fake data (real nursing homes) "
+            "filled in on every page; you press Next. F4 presenter notes, F6 high contrast, F8 "
+            "reset, Ctrl+P jump to any step. Demo data is kept in DIR/demo, apart from real "
+            "profiles; open the approver console on it with: iqies-onboard approve --demo. "
+            "Without --persona or --scenario a picker opens."
+        ),
+    )
+    demo.add_argument("--persona", metavar="NAME", help="the persona to play (see data/personas.json)")
+    demo.add_argument("--scenario", metavar="NAME",
+                      help="a scenario of the library (a persona plus a script), e.g. only-pso-left")
+    _common_options(demo, argparse.SUPPRESS)
     serve = commands.add_parser(
         "serve",
         help="the wizard in a web browser (textual-serve), on 127.0.0.1 by default",
@@ -186,13 +203,22 @@ def main(argv: list[str] | None = None) -> int:
 
         return command(args.answers, data_dir=data_dir, profile=args.profile, default_profile=profile,
                        smtp=smtp, interactive=args.interactive)
+    if args.command == "demo":
+        from wizard.demo import command as demo_command
+
+        return demo_command(data_dir, persona=args.persona, scenario=args.scenario, smtp=smtp,
+                            explicit_dir=args.data_dir is not None)
     console = args.command == "approve"
+    if console and args.demo:
+        from wizard.demo import demo_data_dir
+
+        try:
+            data_dir = demo_data_dir(data_dir)
+        except DataDirError as err:
+            return _error(str(err))
 
     def open_store() -> Store:
-        store = Store(data_dir, profile=profile, smtp=smtp)
-        if not console:
-            store.claim_wizard()
-        return store
+        return Store(data_dir, profile=profile, smtp=smtp, claim_wizard=not console)
 
     try:
         store = open_store()
@@ -218,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
 
                 app = OnboardingApp(store=store)
             app.run()
+            if getattr(app, "data_dir_problem", None):
+                return _error(app.data_dir_problem)
             if not app.error_references:
                 break
             if not ErrorApp(app.error_references[-1], str(log_path)).run():

@@ -357,10 +357,10 @@ def approver_for(role_id: str, provider_has_active_pso: bool) -> Approver:
     if provider_has_active_pso:
         return Approver("pso", "this provider's Provider Security Officials")
     if role_id == PSO_ROLE:
-        return Approver("cms", "CMS (this provider has no PSO yet)")
+        return Approver("cms", "CMS (this provider has no active PSO)")
     return Approver(
         "none",
-        "nobody yet: this provider has no PSO, and only a PSO can approve this role. "
+        "nobody yet: this provider has no active PSO, and only a PSO can approve this role. "
         "Ask your facility to register a PSO first.",
     )
 

@@ -268,10 +268,15 @@ class Store:
         lock_timeout: float = 10.0,
         profile: str = DEFAULT_PROFILE,
         smtp: tuple[str, int] | None = None,
+        claim_wizard: bool = False,
     ) -> None:
         self.profile = check_profile_name(profile)
         self.smtp = smtp
         self.data_dir = prepare_data_dir(data_dir)
+        self._wizard_claim = None
+        if claim_wizard:
+            # before anything is read or migrated: a refused second window changes nothing
+            self.claim_wizard()
         self.path = self.data_dir / DB_NAME
         self.lock = FileLock(str(self.data_dir / LOCK_NAME), timeout=lock_timeout, mode=0o600)
         self.vault = Vault(self.data_dir)

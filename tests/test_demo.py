@@ -1,0 +1,389 @@
+"""Trainer mode (``iqies-onboard demo``): scenarios and their setup, jumps, reset, presenter
+notes, high contrast, the demo's own data directory and the command line (wizard/demo.py,
+screens/demo.py)."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FrozenClock, SequentialCodes
+from tests.factory import make_app
+from tests.states import advance_to
+from wizard import cli
+from wizard.answers import personas
+from wizard.approvals import CMS_REVIEWER, Approvals
+from wizard.demo import (
+    DEMO_DIR_NAME,
+    DemoChoiceError,
+    DemoSession,
+    JumpResult,
+    console_command,
+    demo_data_dir,
+    jump,
+    page_fill,
+    presenter_notes,
+    resolve,
+    scenarios,
+    start,
+    wipe,
+)
+from wizard.flow import OnboardingFlow
+from wizard.runner import latest_request
+from wizard.steps import Step
+from wizard.store import DataDirError, Store
+
+SCENARIO_KEYS = [s for s in scenarios()]
+
+
+def session_for(scenario: str | None = None, persona: str | None = None) -> DemoSession:
+    chosen_persona, chosen_scenario = resolve(persona, scenario)
+    return DemoSession(chosen_persona, chosen_scenario, console_command(None))
+
+
+def demo_store(data_dir: Path, session: DemoSession, clock: FrozenClock) -> Store:
+    store = Store(demo_data_dir(data_dir), profile=session.profile)
+    start(store, session, clock=clock, randbelow=SequentialCodes())
+    return store
+
+
+def demo_app(data_dir: Path, scenario: str | None = None, persona: str | None = None, *, notes: bool = True):
+    from screens.demo import DemoApp
+
+    session = session_for(scenario, persona)
+    clock = FrozenClock()
+    store = demo_store(data_dir, session, clock)
+    return DemoApp(store, session, notes=notes, welcome=False, clock=clock, randbelow=SequentialCodes(),
+                   seed_factory=lambda: "test-seed", blink=False, catch_errors=False)
+
+
+def flow_of(store: Store, profile: str, clock: FrozenClock | None = None) -> OnboardingFlow:
+    return OnboardingFlow(store.sibling(profile), clock=clock or FrozenClock())
+
+
+# --- the scenario library and its setup -------------------------------------------------------------
+
+
+def test_the_library_has_the_six_scenarios_each_with_a_persona_and_an_example():
+    root = Path(__file__).resolve().parent.parent
+    assert SCENARIO_KEYS == ["happy-path", "proofing-fails-manual", "wrong-codes-lockout",
+                             "vendor-asks-for-pso", "second-pso", "only-pso-left"]
+    for scenario in scenarios().values():
+        assert scenario.persona in personas()
+        assert all(p in personas() for p in scenario.setup_people)
+        assert (root / scenario.example).is_file(), scenario.example
+        assert scenario.script, scenario.key
+
+
+@pytest.mark.parametrize("key", SCENARIO_KEYS)
+def test_each_scenario_setup_leaves_the_persona_at_its_first_step(key, data_dir):
+    session = session_for(key)
+    clock = FrozenClock()
+    store = demo_store(data_dir, session, clock)
+    flow = OnboardingFlow(store, clock=clock)
+    assert flow.current_step == Step.PROFILE
+    assert flow.record.user_id is None
+    # the people of the setup are where the scenario needs them
+    approvals = Approvals(store, clock)
+    for person in session.scenario.setup_people:
+        other = flow_of(store, person, clock)
+        request = latest_request(other)
+        assert request is not None and [o["status"] for o in request["organizations"]] == ["approved"]
+        assert approvals.providers_of_pso(other.record.user_id) == [request["organizations"][0]["ccn"]]
+    if not session.scenario.setup_people:
+        assert store.requests() == [] and store.user_ids() == []
+
+
+def test_only_pso_left_runs_end_to_end_through_the_same_rules(data_dir):
+    """The scenario as the trainer shows it: Luis's request first routes to Ellen, the only PSO;
+    CMS removes her; then it routes to CMS, who approves it."""
+    session = session_for("only-pso-left")
+    clock = FrozenClock()
+    store = demo_store(data_dir, session, clock)
+    approvals = Approvals(store, clock)
+    assert store.clock_offset_days() == 30
+    luis = OnboardingFlow(store, clock=clock, randbelow=SequentialCodes())
+    assert jump(luis, session.jump_answers, Step.AWAIT_APPROVAL).message == ""
+    request = latest_request(luis)
+    assert approvals.route("pso", "015010").description != CMS_REVIEWER.name
+    ellen = flow_of(store, "ellen", clock)
+    assert not approvals.queue(CMS_REVIEWER)  # while Ellen is PSO, CMS has nothing to decide
+    approvals.remove_pso(CMS_REVIEWER, "015010", ellen.record.user_id)
+    queued = approvals.queue(CMS_REVIEWER)
+    assert [item.request["id"] for item in queued] == [request["id"]]
+    approvals.decide(CMS_REVIEWER, request["id"], "015010", True)
+    assert [o["status"] for o in latest_request(luis)["organizations"]] == ["approved"]
+
+
+def test_a_demo_resumes_and_a_different_one_starts_afresh(data_dir):
+    clock = FrozenClock()
+    session = session_for("second-pso")
+    store = demo_store(data_dir, session, clock)
+    tom = OnboardingFlow(store, clock=clock, randbelow=SequentialCodes())
+    jump(tom, session.jump_answers, Step.ROLE)
+    assert start(store, session_for("second-pso"), clock=clock) is False  # same demo: resumed
+    assert OnboardingFlow(store, clock=clock).record.user_id == "treyes.practice"
+    other = session_for("happy-path")
+    maria = Store(demo_data_dir(data_dir), profile=other.profile)
+    assert start(maria, other, clock=clock) is True  # another demo: an empty sandbox
+    assert maria.user_ids() == [] and maria.requests() == []
+
+
+def test_unknown_or_mismatched_names_are_refused_in_one_line():
+    with pytest.raises(DemoChoiceError, match="choose one of: happy-path, proofing-fails-manual"):
+        resolve(None, "no-such")
+    with pytest.raises(DemoChoiceError, match="choose one of: maria, robert"):
+        resolve("nobody", None)
+    with pytest.raises(DemoChoiceError, match="played as luis, not maria"):
+        resolve("maria", "only-pso-left")
+    persona, scenario = resolve("LUIS", "only-pso-left")
+    assert persona.key == "luis" and scenario.key == "only-pso-left"
+
+
+# --- the demo's own data directory ------------------------------------------------------------------
+
+
+def test_demo_data_is_kept_apart_from_real_profiles(data_dir):
+    real = advance_to(data_dir, Step.REVIEW)  # a real user's profile and request
+    real.submit(Step.REVIEW, {})
+    before = (data_dir / "onboarding.json").read_bytes()
+    session = session_for("only-pso-left")
+    store = demo_store(data_dir, session, FrozenClock())
+    assert store.data_dir == data_dir / DEMO_DIR_NAME
+    assert stat.S_IMODE(store.data_dir.stat().st_mode) == 0o700
+    assert (data_dir / "onboarding.json").read_bytes() == before  # the real database is untouched
+    assert "ebrooks.practice" not in Store(data_dir).user_ids()
+    assert Store(data_dir).user_ids() == [real.record.user_id]
+    assert real.record.user_id not in store.user_ids()
+
+
+def test_wipe_refuses_a_directory_that_is_not_the_demo(data_dir):
+    advance_to(data_dir, Step.ACCOUNT)
+    with pytest.raises(DataDirError, match="not a demo directory"):
+        wipe(Store(data_dir))
+    assert Store(data_dir).load_account() is not None
+
+
+def test_the_demo_command_refuses_unknown_names_without_creating_anything(tmp_path, capsys):
+    target = tmp_path / "nothing-here"
+    code = cli.main(["--data-dir", str(target), "demo", "--scenario", "only-the-pso-left"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "only-pso-left" in err and "unknown scenario" in err
+    code = cli.main(["--data-dir", str(target), "demo", "--persona", "zed"])
+    err = capsys.readouterr().err
+    assert code == 2 and "unknown persona 'zed'; choose one of: maria" in err
+    code = cli.main(["--data-dir", str(target), "demo", "--persona", "tom", "--scenario", "happy-path"])
+    assert code == 2 and "played as maria, not tom" in capsys.readouterr().err
+    assert not target.exists()
+
+
+def test_approve_demo_opens_the_console_on_the_demo_directory(tmp_path, monkeypatch):
+    import screens.console
+
+    opened = []
+
+    class FakeConsole:
+        def __init__(self, store, **kwargs):
+            opened.append(store.data_dir)
+            self.error_references, self.return_code = [], 0
+
+        def run(self):
+            return None
+
+    monkeypatch.setattr(screens.console, "ApproverConsoleApp", FakeConsole)
+    assert cli.main(["--data-dir", str(tmp_path / "class"), "approve", "--demo"]) == 0
+    assert cli.main(["--data-dir", str(tmp_path / "class"), "approve"]) == 0
+    assert opened == [tmp_path / "class" / DEMO_DIR_NAME, tmp_path / "class"]
+
+
+def test_the_console_command_names_the_data_directory_only_when_given(tmp_path):
+    assert console_command(None) == "iqies-onboard approve --demo"
+    assert console_command(tmp_path / "my class") == f"iqies-onboard --data-dir '{tmp_path / 'my class'}' approve --demo"
+
+
+# --- what pages are filled with; secrets stay out of the database -------------------------------------
+
+
+def test_page_fill_types_the_persona_and_secrets_never_reach_the_database(data_dir):
+    session = session_for(persona="maria")
+    store = demo_store(data_dir, session, FrozenClock())
+    flow = OnboardingFlow(store, clock=FrozenClock())
+    profile = page_fill(flow, session.answers, Step.PROFILE).form
+    assert profile["email_confirm"] == profile["email"] == "maria.lopez@example.org"
+    flow.submit(Step.PROFILE, profile)
+    account = page_fill(flow, session.answers, Step.ACCOUNT).form
+    assert account["password"] == account["password_confirm"] == "Practice-Only-2026a"
+    assert "user_id_permanent_ok" not in account  # the trainer confirms the User ID on screen
+    flow.save_draft(Step.ACCOUNT, account)
+    text = "".join(p.read_text(encoding="utf-8", errors="replace")
+                   for p in sorted(store.data_dir.rglob("*")) if p.is_file())  # every file the demo keeps
+    assert "mlopez.practice" in text
+    assert "Practice-Only-2026a" not in text and "tomato soup" not in text
+
+
+def test_the_lockout_scenario_fills_a_wrong_code_and_a_jump_says_it_is_locked(data_dir):
+    session = session_for("wrong-codes-lockout")
+    clock = FrozenClock()
+    store = demo_store(data_dir, session, clock)
+    flow = OnboardingFlow(store, clock=clock)
+    from wizard.demo import app_code, configure_flow
+
+    configure_flow(flow, session.answers)
+    jump(flow, session.jump_answers, Step.TWO_FACTOR_VERIFY)
+    fill = page_fill(flow, session.answers, Step.TWO_FACTOR_VERIFY)
+    assert fill.form["code"] != app_code(flow) and "wrong code" in fill.note
+    for _ in range(5):
+        assert not flow.submit(Step.TWO_FACTOR_VERIFY, fill.form).ok
+    assert flow.factor_service.lock_message(flow.record.factor)
+    # a jump cannot get past a locked device: it says so (F8 starts the scenario again)
+    result = jump(flow, session.jump_answers, Step.ROLE)
+    assert result.reached == Step.TWO_FACTOR_VERIFY
+    assert "stop at step 5" in result.message and "locked" in result.message
+    # a jump back past the account's creation starts the persona again, and then gets through
+    assert jump(flow, session.jump_answers, Step.ACCOUNT).reached == Step.ACCOUNT
+    assert flow.record.user_id is None and flow.record.factor is None
+    assert jump(flow, session.jump_answers, Step.ROLE) == JumpResult(Step.ROLE, "")
+
+
+def test_a_jump_past_what_the_persona_may_do_says_where_it_stopped(data_dir):
+    session = session_for("vendor-asks-for-pso")
+    store = demo_store(data_dir, session, FrozenClock())
+    flow = OnboardingFlow(store, clock=FrozenClock(), randbelow=SequentialCodes())
+    result = jump(flow, session.jump_answers, Step.REVIEW)
+    assert result.reached == Step.ROLE
+    assert "stop at step 9" in result.message and "PBJ Submitter" in result.message
+
+
+def test_presenter_notes_cover_every_step():
+    for step in Step.ordered():
+        notes = presenter_notes(step)
+        assert notes.real_page and notes.mistakes and notes.tips, step
+
+
+# --- Pilot: the demo as a trainer uses it ------------------------------------------------------------
+
+
+async def test_jump_to_step_9_from_an_empty_profile_with_the_command_palette(data_dir):
+    app = demo_app(data_dir, "only-pso-left")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.STEP == Step.PROFILE and app.flow.record.user_id is None
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Jump to step 9")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.STEP == Step.ROLE
+        assert app.flow.signed_in and app.flow.record.user_id == "lmoreno.practice"
+        assert app.flow.record.identity_proofed == "manual"  # Luis has no SSN for HARP
+        # the page is filled from the persona; the trainer presses Next
+        assert app.screen.collect() == {"relationship": "employee", "role": "pso"}
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.screen.STEP == Step.ORGANIZATIONS
+
+
+async def test_presenter_notes_toggle(data_dir):
+    app = demo_app(data_dir, "happy-path")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        panel = app.screen.query_one("#presenter-notes")
+        assert panel.display
+        text = " ".join(str(s.render()) for s in panel.query("Static"))
+        assert "harp.cms.gov/register opens with a form" in text and "iqies-onboard approve --demo" in text
+        assert not app.screen.query_one("#steps").display  # 100 columns: the notes get the room
+        await pilot.press("f4")
+        await pilot.pause()
+        assert not app.screen.query_one("#presenter-notes").display
+        assert app.screen.query_one("#steps").display
+        await pilot.press("ctrl+n")  # the next page keeps them hidden
+        await pilot.pause()
+        assert app.screen.STEP == Step.ACCOUNT
+        assert not app.screen.query_one("#presenter-notes").display
+        await pilot.press("f4")
+        await pilot.pause()
+        assert app.screen.query_one("#presenter-notes").display
+
+
+async def test_reset_asks_first_and_leaves_an_empty_demo_profile(data_dir):
+    app = demo_app(data_dir, "only-pso-left")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.jump_to(Step.WELCOME)
+        await pilot.pause()
+        assert app.screen.STEP == Step.WELCOME
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.press("escape")  # Go back: nothing happens
+        await pilot.pause()
+        assert app.screen.STEP == Step.WELCOME and app.flow.record.user_id == "lmoreno.practice"
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.STEP == Step.PROFILE
+        assert "Demo reset" in str(app.screen.query_one("#form-message").render())
+        stored = app.store.load_account() or {}
+        assert stored.get("user_id") is None and not stored.get("identity_proofed")
+        assert "lmoreno.practice" not in app.store.user_ids()
+        # the scenario's setup ran again: Ellen is the only PSO once more, and nothing else is left
+        assert [r["user_id"] for r in app.store.requests()] == ["ebrooks.practice"]
+        # and the page is filled from the persona again
+        assert app.screen.collect()["first_name"] == "Luis"
+
+
+async def test_high_contrast_switches_on_and_off_with_one_key(data_dir):
+    from screens.demo import HIGH_CONTRAST
+
+    app = demo_app(data_dir, persona="maria")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        before = app.theme
+        assert before != HIGH_CONTRAST.name
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.theme == HIGH_CONTRAST.name
+        assert app.current_theme.background == "#000000"
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.theme == before
+
+
+async def test_a_walk_through_fills_every_page_and_the_trainer_presses_next(data_dir):
+    app = demo_app(data_dir, "happy-path")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        seen = []
+        for _ in range(14):
+            step = app.screen.STEP
+            seen.append(step)
+            if step == Step.AWAIT_APPROVAL:
+                break
+            if step == Step.ORGANIZATIONS:
+                await pilot.press("enter")  # Add (the note says so; focus is on Add)
+                await pilot.pause()
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            if step == Step.ACCOUNT:
+                await pilot.click("#confirm-yes")  # the User ID cannot be changed: the trainer confirms
+                await pilot.pause()
+            await pilot.pause()
+        assert seen == Step.ordered()
+        assert [o["status"] for o in latest_request(app.flow)["organizations"]] == ["pending"]
+
+
+async def test_the_real_wizard_is_unchanged_by_the_hooks(data_dir):
+    """No notes panel and no prefill outside trainer mode."""
+    app = make_app(data_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query("#presenter-notes")
+        assert app.screen.query_one("#steps").display
+        assert app.screen.collect()["first_name"] == ""

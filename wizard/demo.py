@@ -1,0 +1,590 @@
+"""Trainer mode (``iqies-onboard demo``): personas, the scenario library, jump to any step, reset.
+
+Demo data lives in its own data directory, ``<data dir>/demo`` (0700), so a demo never mixes with
+a real user's profile or requests; the approver console opens on it with ``approve --demo``.
+Each persona of ``data/personas.json`` is a practice profile of that directory, named by its key.
+
+A scenario is a persona the trainer plays plus a script: the people and approver actions that
+happen *before* (its setup, run headlessly through :class:`wizard.runner.ScenarioRun`, the same
+flow and rules as the screens), and what the trainer shows at each step, in the wizard and in
+the approver console. This module is the domain side; the screens are in ``screens/demo.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from wizard import otp
+from wizard.answers import (
+    AnswersFile,
+    AnswersFileError,
+    Persona,
+    PersonAnswers,
+    account_form,
+    personas,
+    profile_form,
+    two_factor_form,
+)
+from wizard.flow import OnboardingFlow
+from wizard.models import PHONE_DEVICES
+from wizard.sanitize import clean_line
+from wizard.steps import Step
+from wizard.store import DataDirError, Store, prepare_data_dir
+
+PROG = "iqies-onboard"
+DEMO_DIR_NAME = "demo"
+STATE_NAME = "demo-state.json"
+NOTES_PATH = Path(__file__).resolve().parent.parent / "data" / "presenter_notes.json"
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    from datetime import timezone
+
+    return datetime.now(timezone.utc)
+
+
+class DemoChoiceError(Exception):
+    """An unknown or inconsistent --persona / --scenario; ``str(err)`` is one line."""
+
+
+# --- the scenario library -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str  # what --scenario names (the same name as its answers file in examples/)
+    title: str
+    persona: str  # the persona the trainer plays
+    summary: str
+    setup_people: tuple[str, ...] = ()  # personas who submit a request before the trainer starts
+    setup_actions: tuple[dict[str, Any], ...] = ()  # then: actions of an answers file, in order
+    setup_summary: str = ""  # what the setup did, in one sentence for the trainer
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # persona sections changed
+    script: dict[Step, str] = field(default_factory=dict)  # what to show at each step
+    ends: str = ""  # how the scenario ends
+
+    @property
+    def example(self) -> str:
+        return f"examples/{self.key}.yaml"
+
+
+_CONSOLE = "In the approver console ({console})"
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        key="happy-path",
+        title="Happy path: the first PSO of a nursing home",
+        persona="maria",
+        summary="Maria Lopez, Director of Nursing, becomes the first PSO of her nursing home. "
+        "CMS approves her, because the provider has no PSO yet.",
+        script={
+            Step.PROFILE: "Every page is filled from the persona; talk through it, then press Next.",
+            Step.TWO_FACTOR_VERIFY: "Press F2 to show the simulated phone and the code in it.",
+            Step.REVIEW: "'Will be approved by: CMS': a provider's first PSO is approved by CMS.",
+            Step.AWAIT_APPROVAL: _CONSOLE + ": Sign in as the CMS reviewer, open Maria's request "
+            "(Enter), press a to approve. Within 2 seconds Pending Requests here shows it Active.",
+        },
+        ends="Maria's PSO role is active.",
+    ),
+    Scenario(
+        key="proofing-fails-manual",
+        title="Identity proofing fails twice: manual proofing",
+        persona="robert",
+        summary="Robert Chen answers the identity-proofing questions wrongly twice; HARP sends him "
+        "to manual identity proofing.",
+        script={
+            Step.PROOFING: "The answers are filled in wrongly on purpose. Next: 1 attempt left, new "
+            "questions (wrong again). Next: HARP sends Robert to manual proofing; explain whom to "
+            "call, then Continue as if it had succeeded.",
+        },
+        ends="Robert is at manual identity proofing (Continue carries on as if it succeeded).",
+    ),
+    Scenario(
+        key="wrong-codes-lockout",
+        title="Wrong security codes until the device locks",
+        persona="aisha",
+        summary="Aisha Grant sets up Google Authenticator and mistypes her code until the device locks.",
+        overrides={"two_factor": {"codes": ["wrong"] * 5}},
+        script={
+            Step.TWO_FACTOR_SETUP: "Google Authenticator: no phone number, no Send Code.",
+            Step.TWO_FACTOR_VERIFY: "A wrong code is filled in. Press Submit five times: each refusal "
+            "says how many tries are left; the fifth locks the device for a while. Resending would "
+            "not reset the count. Reset the demo (F8) to show it again.",
+        },
+        ends="Aisha's device is locked after 5 wrong codes.",
+    ),
+    Scenario(
+        key="vendor-asks-for-pso",
+        title="A vendor asks to be PSO",
+        persona="pat",
+        summary="Pat Quinn works for a vendor and asks for the PSO role: refused, and told to ask "
+        "for PBJ Submitter instead.",
+        script={
+            Step.ROLE: "Pat is a vendor and PSO is chosen: press Next. The refusal names the role "
+            "to ask for. Choose PBJ Submitter, Next.",
+            Step.AWAIT_APPROVAL: "A vendor's request is approved by that facility's PSO, not by CMS.",
+        },
+        ends="Pat's PBJ Submitter request waits for the facility's PSO.",
+    ),
+    Scenario(
+        key="second-pso",
+        title="A second PSO approved by the first",
+        persona="tom",
+        summary="Grace Park is already the PSO of Santa Fe Care Center. Tom Reyes asks for PSO "
+        "too, and Grace approves him.",
+        setup_people=("grace",),
+        setup_actions=({"approve": {"as": "cms", "person": "grace"}},),
+        setup_summary="Grace Park (gpark.practice) asked for PSO of Santa Fe Care Center and CMS approved her.",
+        script={
+            Step.ORGANIZATIONS: "Tom searches by Facility ID this time: the same provider.",
+            Step.REVIEW: "'Will be approved by' names the provider's PSO: CMS only approves the first.",
+            Step.AWAIT_APPROVAL: _CONSOLE + ": sign in as Grace (User ID gpark.practice; her practice "
+            "password is in data/personas.json, persona grace; Send code, F2 shows her phone). Open "
+            "Tom's request, press a. Pending Requests here shows it Active.",
+        },
+        ends="Tom's PSO role is active, approved by Grace.",
+    ),
+    Scenario(
+        key="only-pso-left",
+        title="The only PSO has left",
+        persona="luis",
+        summary="Ellen Brooks, the only PSO of Coosa Valley Healthcare Center, has left. CMS (for "
+        "the iQIES Service Center) removes her, and approves Luis Moreno as the new PSO.",
+        setup_people=("ellen",),
+        setup_actions=({"approve": {"as": "cms", "person": "ellen"}}, {"advance_clock": 30}),
+        setup_summary="Ellen Brooks became the only PSO of Coosa Valley Healthcare Center (CCN "
+        "015010), approved by CMS; the sandbox clock then moved 30 days on.",
+        script={
+            Step.PROFILE: "Open the approver console beside the wizard: {console}. Sign in as the CMS "
+            "reviewer, press p, CCN 015010: Ellen is the only PSO. Luis has no SSN for HARP.",
+            Step.PROOFING: "No SSN, so HARP sends Luis to manual identity proofing: explain whom to "
+            "call, then Continue.",
+            Step.WELCOME: "While Ellen is listed, nobody at the provider can approve anything.",
+            Step.ORGANIZATIONS: _CONSOLE + ": as the CMS reviewer, p, CCN 015010, Remove Ellen "
+            "Brooks (standing in for the iQIES Service Center, who act when the provider asks).",
+            Step.REVIEW: "'Will be approved by: CMS': the provider has no PSO any more. (Still "
+            "names Ellen? Remove her in the console, then Back and Next.)",
+            Step.AWAIT_APPROVAL: _CONSOLE + ": as the CMS reviewer, open Luis's request (Enter), "
+            "press a. Within 2 seconds Pending Requests here shows it Active.",
+        },
+        ends="Luis's PSO role is active, approved by CMS.",
+    ),
+)
+
+
+def scenarios() -> dict[str, Scenario]:
+    return {s.key: s for s in SCENARIOS}
+
+
+def _one_of(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+def resolve(persona: str | None, scenario: str | None) -> tuple[Persona, Scenario | None]:
+    """The persona and scenario a command line names, or :class:`DemoChoiceError` (one line)."""
+    people = personas()
+    library = scenarios()
+    chosen: Scenario | None = None
+    if scenario is not None:
+        chosen = library.get(scenario.strip().casefold())
+        if chosen is None:
+            raise DemoChoiceError(f"unknown scenario {clean_line(scenario)!r}; choose one of: {_one_of(list(library))}")
+    if persona is not None:
+        key = persona.strip().casefold()
+        if key not in people:
+            raise DemoChoiceError(f"unknown persona {clean_line(persona)!r}; choose one of: {_one_of(list(people))}")
+        if chosen is not None and chosen.persona != key:
+            raise DemoChoiceError(f"the scenario {chosen.key} is played as {chosen.persona}, not {key}; "
+                                  "leave out --persona (or pick another scenario)")
+        return people[key], chosen
+    if chosen is None:
+        raise DemoChoiceError("name a --persona or a --scenario")
+    return people[chosen.persona], chosen
+
+
+# --- the demo data directory ---------------------------------------------------------------------
+
+
+def demo_data_dir(data_dir: Path) -> Path:
+    """``<data dir>/demo``, created 0700 (and its parent): never the real profiles' database."""
+    parent = prepare_data_dir(Path(data_dir))
+    return prepare_data_dir(parent / DEMO_DIR_NAME)
+
+
+@dataclass
+class DemoSession:
+    """What is being shown: the persona the trainer plays, in a scenario or on its own."""
+
+    persona: Persona
+    scenario: Scenario | None = None
+    console_command: str = f"{PROG} approve --demo"
+    setup_lines: list[str] = field(default_factory=list)
+
+    @property
+    def profile(self) -> str:
+        return self.persona.key
+
+    @property
+    def name(self) -> str:
+        p = self.persona.profile
+        return f"{p.first_name} {p.last_name}" if p else self.persona.key
+
+    @property
+    def title(self) -> str:
+        return self.scenario.title if self.scenario else f"Persona {self.persona.key}"
+
+    @property
+    def answers(self) -> PersonAnswers:
+        """The persona's answers as this scenario plays them (wrong codes, for one)."""
+        base = self.persona.answers()
+        if not self.scenario or not self.scenario.overrides:
+            return base
+        changed = {}
+        for section, values in self.scenario.overrides.items():
+            current = getattr(base, section)
+            changed[section] = current.model_copy(update=values) if current is not None else values
+        return base.model_copy(update=changed)
+
+    @property
+    def jump_answers(self) -> PersonAnswers:
+        """For jumping ahead: the persona's own answers (a jump past a lockout must get through)."""
+        return self.persona.answers()
+
+    def script(self, step: Step) -> str:
+        if not self.scenario:
+            return ""
+        text = self.scenario.script.get(step, "")
+        return text.replace("{console}", self.console_command)
+
+    def state(self) -> dict[str, Any]:
+        return {"persona": self.persona.key, "scenario": self.scenario.key if self.scenario else None}
+
+
+def _read_state(store: Store) -> dict[str, Any] | None:
+    try:
+        data = json.loads((store.data_dir / STATE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_state(store: Store, state: dict[str, Any]) -> None:
+    path = store.data_dir / STATE_NAME
+    tmp = path.with_name(f".{STATE_NAME}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(state, handle)
+    os.replace(tmp, path)
+
+
+def wipe(store: Store) -> None:
+    """Empty the demo directory's practice data in place (every profile's account, outbox and
+    requests, the sandbox clock, the Maildir), keeping its key, so an approver console open on
+    it carries on, now showing an empty sandbox. Only the store's public operations are used."""
+    if store.data_dir.name != DEMO_DIR_NAME:  # a guard: this must never empty a real directory
+        raise DataDirError(f"{store.data_dir} is not a demo directory; nothing was reset")
+    names = {profile for profile, _ in store.accounts()} | {store.profile}
+    for name in sorted(names):
+        (store if name == store.profile else store.sibling(name)).reset()
+    store.set_clock_offset_days(0)
+    mail = store.data_dir / "mail"
+    for sub in ("new", "cur", "tmp"):
+        folder = mail / sub
+        if folder.is_dir():
+            for message in folder.iterdir():
+                if message.is_file():
+                    message.unlink(missing_ok=True)
+
+
+def run_setup(store: Store, scenario: Scenario, *, clock: Clock = utc_now,
+              randbelow: Callable[[int], int] = secrets.randbelow) -> list[str]:
+    """What happens before the trainer's persona starts, through the headless runner: one line
+    per step (never a secret). Raises :class:`DemoChoiceError` if it does not end as planned."""
+    if not scenario.setup_people:
+        return []
+    from wizard.runner import ScenarioRun
+
+    people = personas()
+    answers = AnswersFile.model_validate({
+        "expect": "approved" if any("approve" in a for a in scenario.setup_actions) else "submitted",
+        "people": [people[key].answers() for key in scenario.setup_people],
+        "then": list(scenario.setup_actions),
+    })
+    lines: list[str] = []
+    run = ScenarioRun(answers, store, out=lines.append, clock=clock, randbelow=randbelow)
+    if run.run() != 0:
+        raise DemoChoiceError(f"the setup of {scenario.key} stopped: {lines[-1] if lines else 'no output'}")
+    return lines
+
+
+def start(store: Store, session: DemoSession, *, clock: Clock = utc_now,
+          randbelow: Callable[[int], int] = secrets.randbelow, fresh: bool = False) -> bool:
+    """Resume the same demo where it stopped, else start it afresh (empty the demo directory,
+    run the scenario's setup). True when it started afresh."""
+    if not fresh and _read_state(store) == session.state() and store.load_account() is not None:
+        return False
+    wipe(store)
+    session.setup_lines = run_setup(store, session.scenario, clock=clock, randbelow=randbelow) \
+        if session.scenario else []
+    _write_state(store, session.state())
+    return True
+
+
+def configure_flow(flow: OnboardingFlow, answers: PersonAnswers) -> None:
+    """The persona's authenticator secret (a visibly fake practice value), when it names one."""
+    factor = answers.two_factor
+    if factor is not None and factor.totp_secret is not None and factor.device_type in otp.AUTHENTICATOR_DEVICES:
+        secret = "".join(factor.totp_secret.get_secret_value().split()).upper()
+        flow.totp_secret_factory = lambda: secret
+
+
+# --- jump to any step ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JumpResult:
+    reached: Step
+    message: str  # for the trainer: where the jump landed and why, if not where asked
+
+
+def jump(flow: OnboardingFlow, answers: PersonAnswers, target: Step) -> JumpResult:
+    """Put the persona's flow at ``target``: earlier steps filled from the persona through the
+    flow (so the state machine stays valid). Going back past a point of no return (the HARP
+    account exists, the device is verified) starts the persona's profile again."""
+    current = flow.current_step
+    if target < current:
+        if flow.is_done_for_good(target) or not flow.can_open(target):
+            flow.reset()
+            if not flow.record.proofing_seed:
+                flow.record.proofing_seed = secrets.token_hex(8)
+                flow.save()
+        else:
+            if target <= Step.IQIES_SIGN_IN:
+                flow.signed_in = False
+            flow.go_to(target)
+    if flow.current_step < target:
+        from wizard.runner import advance
+
+        configure_flow(flow, answers)
+        end = advance(flow, answers, until=target)
+        if end.end not in ("until", "submitted"):
+            reason = " ".join(end.message.split()) or end.end.replace("_", " ")
+            return JumpResult(flow.current_step, clean_line(
+                f"The persona's answers stop at step {flow.current_step.number}: {reason}"))
+    reached = flow.current_step
+    return JumpResult(reached, "" if reached == target else
+                      f"Step {target.number} cannot open yet; this is step {reached.number}.")
+
+
+# --- what each page is filled with -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageFill:
+    """Field values for a page, as a person would type them (passwords included: they go into
+    the widgets only, never into a draft), and a sentence for the trainer, if any."""
+
+    form: dict[str, Any]
+    note: str = ""
+
+
+_CODE = re.compile(r"code is ((?:[0-9] ?){6})")
+
+
+def phone_code(flow: OnboardingFlow) -> str | None:
+    """The newest code on the persona's simulated phone."""
+    for message in flow.messages():  # newest first
+        if message.get("kind") in PHONE_DEVICES and isinstance(message.get("body"), str):
+            found = _CODE.search(message["body"])
+            if found:
+                return found.group(1).replace(" ", "")
+    return None
+
+
+def app_code(flow: OnboardingFlow) -> str | None:
+    """The authenticator code the persona's phone app shows now (or the next one, when this
+    one was already used: each code is accepted once)."""
+    factor = flow.record.factor
+    if factor is None or not factor.totp_secret:
+        return None
+    now_step = int(flow.clock().timestamp()) // otp.TOTP_INTERVAL
+    for ahead in (0, 1):
+        if factor.last_totp_step is None or now_step + ahead > factor.last_totp_step:
+            return otp.totp_code(factor.totp_secret, flow.clock() + timedelta(seconds=otp.TOTP_INTERVAL * ahead))
+    return None
+
+
+def _wrong_code(flow: OnboardingFlow) -> str:
+    avoid = {phone_code(flow) or "", app_code(flow) or ""}
+    candidate = 0
+    while f"{candidate:06d}" in avoid:
+        candidate += 1
+    return f"{candidate:06d}"
+
+
+def page_fill(flow: OnboardingFlow, answers: PersonAnswers, step: Step) -> PageFill:
+    """What the persona types on ``step``'s page. On iQIES sign-in with a text or voice device it
+    presses Send code too (the code then comes from the phone, as a person would read it)."""
+    if step == Step.PROFILE and answers.profile is not None:
+        return PageFill({k: v for k, v in profile_form(answers.profile.model_dump()).items() if v is not None})
+    if step == Step.ACCOUNT and answers.account is not None:
+        form = account_form(answers.account.model_dump())
+        form.pop("user_id_permanent_ok", None)  # the trainer confirms it on screen
+        return PageFill(form)
+    if step == Step.PROOFING and answers.proofing is not None:
+        if flow.needs_manual_proofing:
+            return PageFill({})
+        attempt = flow.record.proofing_attempts
+        how = answers.proofing.attempts[min(attempt, len(answers.proofing.attempts) - 1)]
+        form: dict[str, Any] = {}
+        for i, question in enumerate(flow.proofing_questions()):
+            right = question.correct
+            form[f"q{i}"] = str(right if how == "correct" else (right + 1) % len(question.options))
+        form["not_a_robot"] = answers.proofing.not_a_robot
+        note = "Demo: the answers are filled in wrongly, as this scenario needs." if how == "wrong" else ""
+        return PageFill(form, note)
+    if step == Step.TWO_FACTOR_SETUP and answers.two_factor is not None and answers.account is not None:
+        form = {"user_id": answers.account.user_id, "password": answers.account.password.get_secret_value(),
+                **two_factor_form(answers.two_factor.model_dump(), flow.profile)}
+        if form.get("phone"):
+            from wizard.rules import format_phone
+
+            form["phone"] = format_phone(form["phone"])  # as HARP shows the profile's phone
+        return PageFill(form)
+    if step == Step.TWO_FACTOR_VERIFY and answers.two_factor is not None:
+        factor = flow.record.factor
+        if factor is None:
+            return PageFill({})
+        codes = answers.two_factor.codes
+        how = codes[min(factor.failures, len(codes) - 1)]
+        if how == "wrong":
+            return PageFill({"code": _wrong_code(flow)}, "Demo: a wrong code is filled in, as this scenario needs.")
+        code = app_code(flow) if factor.is_authenticator else phone_code(flow)
+        return PageFill({"code": code} if code else {})
+    if step == Step.IQIES_SIGN_IN and answers.account is not None:
+        form = {"user_id": answers.account.user_id, "password": answers.account.password.get_secret_value()}
+        factor = flow.record.factor
+        note = ""
+        if factor is not None and not factor.is_authenticator:
+            flow.send_code()
+            note = "Demo: Send code was pressed for you; the code on the phone (F2) is filled in."
+        code = app_code(flow) if factor is not None and factor.is_authenticator else phone_code(flow)
+        if code:
+            form["code"] = code
+        return PageFill(form, note)
+    if step == Step.CATEGORY and answers.role is not None:
+        return PageFill({"category": answers.role.category})
+    if step == Step.ROLE and answers.role is not None:
+        return PageFill({"relationship": answers.role.relationship, "role": answers.role.role})
+    if step == Step.ORGANIZATIONS and answers.organizations:
+        added = {o.ccn for o in flow.record.request.organizations}
+        for org in answers.organizations:
+            provider, _ = flow.find_organization(org.search_by, org.id)
+            if provider is None or provider.ccn not in added:
+                return PageFill({"search_by": org.search_by, "search_for": org.id},
+                                "Demo: press Enter (Add), then Ctrl+N (Next).")
+    return PageFill({})
+
+
+# --- presenter notes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepNotes:
+    real_page: str
+    mistakes: tuple[str, ...]
+    tips: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _notes() -> dict[str, StepNotes]:
+    try:
+        raw = json.loads(NOTES_PATH.read_text(encoding="utf-8"))
+        steps = raw["steps"]
+        return {
+            key: StepNotes(str(value["real_page"]), tuple(map(str, value["mistakes"])), tuple(map(str, value["tips"])))
+            for key, value in steps.items()
+        }
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise AnswersFileError(f"{NOTES_PATH.name} cannot be used: {' '.join(str(err).split())[:200]}") from None
+
+
+def presenter_notes(step: Step) -> StepNotes:
+    return _notes().get(step.key, StepNotes("", (), ()))
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+def console_command(data_dir: Path | None) -> str:
+    """How the trainer opens the approver console on this demo (with --data-dir when not the default)."""
+    if data_dir is None:
+        return f"{PROG} approve --demo"
+    import shlex
+
+    return f"{PROG} --data-dir {shlex.quote(str(data_dir))} approve --demo"
+
+
+def command(data_dir: Path, *, persona: str | None = None, scenario: str | None = None,
+            smtp: Any = None, explicit_dir: bool = True) -> int:
+    """``iqies-onboard demo [--persona NAME] [--scenario NAME]``: the exit code. Without either,
+    a picker opens first."""
+    try:
+        if persona is not None or scenario is not None:
+            chosen_persona, chosen_scenario = resolve(persona, scenario)
+        else:
+            from screens.demo import pick  # the UI only when it is asked for
+
+            picked = pick()
+            if picked is None:
+                return 0
+            chosen_persona, chosen_scenario = resolve(*picked)
+    except (DemoChoiceError, AnswersFileError) as err:
+        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
+        return 2
+    session = DemoSession(chosen_persona, chosen_scenario,
+                          console_command(data_dir if explicit_dir else None))
+    try:
+        store = Store(demo_data_dir(data_dir), profile=session.profile, smtp=smtp)
+        store.claim_wizard()
+    except DataDirError as err:
+        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
+        return 2
+    from wizard import __version__
+    from wizard.log import event, log_error, setup_logging
+
+    log_path = setup_logging(store.data_dir)
+    event("start", version=__version__, command="demo")
+    try:
+        start(store, session)
+        from screens.demo import DemoApp
+
+        app = DemoApp(store, session)
+        app.run()
+        code = app.return_code or 0
+        if app.error_references:
+            print(f"{PROG}: the demo stopped after an unexpected error (reference "
+                  f"{app.error_references[-1]}). Details without personal data: {log_path}", file=sys.stderr)
+            code = 1
+    except DemoChoiceError as err:
+        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
+        return 1
+    except Exception as err:  # never a traceback for a user
+        ref = log_error("demo", err)
+        print(f"{PROG}: the demo stopped after an unexpected error (reference {ref}). Details without "
+              f"personal data: {log_path}", file=sys.stderr)
+        return 1
+    finally:
+        store.release_wizard()
+    event("stop", code=code)
+    return code
