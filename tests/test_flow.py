@@ -831,3 +831,13 @@ def test_account_confirmation_is_asked_only_once_the_rest_is_valid(flow):
     assert refused is None and user_id == "jdoe_pso"
     refused, user_id = flow.account_confirmation({**form, "password": "short"})
     assert refused is not None and "user_id_permanent_ok" not in refused.errors and user_id == ""
+
+
+def test_hashes_made_with_the_earlier_argon2_setting_still_verify():
+    from argon2 import PasswordHasher
+
+    from wizard.flow import hash_secret, verify_secret
+
+    older = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash(PASSWORD)
+    assert verify_secret(older, PASSWORD) and not verify_secret(older, PASSWORD + "x")
+    assert "m=7168,t=5,p=1" in hash_secret(PASSWORD)
