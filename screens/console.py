@@ -520,7 +520,7 @@ class DetailScreen(ConsoleScreen):
                 if self.is_own(req):
                     return "Pending: your own request (another PSO, or CMS for a first PSO, decides it)", "warning"
                 return "Pending: yours to decide", "pending"
-            route = self.approvals.route(req.get("role", ""), org["ccn"], requests)
+            route = self.approvals.route_for(req, org["ccn"], requests)
             return f"Pending: waits for {route.description}", "muted"
         if status == "approved":
             return f"Approved on {_date(org.get('decided_at'))}" + (f" by {by}" if by else ""), "success"

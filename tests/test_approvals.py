@@ -86,7 +86,10 @@ def test_nobody_approves_their_own_request(data_dir, clock, approvals):
     assert "own request" in approvals.refusal(pso(alice), request_of(alice)["id"], CCN, approve=False)
     assert approvals.refusal(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=False) == ""
     approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
-    # Alice, now PSO, asks for another role at her own provider: listed for her, never hers to approve
+    bob = trainee(data_dir, clock, "bob")
+    approvals.decide(pso(alice), request_of(bob)["id"], CCN, approve=True)
+    # Alice, one of two PSOs, asks for another role at her own provider: listed for her (so the
+    # refusal can be seen), never hers to approve; Bob decides it
     assert alice.request_role().ok
     assert alice.submit(Step.CATEGORY, {"category": "provider"}).ok
     assert alice.submit(Step.ROLE, {"relationship": "employee", "role": "pbj_submitter"}).ok
@@ -347,3 +350,66 @@ def test_a_pso_is_not_asked_to_decide_their_own_request(data_dir, clock, approva
     asked = [m for m in approvals.store.mailer.messages() if "PBJ Submitter" in m["subject"]
              and ("requests" in m["subject"] or "reminder" in m["subject"])]
     assert {m["to"] for m in asked} == {"bob@sunnyacres.org"}
+
+
+def test_two_processes_sweeping_at_once_send_one_reminder(data_dir, clock, approvals, monkeypatch):
+    """Code review: every open wizard and console sweeps when the date changes; each decided
+    from its own snapshot that a reminder was due, and each sent it."""
+    trainee(data_dir, clock, "alice")
+    approvals.store.set_clock_offset_days(3)
+    other = Approvals(Store(data_dir, profile="bob"), clock)
+    stale = other.store.requests()  # read before the first sweep wrote its flag
+    assert len(approvals.sweep()) == 1
+    monkeypatch.setattr(other.store, "requests", lambda: [dict(r) for r in stale])
+    assert other.sweep() == []
+    reminders = [m for m in approvals.store.mailer.messages() if "reminder" in m["subject"]]
+    assert len(reminders) == 1
+
+
+def test_the_only_pso_asking_for_another_role_there_is_told_nobody_can_decide_yet(data_dir, clock, approvals):
+    """Code review: the only PSO's own further request waited for "this provider's PSOs" forever."""
+    alice = trainee(data_dir, clock, "alice")
+    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+    assert alice.request_role().ok
+    assert alice.submit(Step.CATEGORY, {"category": "provider"}).ok
+    assert alice.submit(Step.ROLE, {"relationship": "employee", "role": "pbj_submitter"}).ok
+    assert alice.add_organization("ccn", CCN).ok
+    assert "only PSO" in alice.approver_for("pbj_submitter", CCN).description  # said on Review
+    assert alice.submit(Step.ORGANIZATIONS, {}).ok and alice.submit(Step.REVIEW, {}).ok
+    req = request_of(alice)
+    assert req["organizations"][0]["approver"] == "none"
+    assert "only PSO" in approvals.status_line(req, req["organizations"][0])
+    assert approvals.queue(pso(alice)) == [] and approvals.queue(CMS_REVIEWER) == []
+    bob = trainee(data_dir, clock, "bob")  # a second PSO: now Bob decides it
+    approvals.decide(pso(alice), request_of(bob)["id"], CCN, approve=True)
+    assert [i.request["user_id"] for i in approvals.queue(pso(bob))] == ["alice_pso"]
+    assert "Provider Security Officials" in approvals.status_line(req, req["organizations"][0])
+
+
+def test_one_unreadable_email_does_not_break_anyones_inbox(data_dir, clock):
+    """Code review: an unknown charset in one Maildir file stopped every F2 and `run`."""
+    alice = trainee(data_dir, clock, "alice")
+    bad = data_dir / "mail" / "new" / "1.bad"
+    bad.write_bytes(b"To: alice@sunnyacres.org\nSubject: x\nContent-Type: text/plain; charset=x-no-such\n\nhello\n")
+    messages = alice.messages()
+    assert any(m["body"] == "(This message cannot be read.)" for m in messages)
+    assert any("account was created" in m["subject"] for m in messages)
+
+
+def test_an_edited_user_index_with_numbers_is_ignored_not_crashed_on(data_dir, clock):
+    import json
+
+    alice = trainee(data_dir, clock, "alice")
+    (data_dir / "users.json").write_text(json.dumps({"users": {"1": {"user_id": 5, "key": 5, "profile": "x"}}}))
+    assert Store(data_dir, profile="bob").user_ids() == []
+    assert alice.validate(Step.ACCOUNT, {"user_id": "someone_new"}) is not None  # the live check runs
+
+
+def test_two_trainers_moving_the_clock_both_count(data_dir, clock):
+    first = Approvals(Store(data_dir, profile="t1"), clock)
+    second = Approvals(Store(data_dir, profile="t2"), clock)
+    first.store.clock_offset_days()  # both have read 0 and cached it
+    second.store.clock_offset_days()
+    first.advance_clock(1)
+    second.advance_clock(1)
+    assert Store(data_dir).clock_offset_days() == 2

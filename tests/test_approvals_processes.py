@@ -94,3 +94,29 @@ def test_a_wizard_submits_while_a_console_approves_and_nothing_is_lost(data_dir,
     approved = [m for m in store.mailer.messages(to="jane.doe@sunnyacres.org") if "approved" in m["subject"]]
     assert len(approved) == ROUNDS + 1
     assert Approvals(store, FrozenClock()).queue(CMS_REVIEWER) == []
+
+
+def test_the_console_signing_a_user_in_is_not_undone_by_that_users_open_wizard(data_dir):
+    """Code review: the console wrote the factor (wrong-try count, a new code), then the same
+    user's open wizard saved its older copy over it. Each holds its own OnboardingFlow, as two
+    processes do."""
+    import re
+
+    from tests.factory import PASSWORD, USER_ID
+    from tests.states import advance_to
+    from wizard.signin import ApproverSignIn
+    from wizard.steps import Step
+
+    clock = FrozenClock()
+    wizard = advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)  # open, idle
+    console = ApproverSignIn(Store(data_dir, profile="console"), clock)
+    for _ in range(3):
+        assert console.sign_in(USER_ID, "Wrong-Password-123", "000000")[0] is None
+    wizard.save_draft(Step.AWAIT_APPROVAL, {"anything": "x"})
+    assert Store(data_dir).load_account()["factor"]["failures"] == 3  # not wiped
+    console.send_code(USER_ID)
+    code = re.search(r"\d{6}", console.phone(USER_ID)[0]["body"]).group()
+    wizard.save_draft(Step.AWAIT_APPROVAL, {"anything": "y"})
+    reviewer, refusal = console.sign_in(USER_ID, PASSWORD, code)
+    assert refusal == "" or "not an active Provider Security Official" in refusal  # the code worked
+    assert "not right" not in refusal

@@ -23,7 +23,7 @@ from tests.conftest import FIXED_TOTP_SECRET, FrozenClock, SequentialCodes
 from tests.factory import CCN, PASSWORD
 from tests.states import advance_to
 from wizard import otp
-from wizard.approvals import CMS_REVIEWER, Approvals
+from wizard.approvals import CMS_REVIEWER, Approvals, Reviewer
 from wizard.flow import OnboardingFlow
 from wizard.steps import Step
 from wizard.store import Store
@@ -156,11 +156,11 @@ async def test_first_pso_by_cms_then_that_pso_approves_a_second(data_dir):
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
 
-        # Alice signs in (text-message code sent from the console) and sees both
+        # Alice signs in (text-message code sent from the console) and sees Bob's; her own waits
+        # for another PSO, and there is none yet
         await sign_in_pso(pilot, "alice_pso")
         assert isinstance(app.screen, QueueScreen), message(app)
-        assert queue_rows(app) == [("Bob Baker", CCN, False), ("Alice Able", CCN, True)]
-        assert "(your own)" in screen_text(app)
+        assert queue_rows(app) == [("Bob Baker", CCN, False)]
         assert "p PSOs" not in screen_text(app)  # removing PSOs is the CMS reviewer's
 
         await open_row(pilot, "Bob Baker")
@@ -170,6 +170,8 @@ async def test_first_pso_by_cms_then_that_pso_approves_a_second(data_dir):
         assert advice(app) == ""  # two PSOs now
         await pilot.press("escape")
         await pilot.pause()
+        assert queue_rows(app) == [("Alice Able", CCN, True)]  # Bob can decide it now
+        assert "(your own)" in screen_text(app)
 
         # her own request is listed, and approving it is refused
         detail = await open_row(pilot, "Alice Able")
@@ -454,7 +456,10 @@ async def test_enter_opens_a_request_that_arrives_after_the_list_was_emptied(dat
 async def test_own_requests_are_not_counted_as_waiting_for_you(data_dir):
     clock = FrozenClock()
     alice = submitted(data_dir, clock, ALICE)
-    Approvals(Store(data_dir), clock).decide(CMS_REVIEWER, alice.my_requests()[0]["id"], CCN, True)
+    approvals = Approvals(Store(data_dir), clock)
+    approvals.decide(CMS_REVIEWER, alice.my_requests()[0]["id"], CCN, True)
+    bob = submitted(data_dir, clock, BOB)
+    approvals.decide(Reviewer("pso", "Alice Able", "", "alice_pso"), bob.my_requests()[0]["id"], CCN, True)
     request_again(alice, "pbj_viewer", CCN)
     app = console(data_dir, clock)
     async with app.run_test(size=(100, 30)) as pilot:

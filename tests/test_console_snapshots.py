@@ -22,12 +22,14 @@ from tests.test_console import (
 )
 from tests.factory import CCN
 from tests.states import advance_to
-from wizard.approvals import CMS_REVIEWER, Approvals
+from wizard.approvals import CMS_REVIEWER, Approvals, Reviewer
 from wizard.steps import Step
 from wizard.store import Store
 
 SIZE = (80, 24)
 CAROL = trainee("Carol", "Clark")
+DAVE = trainee("Dave", "Diaz")
+ALICE_AS_PSO = Reviewer("pso", "Alice Able", "alice.able@sunnyacres.org", "alice_pso")
 
 
 def training_room(data_dir, alice: list | None = None) -> FrozenClock:
@@ -66,10 +68,14 @@ def test_pso_list_with_own_request(snap_compare, data_dir):
     approvals = Approvals(Store(data_dir), clock)
     first = next(i for i in approvals.queue(CMS_REVIEWER) if i.request["requester"] == "Alice Able")
     approvals.decide(CMS_REVIEWER, first.request["id"], CCN, True)
+    submitted(data_dir, clock, DAVE)  # a second PSO for 015009, approved by Alice
+    second = next(i for i in approvals.queue(ALICE_AS_PSO) if i.request["requester"] == "Dave Diaz")
+    approvals.decide(ALICE_AS_PSO, second.request["id"], CCN, True)
     request_again(alice[0], "pbj_viewer", CCN)
 
     async def run_before(pilot):
-        # the list as Alice sees it: Carol's request for 015009 (not 015012's), and her own
+        # the list as Alice sees it: Carol's request for 015009 (not 015012's), and her own,
+        # which Dave decides
         await sign_in_pso(pilot, "alice_pso")
 
     assert snap_compare(console(data_dir, clock), terminal_size=SIZE, run_before=run_before)

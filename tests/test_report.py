@@ -405,3 +405,15 @@ async def test_ctrl_r_on_await_approval_writes_both_files(data_dir, clock):
         assert any(str(data_dir / MD_NAME) in n and str(data_dir / HTML_NAME) in n for n in notes), notes
         assert app.screen.STEP == Step.AWAIT_APPROVAL  # the page stays
     assert "BURNS NURSING HOME, INC." in (data_dir / HTML_NAME).read_text()
+
+
+def test_the_report_of_a_finished_run_says_how_far_it_got(data_dir):
+    """A tester found 'You reached step 6 of 12' after a submitted request: a new session starts
+    at the sign-in, but the stored position is how far the user got."""
+    from tests.states import advance_to, new_flow
+    from wizard.report import build_report
+    from wizard.steps import Step
+
+    advance_to(data_dir, Step.AWAIT_APPROVAL)
+    text = build_report(new_flow(data_dir)).to_markdown()
+    assert "You reached step 12 of 12" in text

@@ -14,6 +14,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -296,6 +297,21 @@ def test_allow_remote_warns_that_there_is_no_sign_in(tmp_path):
     assert "no sign-in" in warning[0] and f"port {port} on 0.0.0.0" in warning[0]
     assert "Traceback" not in err
     assert f"http://127.0.0.1:{port}" in out
+
+
+def test_the_page_loads_nothing_from_outside_this_computer(tmp_path):
+    """textual-serve's own page fetched a web font from fonts.googleapis.com."""
+    process, port = start_server(tmp_path / "data")
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+            html = page.read().decode()
+    finally:
+        stop_group(process)
+    assert "<title>iqies-onboard: practice sandbox</title>" in html
+    urls = re.findall(r"""(?:src|href)\s*=\s*["']((?:https?:)?//[^"']+)""", html)
+    assert urls and all(u.startswith(f"http://127.0.0.1:{port}/") for u in urls), urls
+    assert "googleapis" not in html
+    assert "textual.js" in html  # still textual-serve's page otherwise
 
 
 def test_loopback_serve_prints_no_warning_and_stops_cleanly(tmp_path):

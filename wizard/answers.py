@@ -935,7 +935,7 @@ def scenario_errors(answers: AnswersFile, raw: dict[str, Any], *, interactive: b
             try:
                 check_profile_name(person.profile_name)
             except DataDirError as err:
-                errors.append(AnswerError(f"{where}profile_name", f"{err}.".replace("..", "."), "structure"))
+                errors.append(AnswerError(f"{where}profile_name", str(err) if str(err).endswith(".") else f"{err}.", "structure"))
             if person.profile_name.casefold() in names:
                 errors.append(AnswerError(f"{where}profile_name", "two people share this profile_name; give each their own.", "structure"))
             names.setdefault(person.profile_name.casefold(), index)

@@ -38,6 +38,12 @@ SECOND_PSO_ADVICE = (
 )
 
 
+ONLY_PSO_ASKS = (
+    "nobody yet: you are this provider's only PSO, and nobody approves their own request. "
+    "Another PSO must be approved first (CMS recommends at least two); then they decide it."
+)
+
+
 def only_pso_advice(name: str | None = None) -> str:
     """The advice to name a second PSO, for the PSO themselves (no name) or about them."""
     who = f"{name} is" if name else "You are"
@@ -130,8 +136,8 @@ class Approvals:
         """Move the sandbox clock forward (trainer's key), then send what the new date triggers."""
         if days < 1:
             raise ApprovalError("The sandbox clock only moves forward.")
-        self.store.set_clock_offset_days(self.store.clock_offset_days() + days)
-        event("clock_advanced", days=days, offset=self.store.clock_offset_days())
+        offset = self.store.add_clock_offset_days(days)
+        event("clock_advanced", days=days, offset=offset)
         return self.sweep()
 
     def age_days(self, request: dict[str, Any]) -> int:
@@ -142,7 +148,18 @@ class Approvals:
 
     def route(self, role_id: str, ccn: str, requests: list[dict[str, Any]] | None = None) -> rules.Approver:
         """Who decides, now: the same rule at submission, in the console and on the requester's page."""
-        return rules.approver_for(role_id, bool(self.store.active_psos(ccn, requests)))
+        return self._route(role_id, ccn, requests, None)
+
+    def route_for(self, request: dict[str, Any], ccn: str, requests: list[dict[str, Any]] | None = None) -> rules.Approver:
+        """Who decides this request's organization, now: as :meth:`route`, and nobody when the
+        provider's only PSO is the requester (nobody approves their own request)."""
+        return self._route(request.get("role", ""), ccn, requests, request.get("user_id"))
+
+    def _route(self, role_id: str, ccn: str, requests: list[dict[str, Any]] | None, requester: str | None) -> rules.Approver:
+        psos = self.store.active_psos(ccn, requests)
+        if requester and psos and all((p.get("user_id") or "").casefold() == requester.casefold() for p in psos):
+            return rules.Approver("none", ONLY_PSO_ASKS)
+        return rules.approver_for(role_id, bool(psos))
 
     def psos_of(self, ccn: str, requests: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         return self.store.active_psos(ccn, requests)
@@ -161,7 +178,7 @@ class Approvals:
         so the refusal can be seen, and refused in :meth:`decide`)."""
         if org.get("status") != "pending":
             return False
-        route = self.route(request.get("role", ""), org["ccn"], requests)
+        route = self.route_for(request, org["ccn"], requests)
         if reviewer.is_cms:
             return route.kind == "cms"
         if route.kind != "pso" or not reviewer.user_id:
@@ -201,7 +218,7 @@ class Approvals:
         if org_now.get("status") != "pending":
             return f"This request was already decided: {org_now.get('status')}."
         if not self.can_decide(reviewer, current, org_now, requests):
-            route = self.route(current.get("role", ""), ccn, requests)
+            route = self.route_for(current, ccn, requests)
             return f"This request is not yours to decide: it goes to {route.description}."
         if approve and current.get("role") == rules.PSO_ROLE and current.get("relationship") == "vendor":
             return "A vendor cannot be a Provider Security Official; reject it with that reason."
@@ -223,6 +240,11 @@ class Approvals:
         decided: dict[str, Any] = {}
 
         def change(doc: dict[str, Any]) -> None:
+            # under the store's lock: another console may have decided, or approved another
+            # first PSO, since the check above
+            late = self.refusal(reviewer, request_id, ccn, approve)
+            if late:
+                raise ApprovalError(late)
             for org in doc.get("organizations", []):
                 if org.get("ccn") == ccn:
                     if org.get("status") != "pending":
@@ -358,13 +380,15 @@ class Approvals:
                         done.append(self._warn(req, org, since))
         return [d for d in done if d]
 
-    def _mark(self, req: dict[str, Any], ccn: str, **fields: Any) -> bool:
+    def _mark(self, req: dict[str, Any], ccn: str, still: Callable[[dict[str, Any]], bool], **fields: Any) -> bool:
+        """Set ``fields`` on one organization if ``still`` holds for it under the store's lock:
+        every open wizard and console sweeps, and only the first may send the email."""
         changed = False
 
         def change(doc: dict[str, Any]) -> None:
             nonlocal changed
             for org in doc.get("organizations", []):
-                if org.get("ccn") == ccn:
+                if org.get("ccn") == ccn and still(org):
                     org.update(fields)
                     changed = True
 
@@ -372,8 +396,10 @@ class Approvals:
         return changed
 
     def _remind(self, req: dict[str, Any], org: dict[str, Any]) -> str:
-        route = self.route(req.get("role", ""), org["ccn"])
-        self._mark(req, org["ccn"], reminded=self.now().isoformat())
+        route = self.route_for(req, org["ccn"])
+        if not self._mark(req, org["ccn"], lambda o: o.get("status") == "pending" and not o.get("reminded"),
+                          reminded=self.now().isoformat()):
+            return ""  # another process sent it
         provider = f"{org.get('name')} (CCN {org['ccn']})"
         role = role_name(req.get("role"))
         days = age_text(self.age_days(req))
@@ -393,7 +419,9 @@ class Approvals:
         return f"Reminder sent for {req.get('requester')}'s {role} request ({provider})."
 
     def _warn(self, req: dict[str, Any], org: dict[str, Any], since: datetime) -> str:
-        self._mark(req, org["ccn"], warned_for=since.isoformat())
+        if not self._mark(req, org["ccn"], lambda o: o.get("status") == "approved" and o.get("warned_for") != since.isoformat(),
+                          warned_for=since.isoformat()):
+            return ""
         role = role_name(req.get("role"))
         provider = f"{org.get('name')} (CCN {org['ccn']})"
         left = LAPSE_DAYS - (self.now() - since).days
@@ -406,7 +434,9 @@ class Approvals:
         return f"Warned {req.get('requester')}: {role} at {provider} lapses in {left} days."
 
     def _lapse(self, req: dict[str, Any], org: dict[str, Any], idle: int) -> str:
-        self._mark(req, org["ccn"], status="lapsed", lapsed_at=self.now().isoformat())
+        if not self._mark(req, org["ccn"], lambda o: o.get("status") == "approved",
+                          status="lapsed", lapsed_at=self.now().isoformat()):
+            return ""
         role = role_name(req.get("role"))
         provider = f"{org.get('name')} (CCN {org['ccn']})"
         self._email(
@@ -424,7 +454,7 @@ class Approvals:
         """Emails for a new request: each approver is told it waits for them."""
         role = role_name(request.get("role"))
         for org in request.get("organizations", []):
-            route = self.route(request.get("role", ""), org["ccn"])
+            route = self.route_for(request, org["ccn"])
             provider = f"{org.get('name')} (CCN {org['ccn']})"
             for to in self._approver_addresses(request, org["ccn"], route):
                 self._email(
@@ -473,7 +503,7 @@ class Approvals:
             return "Removed by the iQIES Service Center."
         if status == "lapsed":
             return "Lapsed: no sign-in for 60 days. Request the role again."
-        route = self.route(request.get("role", ""), org["ccn"], requests)
+        route = self.route_for(request, org["ccn"], requests)
         days = self.age_days(request)
         since = "Submitted today" if days <= 0 else f"Waiting {age_text(days)}"
         return f"{since}. Approver: {route.description}"

@@ -171,6 +171,7 @@ class OnboardingFlow:
         self.signed_in = False  # a session fact: a relaunch signs in to iQIES again
         self.banner: str | None = None
         self.approvals = Approvals(store, clock)
+        self._saved_factor = self.record.factor  # what the store holds, as far as this process knows
         self._note_reopened_step()
 
     # --- facts -----------------------------------------------------------------------------
@@ -303,7 +304,36 @@ class OnboardingFlow:
     # --- persistence -----------------------------------------------------------------------
 
     def save(self) -> None:
-        self.store.save_account(self.record.model_dump(mode="json"))
+        """Write the account. The second factor may have been changed meanwhile by another
+        process (the approver console signing this user in): a factor changed here gets the
+        next revision; one unchanged here but newer on disk is taken from disk, never overwritten."""
+        with self.store.lock:
+            disk = self._disk_factor()
+            mine = self.record.factor
+            if mine is not None and mine != self._saved_factor:
+                newest = max(mine.revision, disk.revision if disk else 0)
+                self.record.factor = mine.model_copy(update={"revision": newest + 1})
+            elif disk is not None and (mine is None or disk.revision > mine.revision):
+                self.record.factor = disk
+            self.store.save_account(self.record.model_dump(mode="json"))
+            self._saved_factor = self.record.factor
+
+    def _disk_factor(self) -> otp.FactorState | None:
+        raw = self.store.load_account()
+        factor = raw.get("factor") if isinstance(raw, dict) else None
+        if not isinstance(factor, dict):
+            return None
+        try:
+            return otp.FactorState.model_validate(factor)
+        except ValidationError:
+            return None
+
+    def _refresh_factor(self) -> None:
+        """Before a code is sent or checked: the newest factor, if another process changed it."""
+        if self.record.factor is not None and self.record.factor == self._saved_factor:
+            disk = self._disk_factor()
+            if disk is not None and disk.revision > self.record.factor.revision:
+                self.record.factor = self._saved_factor = disk
 
     def go_to(self, step: Step) -> Step:
         """Move to ``step`` if its facts hold, else to the first step whose facts do not."""
@@ -553,6 +583,7 @@ class OnboardingFlow:
 
     def send_code(self) -> str:
         """Send Code: a new SMS/voice code to the outbox; the previous one stops working."""
+        self._refresh_factor()
         factor = self.record.factor
         if factor is None:
             return "Choose a device type and phone number first, then Send Code."
@@ -580,6 +611,7 @@ class OnboardingFlow:
         return None
 
     def check_code(self, code: str) -> otp.CodeCheck:
+        self._refresh_factor()
         assert self.record.factor is not None
         result, self.record.factor = self.factor_service.check(self.record.factor, code)
         if not result.ok:
@@ -627,6 +659,7 @@ class OnboardingFlow:
         """iQIES sign-in: User ID, password and a code from the verified device, throttled like
         the codes; "" when it passes (and the sign-in is recorded), else the sentence to show.
         The approver console signs PSOs in with this too."""
+        self._refresh_factor()
         factor = self.record.factor
         if factor is None or not factor.verified:
             return _SIGN_IN_REFUSED
@@ -750,7 +783,8 @@ class OnboardingFlow:
         return None
 
     def approver_for(self, role_id: str, ccn: str) -> rules.Approver:
-        return self.approvals.route(role_id, ccn)
+        """Who would decide this user's request for ``role_id`` at ``ccn``, now."""
+        return self.approvals.route_for({"role": role_id, "user_id": self.record.user_id}, ccn)
 
     def _submit_review(self, form: dict[str, Any]) -> StepOutcome:
         if self.record.last_submitted_request:  # a second Submit press: already sent
@@ -773,7 +807,7 @@ class OnboardingFlow:
         organizations = []
         requests = self.store.requests()
         for org in req.organizations:
-            approver = self.approvals.route(req.role, org.ccn, requests)
+            approver = self.approvals.route_for({"role": req.role, "user_id": self.record.user_id}, org.ccn, requests)
             organizations.append(
                 {**org.model_dump(), "status": "pending", "approver": approver.kind,
                  "approver_text": approver.description}

@@ -167,13 +167,17 @@ class Mailer:
             sent_at = when.astimezone(timezone.utc).isoformat()
         except (TypeError, ValueError):
             sent_at = ""
-        body = mail.get_body(preferencelist=("plain",))
+        try:
+            part = mail.get_body(preferencelist=("plain",))
+            body = part.get_content().rstrip() if part is not None else ""
+        except (LookupError, ValueError, TypeError, AttributeError):  # an unknown charset, a broken part
+            body = "(This message cannot be read.)"
         return {
             "kind": "email",
             "to": str(mail["To"] or ""),
             "from": str(mail["From"] or ""),
             "subject": str(mail["Subject"] or ""),
-            "body": body.get_content().rstrip() if body is not None else "",
+            "body": body,
             "sent_at": sent_at,
             "file": path.name.split(":", 1)[0],
             "seq": int(path.name.split(".", 1)[0]) if path.name.split(".", 1)[0].isdigit() else 0,

@@ -53,6 +53,9 @@ class FactorState(Throttle):
     code_salt: str | None = None
     code_expires_at: datetime | None = None
     verified: bool = False
+    # counts saved changes, so a process holding an older copy (a wizard while the console signs
+    # the same user in) takes the newer one from disk instead of writing its own over it
+    revision: int = 0
 
     @property
     def is_authenticator(self) -> bool:

@@ -519,16 +519,20 @@ def _organizations(flow: OnboardingFlow) -> tuple[OrganizationEntry, ...]:
     for req in mine:
         for org in req.get("organizations", []):
             status = _text(org.get("status"))
-            entry(org)["lines"].append(RequestLine(
-                role_name(req.get("role")), _STATUS_TEXT.get(status, status.capitalize() or "Unknown"),
-                flow.approvals.status_line(req, org, everyone), req.get("role") == rules.PSO_ROLE,
-            ))
+            word = _STATUS_TEXT.get(status, status.capitalize() or "Unknown")
+            detail = flow.approvals.status_line(req, org, everyone)
+            for sep in (": ", ". "):  # the status line may start with the same word ("Active: approved by")
+                if detail.startswith(word + sep):
+                    rest = detail[len(word) + len(sep):]
+                    detail = rest[:1].upper() + rest[1:]
+            entry(org)["lines"].append(RequestLine(role_name(req.get("role")), word, detail,
+                                                   req.get("role") == rules.PSO_ROLE))
     draft = flow.record.request
     if flow.record.last_submitted_request is None:  # once submitted, the draft is the request above
         for ref in draft.organizations:
             data = ref.model_dump()
             if draft.role:
-                route = flow.approvals.route(draft.role, ref.ccn, everyone)
+                route = flow.approvals.route_for({"role": draft.role, "user_id": flow.record.user_id}, ref.ccn, everyone)
                 line = RequestLine(
                     role_name(draft.role), "Not submitted yet", f"It would go to {route.description}.",
                     draft.role == rules.PSO_ROLE,
@@ -561,7 +565,11 @@ def _organizations(flow: OnboardingFlow) -> tuple[OrganizationEntry, ...]:
 
 def _practice(flow: OnboardingFlow) -> tuple[Line, ...]:
     record, profile = flow.record, flow.profile
-    current = flow.current_step
+    current = flow.current_step  # a new session starts at the sign-in: the stored position says how far
+    try:
+        current = max(Step.from_key(record.position), current)
+    except ValueError:
+        pass
     lines: list[Line] = [(f"You reached step {current.number} of {len(Step)}: {current.info.real_page}.",)]
     if record.identity_proofed == "manual" or (profile is not None and profile.ssn_choice == "manual_proofing"):
         lines.append((

@@ -646,7 +646,14 @@ def prepare(path: Path, *, data_dir: Path, profile: str | None = None, default_p
     scenario = ScenarioRun(answers, store, out=out, clock=clock, profile=first)
     scenario.opening = checked.opening
     scenario.raw = checked.raw
-    problems = scenario.preflight()
+    try:
+        problems = scenario.preflight()
+    except Exception as problem:  # a damaged data directory, say: never a traceback
+        from wizard.log import log_error
+
+        ref = log_error("run", problem)
+        return _fail_lines(source, [f"{PROG}: stopped after an unexpected error (reference {ref}) while "
+                                    f"checking {source} against the data directory; nothing was run or stored."], err), None
     if problems:
         lines = [f"{source}: {where}: {message}" for where, message in problems]
         lines.append(f"{PROG}: {len(problems)} mistake(s) in {source}; nothing was run or stored.")

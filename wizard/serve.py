@@ -300,7 +300,9 @@ def _make_server(command: str, host: str, port: int, remote: bool):
             process.kill()
             await process.wait()
 
-    return WizardServer(command, host=host, port=port, title=TITLE)
+    # our copy of its page: no web font from the internet (nothing leaves this computer)
+    templates = Path(__file__).parent / "serve_templates"
+    return WizardServer(command, host=host, port=port, title=TITLE, templates_path=templates)
 
 
 # --- one browser tab -------------------------------------------------------------------------

@@ -282,7 +282,7 @@ class Store:
         self.vault = Vault(self.data_dir)
         self.notice: str | None = None  # one sentence for the user when something was recovered
         self.migrated_from: int | None = None  # the schema version this store migrated, if any
-        self._clock_cache: tuple[float, int] | None = None
+        self._clock_cache: tuple[tuple[int, int, int], int] | None = None
         self._shared_seen: tuple[int, int, int] | None = None  # onboarding.json last checked
         self._mailer = None
         try:
@@ -402,6 +402,8 @@ class Store:
         try:
             return AtomicJSONStorage(path).read() or {}
         except CorruptDatabase:
+            if profile is not None and profile != self.profile:
+                return {}  # someone else's: its owner keeps it aside, and is told so
             with self.lock:
                 try:
                     return AtomicJSONStorage(path).read() or {}  # another process may have mended it
@@ -487,7 +489,11 @@ class Store:
         if data is None:
             return self._rebuild_users()
         users = data.get("users")
-        return users if isinstance(users, dict) else self._rebuild_users()
+        if not isinstance(users, dict):
+            return self._rebuild_users()
+        # an edited index: only entries whose fields are all text count
+        return {k: u for k, u in users.items() if isinstance(u, dict)
+                and all(isinstance(u.get(f), str) for f in ("user_id", "key", "profile"))}
 
     def _rebuild_users(self) -> dict[str, dict[str, Any]]:
         """The index from the profile files themselves (a lost or damaged users.json)."""
@@ -606,9 +612,10 @@ class Store:
         """Days the trainer moved the sandbox clock forward (shared by every process)."""
         path = self.data_dir / CLOCK_NAME
         try:
-            mtime = path.stat().st_mtime_ns
+            st = path.stat()
         except OSError:
             return 0
+        mtime = (st.st_mtime_ns, st.st_ino, st.st_size)  # a replaced file is a new inode
         if self._clock_cache is not None and self._clock_cache[0] == mtime:
             return self._clock_cache[1]
         try:
@@ -618,6 +625,15 @@ class Store:
             days = 0
         self._clock_cache = (mtime, days)
         return days
+
+    def add_clock_offset_days(self, days: int) -> int:
+        """Move the sandbox clock ``days`` further, read and written under the lock (two
+        trainers pressing the key at once both count); the new offset."""
+        with self.lock:
+            self._clock_cache = None
+            total = self.clock_offset_days() + days
+            self.set_clock_offset_days(total)
+            return total
 
     def set_clock_offset_days(self, days: int) -> None:
         with self.lock:
