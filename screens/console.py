@@ -550,6 +550,8 @@ class DetailScreen(ConsoleScreen):
         before = self.focused
         focused = (before.name, before.classes) if isinstance(before, Button) else None
         box.remove_children()
+        for heading in self.query(".section"):
+            heading.display = req is not None  # no "Organizations" heading over nothing
         if req is None:
             title.update(Text("This request no longer exists", style="bold"))
             facts.update(plain("The requester may have reset their practice. Esc goes back to the list."))

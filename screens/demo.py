@@ -13,11 +13,13 @@ from typing import Any, Iterable
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hits
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, OptionList, RadioSet, Select, Static
+from textual.system_commands import SystemCommandsProvider
 from textual.widgets.option_list import Option
 
 from screens.app import OnboardingApp
@@ -52,6 +54,8 @@ HIGH_CONTRAST = Theme(
     },
 )
 NOTES_STEP_LIST_WIDTH = 120  # with notes open the step list needs a wide window; the top bar has the step
+PICKER_KEYS = "↑/↓ choose a scenario · Enter starts it · F6 high contrast · Ctrl+Q quits"
+RESUMED_ACCOUNT_NOTE = "Demo: passwords and the answer are never saved; the persona filled them in again."
 KEYS_LINE = "F4 notes · F6 high contrast · F8 reset · Ctrl+P jump to a step"
 
 
@@ -85,13 +89,14 @@ class NotesPanel(VerticalScroll):
 
     can_focus = False  # Tab stays in the form; the wheel still scrolls it
 
-    def __init__(self, session: DemoSession, step: Step) -> None:
+    def __init__(self, session: DemoSession, step: Step, *, manual_proofing: bool = False) -> None:
         super().__init__(id="presenter-notes")
         self.session, self.step = session, step
+        self.manual_proofing = manual_proofing  # the proofing page is then manual proofing's
 
     def compose(self) -> ComposeResult:
         session, step = self.session, self.step
-        notes = presenter_notes(step)
+        notes = presenter_notes(step, manual_proofing=self.manual_proofing)
         yield Static(styled(("Presenter notes", "bold"), " · F4 hides"), classes="notes-title")
         yield Static(styled(("Demo: ", "bold"), f"{session.name} · {session.title}"), classes="notes-demo")
         yield Static(styled(("Approver console: ", "bold"), session.console_command), classes="notes-console")
@@ -117,10 +122,23 @@ class NotesPanel(VerticalScroll):
         yield Static(plain(KEYS_LINE), classes="notes-keys")
 
 
+class StepOrderCommands(SystemCommandsProvider):
+    """The system commands as :meth:`DemoApp.get_system_commands` yields them, so the palette
+    opens with "Jump to step 1" to "12" in step order (Textual's own provider sorts the names,
+    which puts "step 10" before "step 1:"). Typed queries are scored as usual; equal scores
+    keep this order."""
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback, discover in self.app.get_system_commands(self.screen):
+            if discover:
+                yield DiscoveryHit(name, callback, help=help_text)
+
+
 class DemoApp(OnboardingApp):
     """The wizard for a persona, with presenter notes, high contrast, reset and jumps."""
 
     TITLE = "iqies-onboard demo"
+    COMMANDS = {StepOrderCommands}
     CSS_PATH = ["app.tcss", "demo.tcss"]
     BINDINGS = [
         Binding("f4", "toggle_notes", "Notes"),
@@ -151,13 +169,18 @@ class DemoApp(OnboardingApp):
         return NOTES_STEP_LIST_WIDTH if self.notes_shown else STEP_LIST_WIDTH
 
     def step_extras(self, screen: StepScreen) -> Iterable[Widget]:
-        panel = NotesPanel(self.session, screen.STEP)
+        panel = NotesPanel(self.session, screen.STEP,
+                           manual_proofing=screen.STEP == Step.PROOFING and screen.flow.needs_manual_proofing)
         panel.display = self.notes_shown
         return (panel,)
 
     def prefill(self, screen: StepScreen) -> None:
         fill = page_fill(screen.flow, self.session.answers, screen.STEP)
         fill_widgets(screen, fill.form)
+        if (screen.STEP == Step.ACCOUNT and fill.form.get("password") and not screen.initial_message
+                and screen.flow.draft(Step.ACCOUNT).get("user_id")):
+            # in place of the wizard's "type them again" on a resumed page (it gives way to this one)
+            screen.initial_message = RESUMED_ACCOUNT_NOTE
         if fill.note and not screen.initial_message:
             screen.show_message(fill.note, "info")
         if screen.STEP == Step.ORGANIZATIONS and fill.form:
@@ -252,21 +275,22 @@ class PickerScreen(Screen):
                 Binding("f6", "app.toggle_contrast", "Contrast")]
 
     def compose(self) -> ComposeResult:
+        # Scenarios only: a persona without a script is a command-line choice the intro names,
+        # so End (the last entry) is still a scenario with its notes.
         options: list[Option | None] = []
         for number, scenario in enumerate(scenarios().values(), 1):
             prompt = styled((f"{number}. {scenario.title}", "bold"), "\n   ", scenario.summary)
             options += [Option(prompt, id=f"scenario:{scenario.key}"), None]
-        for persona in personas().values():
-            prompt = styled((f"Persona {persona.key}", "bold"), " on its own, no script\n   ", persona.summary)
-            options += [Option(prompt, id=f"persona:{persona.key}"), None]
         with Vertical(id="picker"):
             yield Static(Text("iqies-onboard demo: choose a scenario", style="bold"), id="picker-title")
             yield Static(
-                plain("A scenario is a persona (fake person, real nursing home) plus a script. Enter "
-                      "starts it; each page is then filled from the persona and you press Next. "
-                      "Demo data is kept apart from real profiles."),
+                plain("A scenario is a persona (fake person, real nursing home) plus a script; each "
+                      "page is filled from the persona and you press Next. Demo data is kept apart "
+                      "from real profiles. A persona without a script: iqies-onboard demo --persona "
+                      f"NAME ({', '.join(personas())})."),
                 id="picker-intro",
             )
+            yield Static(plain(PICKER_KEYS), id="picker-keys")
             yield OptionList(*options, id="picker-list", markup=False)
         yield Footer()
 

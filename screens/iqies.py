@@ -153,8 +153,9 @@ class AwaitApprovalScreen(WelcomeScreen):
         yield note(
             "CMS approves the first PSO of a provider; after that, the provider's PSOs approve "
             "everyone else. You get an email when your role is approved. Decisions can take up to "
-            "24 hours to show, approvals several days. No news? Ask your PSO, or the iQIES Service "
-            "Center: 1-800-339-9313, iqies@cms.hhs.gov. Press F1 for more."
+            "24 hours to show, approvals several days. No news after several days? Ask whoever "
+            "approves it (named above), or the iQIES Service Center: 1-800-339-9313, "
+            "iqies@cms.hhs.gov. Press F1 for more."
         )
 
     def action_report(self) -> None:
@@ -224,7 +225,7 @@ class RoleScreen(StepScreen):
         if role:
             text = f"{role.name}: {role.what_it_lets_you_do}"
             if role.id == rules.PSO_ROLE:
-                text += " The PSO must work for the provider; a vendor cannot be one."
+                text += " A vendor cannot be one."
         self.query_one("#role-description", Static).update(plain(text))
 
 

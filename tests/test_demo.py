@@ -387,3 +387,84 @@ async def test_the_real_wizard_is_unchanged_by_the_hooks(data_dir):
         assert not app.screen.query("#presenter-notes")
         assert app.screen.query_one("#steps").display
         assert app.screen.collect()["first_name"] == ""
+
+
+# --- what a new trainer tripped over ---------------------------------------------------------------
+
+
+async def test_the_picker_lists_the_scenarios_only_and_names_the_keys_and_personas():
+    from textual.widgets import OptionList
+
+    from screens.demo import DemoPickerApp
+
+    app = DemoPickerApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert ids == [f"scenario:{key}" for key in SCENARIO_KEYS]
+        intro = str(app.screen.query_one("#picker-intro").render())
+        assert "--persona NAME" in intro and "maria" in intro and "luis" in intro
+        keys = str(app.screen.query_one("#picker-keys").render())
+        assert "↑/↓" in keys and "Enter" in keys
+        await pilot.press("end", "enter")  # the last entry is still a scenario, with its script
+        await pilot.pause()
+    assert app.return_value == (None, "only-pso-left")
+
+
+async def test_a_resumed_account_page_says_the_persona_fills_the_passwords_again(data_dir):
+    from screens.demo import RESUMED_ACCOUNT_NOTE
+
+    app = demo_app(data_dir, "happy-path")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.jump_to(Step.ACCOUNT)
+        await pilot.pause()
+        app.flow.save_draft(Step.ACCOUNT, {"user_id": "mlopez.practice"})  # as a resumed page has
+        app.show_step(Step.ACCOUNT)
+        await pilot.pause()
+        message = str(app.screen.query_one("#form-message").render())
+        assert message == RESUMED_ACCOUNT_NOTE and "type them again" not in message
+        assert app.screen.collect()["password"]  # and it did fill them
+
+
+def test_the_proofing_notes_follow_the_page_the_persona_is_on():
+    questions = presenter_notes(Step.PROOFING)
+    manual = presenter_notes(Step.PROOFING, manual_proofing=True)
+    assert "Experian" in questions.real_page and "manual identity proofing" in manual.real_page
+    assert manual.mistakes and manual.tips
+    assert presenter_notes(Step.PROFILE, manual_proofing=True) == presenter_notes(Step.PROFILE)
+
+
+async def test_luis_on_manual_proofing_gets_the_manual_proofing_notes(data_dir):
+    app = demo_app(data_dir, "only-pso-left")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.jump_to(Step.PROOFING)
+        await pilot.pause()
+        assert app.flow.needs_manual_proofing  # Luis has no SSN for HARP
+        panel = app.screen.query_one("#presenter-notes")
+        text = " ".join(str(s.render()) for s in panel.query("Static"))
+        assert "could not verify the identity online" in text and "five multiple-choice" not in text
+
+
+def test_the_notes_quote_what_the_pages_say():
+    review = scenarios()["only-pso-left"].script[Step.REVIEW]
+    assert "this provider's Provider Security Officials" in review  # the page's words, not "Ellen"
+    assert not any(tip.startswith("No news? Ask") for tip in presenter_notes(Step.AWAIT_APPROVAL).tips)
+
+
+async def test_the_command_palette_opens_with_the_jumps_in_step_order(data_dir):
+    from textual.command import CommandList
+
+    app = demo_app(data_dir, "happy-path")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.5)
+        commands = app.screen.query_one(CommandList)
+        names = [str(commands.get_option_at_index(i).prompt).split("\n")[0]
+                 for i in range(commands.option_count)]
+        jumps = [name for name in names if name.startswith("Jump to step")]
+        assert [int(name.split()[3].rstrip(":")) for name in jumps] == list(range(1, 13))
+        assert names[:12] == jumps  # first in the list, before High contrast and the rest

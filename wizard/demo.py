@@ -172,8 +172,9 @@ SCENARIOS: tuple[Scenario, ...] = (
             Step.WELCOME: "While Ellen is listed, nobody at the provider can approve anything.",
             Step.ORGANIZATIONS: _CONSOLE + ": as the CMS reviewer, p, CCN 015010, Remove Ellen "
             "Brooks (standing in for the iQIES Service Center, who act when the provider asks).",
-            Step.REVIEW: "'Will be approved by: CMS': the provider has no PSO any more. (Still "
-            "names Ellen? Remove her in the console, then Back and Next.)",
+            Step.REVIEW: "'Will be approved by: CMS': the provider has no PSO any more. (Says "
+            "'this provider's Provider Security Officials'? Ellen is still listed: remove her in "
+            "the console, then Back and Next.)",
             Step.AWAIT_APPROVAL: _CONSOLE + ": as the CMS reviewer, open Luis's request (Enter), "
             "press a. Within 2 seconds Pending Requests here shows it Active.",
         },
@@ -519,8 +520,12 @@ def _notes() -> dict[str, StepNotes]:
         raise AnswersFileError(f"{NOTES_PATH.name} cannot be used: {' '.join(str(err).split())[:200]}") from None
 
 
-def presenter_notes(step: Step) -> StepNotes:
-    return _notes().get(step.key, StepNotes("", (), ()))
+def presenter_notes(step: Step, *, manual_proofing: bool = False) -> StepNotes:
+    """The notes for ``step``; on identity proofing sent to manual proofing, that page's own."""
+    notes = _notes()
+    if step == Step.PROOFING and manual_proofing and "proofing_manual" in notes:
+        return notes["proofing_manual"]
+    return notes.get(step.key, StepNotes("", (), ()))
 
 
 # --- the command ---------------------------------------------------------------------------------
