@@ -15,7 +15,7 @@ from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
-from wizard import otp, proofing, rules
+from wizard import otp, rules
 from wizard.approvals import Approvals
 from wizard.log import event
 from wizard.catalogue import catalogue, challenge_questions
@@ -470,6 +470,8 @@ class OnboardingFlow:
 
     @property
     def proofing_attempts_left(self) -> int:
+        from wizard import proofing  # only the proofing page needs it: not imported at start-up
+
         return max(0, proofing.MAX_ATTEMPTS - self.record.proofing_attempts)
 
     @property
@@ -477,7 +479,9 @@ class OnboardingFlow:
         profile = self.profile
         return self.record.manual_proofing or bool(profile and profile.ssn_choice == "manual_proofing")
 
-    def proofing_questions(self) -> list[proofing.ProofingQuestion]:
+    def proofing_questions(self) -> list["proofing.ProofingQuestion"]:
+        from wizard import proofing
+
         profile = self.profile
         if profile is None:
             return []
@@ -497,6 +501,8 @@ class OnboardingFlow:
             )
         questions = self.proofing_questions()
         self.record.proofing_attempts += 1
+        from wizard import proofing
+
         passed = proofing.passed(questions, list(model.answers))
         event("proofing_attempt", attempt=self.record.proofing_attempts, passed=passed)
         if passed:

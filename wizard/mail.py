@@ -11,16 +11,15 @@ named the server; a server that does not answer costs a logged line, never the m
 
 from __future__ import annotations
 
-import email.utils
 import os
 import socket
 import time
 from datetime import datetime, timezone
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the email package is imported when a message is written or read, not at start-up
+    from email.message import EmailMessage
 
 SENDER = "iQIES sandbox (iqies-onboard) <no-reply@iqies-onboard.invalid>"
 MAIL_DOMAIN = "iqies-onboard.invalid"
@@ -69,6 +68,10 @@ class Mailer:
 
     @staticmethod
     def build(message: dict[str, Any]) -> EmailMessage:
+        import email.utils
+        from email import policy
+        from email.message import EmailMessage
+
         sent_at = message.get("sent_at")
         try:
             when = datetime.fromisoformat(sent_at) if isinstance(sent_at, str) else datetime.now(timezone.utc)
@@ -157,6 +160,10 @@ class Mailer:
 
     @staticmethod
     def _parse(path: Path) -> dict[str, Any] | None:
+        import email.utils
+        from email import policy
+        from email.parser import BytesParser
+
         try:
             with open(path, "rb") as fh:
                 mail = BytesParser(policy=policy.default).parse(fh)
