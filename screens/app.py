@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 from screens.base import STEP_LIST_WIDTH, StepScreen
+from screens.errors import ClosesQuietly
 from screens.harp import (
     AccountScreen,
     ProfileScreen,
@@ -41,7 +42,7 @@ SCREENS_BY_STEP: dict[Step, type[StepScreen]] = {
 }
 
 
-class OnboardingApp(App):
+class OnboardingApp(ClosesQuietly, App):
     TITLE = "iqies-onboard"
     CSS_PATH = "app.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
@@ -97,28 +98,6 @@ class OnboardingApp(App):
 
     def prefill(self, screen: StepScreen) -> None:
         """Called when a step screen has filled its fields from the draft, before focus moves."""
-
-    def _handle_exception(self, error: Exception) -> None:
-        """Never a traceback for a user (Textual's shows local variables: typed passwords
-        among them). Log it with a reference, show it, keep what was saved."""
-        if not self.catch_errors:
-            super()._handle_exception(error)
-            return
-        from wizard.log import log_error
-        from wizard.store import DataDirError
-
-        if isinstance(error, DataDirError):
-            # the data directory itself cannot be used any more (e.g. a newer app migrated it):
-            # its one-line reason, not an error screen the user can do nothing about
-            self.data_dir_problem = str(error)
-            self._return_code = 2
-            self._close_messages_no_wait()
-            return
-        # The widget whose handler failed stops processing messages, so the app cannot go on
-        # safely: close it (as Textual does, minus the traceback); the CLI shows ErrorApp.
-        self.error_references.append(log_error("app", error))
-        self._return_code = 1
-        self._close_messages_no_wait()
 
     def action_quit(self) -> None:
         screen = self.screen

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
+from screens.errors import ClosesQuietly
 from screens.widgets import (
     SANDBOX_LINE,
     ConfirmScreen,
@@ -833,7 +834,8 @@ class PsoScreen(ConsoleScreen):
 # --- the app -------------------------------------------------------------------------------------
 
 
-class ApproverConsoleApp(App):
+class ApproverConsoleApp(ClosesQuietly, App):
+    ERROR_WHERE = "console"
     TITLE = "iqies-onboard approver console"
     CSS_PATH = ["app.tcss", "console.tcss"]
     ENABLE_COMMAND_PALETTE = False  # its footer entry would crowd out the console's own keys
@@ -879,26 +881,6 @@ class ApproverConsoleApp(App):
         while len(self.screen_stack) > 2:  # the default screen, then ours
             self.pop_screen()
         self.switch_screen(SignInScreen(f"{name} signed out." if name else "", "info"))
-
-    def _handle_exception(self, error: Exception) -> None:
-        """Never a traceback for a user (Textual's shows local variables: typed passwords
-        among them). Log it with a reference, close; the CLI shows ErrorApp."""
-        if not self.catch_errors:
-            super()._handle_exception(error)
-            return
-        from wizard.log import log_error
-        from wizard.store import DataDirError
-
-        if isinstance(error, DataDirError):
-            # the data directory itself cannot be used any more (e.g. a newer app migrated it):
-            # its one-line reason, not an error screen the user can do nothing about
-            self.data_dir_problem = str(error)
-            self._return_code = 2
-            self._close_messages_no_wait()
-            return
-        self.error_references.append(log_error("console", error))
-        self._return_code = 1
-        self._close_messages_no_wait()
 
     def action_quit(self) -> None:
         self.exit()

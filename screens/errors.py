@@ -46,3 +46,30 @@ class ErrorApp(App[bool]):
 
     def action_leave(self) -> None:
         self.exit(False)
+
+
+class ClosesQuietly:
+    """For our Apps: never a traceback for a user (Textual's shows local variables, typed
+    passwords among them). An error is logged with a reference and the app closes, keeping what
+    was saved; the CLI then shows :class:`ErrorApp`. A data directory that can no longer be used
+    ends the app with its one-line reason instead (``data_dir_problem``, exit code 2).
+    Tests set ``catch_errors = False`` so that errors fail them loudly."""
+
+    ERROR_WHERE = "app"  # names the app in the support log
+
+    def _handle_exception(self, error: Exception) -> None:
+        if not getattr(self, "catch_errors", True):
+            super()._handle_exception(error)  # type: ignore[misc]
+            return
+        from wizard.log import log_error
+        from wizard.store import DataDirError
+
+        if isinstance(error, DataDirError):
+            self.data_dir_problem = str(error)
+        else:
+            # the widget whose handler failed stops processing messages, so the app cannot go
+            # on safely: close it (as Textual does, minus the traceback)
+            self.error_references.append(log_error(self.ERROR_WHERE, error))  # type: ignore[attr-defined]
+        self._return_code = 2 if isinstance(error, DataDirError) else 1
+        self._close_messages_no_wait()  # type: ignore[attr-defined]
+

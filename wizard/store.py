@@ -636,22 +636,8 @@ class Store:
             return total
 
     def set_clock_offset_days(self, days: int) -> None:
-        with self.lock:
-            payload = json.dumps({"offset_days": int(days)}).encode()
-            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=self.data_dir)
-            try:
-                os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(payload)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.data_dir / CLOCK_NAME)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except FileNotFoundError:
-                    pass
-                raise
+        with self.lock:  # the same atomic, private write as every other file of the store
+            AtomicJSONStorage(self.data_dir / CLOCK_NAME).write({"offset_days": int(days)})
         self._clock_cache = None
 
     # --- role requests --------------------------------------------------------------------
