@@ -61,7 +61,8 @@ def test_running_the_flow_does_not_import_textual(tmp_path):
     assert out.stdout.strip() == "False"
 
 
-_TEXTUAL_IMPORT = re.compile(r"^\s*(from|import)\s+textual(\.|\s|,|$)")  # not textual_serve
+# textual_serve counts too: the browser view's server is UI side (screens/web.py)
+_TEXTUAL_IMPORT = re.compile(r"^\s*(from|import)\s+textual")
 
 
 @pytest.mark.parametrize("path", sorted(WIZARD_DIR.glob("*.py")), ids=lambda p: p.name)
@@ -149,8 +150,8 @@ def test_screens_use_no_private_names_of_wizard_modules(path):
 @pytest.mark.parametrize(
     ("line", "caught"),
     [("from textual.app import App", True), ("import textual", True), ("  import textual, rich", True),
-     ("from textual import on", True), ("from textual_serve.server import Server", False),
-     ("import textualize_something", False)],
+     ("from textual import on", True), ("from textual_serve.server import Server", True),
+     ("import rich.text", False), ("from wizard.textual_free import x", False)],
 )
-def test_the_line_check_knows_textual_from_textual_serve(line, caught):
+def test_the_line_check_catches_textual_and_textual_serve(line, caught):
     assert bool(_TEXTUAL_IMPORT.match(line)) is caught

@@ -143,8 +143,8 @@ def test_the_server_side_stays_textual_free(tmp_path):
     process runs the UI."""
     code = (
         "import sys\n"
-        "from wizard.serve import _make_server\n"
-        "server = _make_server('true', '127.0.0.1', 8000, False)\n"
+        "from screens.web import make_server\n"
+        "server = make_server('true', '127.0.0.1', 8000, False)\n"
         "assert type(server).__mro__[1].__module__ == 'textual_serve.server'\n"
         "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))\n"
     )
