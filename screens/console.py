@@ -32,7 +32,10 @@ from screens.widgets import (
     plain,
     styled,
 )
-from wizard.approvals import MAX_REASON, ApprovalError, Approvals, QueueItem, Reviewer, age_text, role_name
+from wizard.approvals import (
+    MAX_REASON, ApprovalError, Approvals, QueueItem, Reviewer, age_text, role_name, stored_date,
+)
+from wizard.models import REQUESTER_RELATIONSHIPS
 from wizard.sanitize import clean_text
 from wizard.signin import ApproverSignIn
 from wizard.store import Store
@@ -44,7 +47,6 @@ SERVICE_CENTER_NOTE = (
     "PSO who has left a provider, when the provider asks. In this sandbox the CMS reviewer stands "
     "in for the Service Center."
 )
-RELATIONSHIPS = {"employee": "works for the provider", "vendor": "vendor or contractor of the provider"}
 
 HELP_TITLE = "Help: the approver console"
 HELP_BODY = """\
@@ -77,11 +79,6 @@ def _section(title: str) -> Static:
 
 def _note(text: str) -> Static:
     return Static(plain(text), classes="note")
-
-
-def _date(when: Any) -> str:
-    """The date part of a stored ISO time (presentation only: the text before the 'T')."""
-    return str(when or "")[:10] or "unknown date"
 
 
 def _provider(org: dict[str, Any]) -> str:
@@ -504,35 +501,9 @@ class DetailScreen(ConsoleScreen):
         requests = self.approvals.store.requests()
         return next((r for r in requests if r.get("id") == self.request_id), None), requests
 
-    def is_own(self, req: dict[str, Any]) -> bool:
-        uid = self.reviewer.user_id
-        return bool(uid) and (req.get("user_id") or "").casefold() == uid.casefold()
-
     def decidable(self, req: dict[str, Any], requests: list[dict[str, Any]]) -> list[str]:
         return [o["ccn"] for o in req.get("organizations", [])
                 if self.approvals.can_decide(self.reviewer, req, o, requests)]
-
-    def status_of(self, req: dict[str, Any], org: dict[str, Any], requests: list[dict[str, Any]]) -> tuple[str, str]:
-        """(sentence, kind) for one organization, as the approver reads it."""
-        status = org.get("status")
-        by = org.get("decided_by_name")
-        if status == "pending":
-            if self.approvals.can_decide(self.reviewer, req, org, requests):
-                if self.is_own(req):
-                    return "Pending: your own request (another PSO, or CMS for a first PSO, decides it)", "warning"
-                return "Pending: yours to decide", "pending"
-            route = self.approvals.route_for(req, org["ccn"], requests)
-            return f"Pending: waits for {route.description}", "muted"
-        if status == "approved":
-            return f"Approved on {_date(org.get('decided_at'))}" + (f" by {by}" if by else ""), "success"
-        if status == "rejected":
-            return (f"Rejected on {_date(org.get('decided_at'))}" + (f" by {by}" if by else "")
-                    + f". Reason: {org.get('reason') or '(none given)'}"), "error"
-        if status == "removed":
-            return f"Removed by the iQIES Service Center on {_date(org.get('removed_at'))}", "muted"
-        if status == "lapsed":
-            return "Lapsed: no sign-in to iQIES for 60 days", "muted"
-        return f"Status: {status}", "muted"
 
     def rebuild(self, force: bool = False) -> None:
         if not self.ready or self.console.reviewer is None:
@@ -540,7 +511,7 @@ class DetailScreen(ConsoleScreen):
         req, requests = self.request()
         rows = []
         if req is not None:
-            rows = [(o.get("ccn"), *self.status_of(req, o, requests)) for o in req.get("organizations", [])]
+            rows = [(o.get("ccn"), *self.approvals.reviewer_status(self.reviewer, req, o, requests)) for o in req.get("organizations", [])]
         fingerprint = (req is None, tuple(rows), self.approvals.age_days(req) if req else 0)
         if fingerprint == self._fingerprint and not force:
             return
@@ -557,7 +528,7 @@ class DetailScreen(ConsoleScreen):
             title.update(Text("This request no longer exists", style="bold"))
             facts.update(plain("The requester may have reset their practice. Esc goes back to the list."))
             return
-        own = self.is_own(req)
+        own = self.approvals.is_own(self.reviewer, req)
         title.update(styled((role_name(req.get("role")), "bold"), " requested by ",
                             (str(req.get("requester") or "?"), "bold"), " (your own request)" if own else ""))
         opened = next((o for o in req.get("organizations", []) if o.get("ccn") == self.ccn), {})
@@ -565,8 +536,8 @@ class DetailScreen(ConsoleScreen):
         fact_rows = [
             ("Requester", f"{req.get('requester') or '?'}" + (f" (User ID {req['user_id']})" if req.get("user_id") else "")),
             ("Email", str(req.get("email") or "")),
-            ("Relationship", f"{relationship}: {RELATIONSHIPS[relationship]}" if relationship in RELATIONSHIPS else relationship or "not stated"),
-            ("Submitted", f"{_date(req.get('submitted_at'))} ({age_text(self.approvals.age_days(req))})"),
+            ("Relationship", f"{relationship}: {REQUESTER_RELATIONSHIPS[relationship]}" if relationship in REQUESTER_RELATIONSHIPS else relationship or "not stated"),
+            ("Submitted", f"{stored_date(req.get('submitted_at'))} ({age_text(self.approvals.age_days(req))})"),
             ("Opened for", _provider(opened) if opened else f"CCN {self.ccn}"),
         ]
         text = Text()
@@ -578,7 +549,7 @@ class DetailScreen(ConsoleScreen):
         decidable = self.decidable(req, requests)
         cards = []
         for org in req.get("organizations", []):
-            sentence, kind = self.status_of(req, org, requests)
+            sentence, kind = self.approvals.reviewer_status(self.reviewer, req, org, requests)
             mark = "▶ " if org.get("ccn") == self.ccn else "  "
             place = ", ".join(p for p in (str(org.get("city") or ""), str(org.get("state") or "")) if p)
             parts: list = [

@@ -18,13 +18,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, OptionList, RadioSet, Select, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.system_commands import SystemCommandsProvider
 from textual.widgets.option_list import Option
 
 from screens.app import OnboardingApp
 from screens.base import STEP_LIST_WIDTH, StepScreen
-from screens.widgets import ConfirmScreen, FieldRow, plain, styled
+from screens.widgets import ConfirmScreen, FieldRow, plain, set_control, styled
 from wizard.answers import personas
 from wizard.demo import DemoSession, jump, page_fill, presenter_notes, scenarios, start
 from wizard.steps import Step
@@ -68,18 +68,8 @@ def fill_widgets(screen: StepScreen, form: dict[str, Any]) -> None:
         rows = list(screen.query(f"#field-{name}").results(FieldRow))
         if not rows:
             continue
-        control = rows[0].control
         try:
-            if isinstance(control, Input):
-                control.value = str(value)
-            elif isinstance(control, Select):
-                control.value = value
-            elif isinstance(control, Checkbox):
-                control.value = bool(value)
-            elif isinstance(control, RadioSet):
-                for button in control.query("RadioButton"):
-                    if button.name == str(value):
-                        button.value = True
+            set_control(rows[0].control, value)
         except Exception:  # a persona value the page does not offer must not stop the page
             continue
 

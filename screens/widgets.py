@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, RadioSet, Select, Static
 
 from wizard.sanitize import clean_line, clean_text, mask_line
 from wizard.steps import Step
@@ -161,6 +161,19 @@ class StepList(Vertical):
                 yield Static("iQIES role request", classes="steps-heading", markup=False)
             mark = {"done": "✓", "current": "▶", "todo": " "}[state]
             yield Static(one_line(f"{mark} {step.number:>2} {step.info.label}"), classes=f"step {state}")
+
+
+def set_control(control: Widget, value: object) -> None:
+    """Put ``value`` into a form control as a user's choice would (an Input's text, a Select's
+    option, a Checkbox, the RadioButton named ``value``): the demo's persona and the tests."""
+    if isinstance(control, Input):
+        control.value = str(value)
+    elif isinstance(control, (Select, Checkbox)):
+        control.value = bool(value) if isinstance(control, Checkbox) else value
+    elif isinstance(control, RadioSet):
+        for button in control.query("RadioButton"):
+            if button.name == str(value):
+                button.value = True
 
 
 class FieldRow(Vertical):

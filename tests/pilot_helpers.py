@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Checkbox, Input, RadioSet, Select
-
-from screens.widgets import FieldRow
+from screens.widgets import FieldRow, set_control
 
 
 async def fill(pilot, values: dict[str, Any]) -> None:
     """Set field values directly (fast); typing real keys is reserved for a few tests."""
     screen = pilot.app.screen
     for name, value in values.items():
-        control = screen.query_one(f"#field-{name}", FieldRow).control
-        if isinstance(control, Input):
-            control.value = value
-        elif isinstance(control, Select):
-            control.value = value
-        elif isinstance(control, Checkbox):
-            control.value = bool(value)
-        elif isinstance(control, RadioSet):
-            for button in control.query("RadioButton"):
-                if button.name == str(value):
-                    button.value = True
+        set_control(screen.query_one(f"#field-{name}", FieldRow).control, value)
     await pilot.pause()
 
 

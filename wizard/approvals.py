@@ -118,6 +118,11 @@ def _parse(when: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def stored_date(when: Any) -> str:
+    """The date part of a stored ISO time."""
+    return str(when or "")[:10] or "unknown date"
+
+
 def age_text(days: int) -> str:
     return "today" if days <= 0 else "1 day" if days == 1 else f"{days} days"
 
@@ -172,6 +177,12 @@ class Approvals:
                 out += [o["ccn"] for o in req.get("organizations", []) if o.get("status") == "approved"]
         return sorted(set(out))
 
+    @staticmethod
+    def is_own(reviewer: Reviewer, request: dict[str, Any]) -> bool:
+        """The reviewer's own request (nobody approves their own)."""
+        uid = reviewer.user_id
+        return bool(uid) and (request.get("user_id") or "").casefold() == uid.casefold()
+
     def can_decide(self, reviewer: Reviewer, request: dict[str, Any], org: dict[str, Any],
                    requests: list[dict[str, Any]] | None = None) -> bool:
         """Whether the request is routed to this reviewer (own requests included: they are listed
@@ -186,6 +197,30 @@ class Approvals:
         return any((p.get("user_id") or "").casefold() == reviewer.user_id.casefold()
                    for p in self.psos_of(org["ccn"], requests))
 
+    def reviewer_status(self, reviewer: Reviewer, req: dict[str, Any], org: dict[str, Any],
+                        requests: list[dict[str, Any]] | None = None) -> tuple[str, str]:
+        """(sentence, kind) for one organization of a request, as ``reviewer`` reads it in the
+        console; kind is pending, warning, success, error or muted."""
+        status = org.get("status")
+        by = org.get("decided_by_name")
+        if status == "pending":
+            if self.can_decide(reviewer, req, org, requests):
+                if self.is_own(reviewer, req):
+                    return "Pending: your own request (another PSO, or CMS for a first PSO, decides it)", "warning"
+                return "Pending: yours to decide", "pending"
+            route = self.route_for(req, org["ccn"], requests)
+            return f"Pending: waits for {route.description}", "muted"
+        if status == "approved":
+            return f"Approved on {stored_date(org.get('decided_at'))}" + (f" by {by}" if by else ""), "success"
+        if status == "rejected":
+            return (f"Rejected on {stored_date(org.get('decided_at'))}" + (f" by {by}" if by else "")
+                    + f". Reason: {org.get('reason') or '(none given)'}"), "error"
+        if status == "removed":
+            return f"Removed by the iQIES Service Center on {stored_date(org.get('removed_at'))}", "muted"
+        if status == "lapsed":
+            return f"Lapsed: no sign-in to iQIES for {LAPSE_DAYS} days", "muted"
+        return f"Status: {status}", "muted"
+
     def queue(self, reviewer: Reviewer) -> list[QueueItem]:
         """The pending organizations routed to ``reviewer``, oldest first."""
         requests = self.store.requests()
@@ -193,8 +228,7 @@ class Approvals:
         for req in requests:
             for org in req.get("organizations", []):
                 if self.can_decide(reviewer, req, org, requests):
-                    own = bool(reviewer.user_id) and (req.get("user_id") or "").casefold() == reviewer.user_id.casefold()
-                    items.append(QueueItem(req, org, self.age_days(req), own))
+                    items.append(QueueItem(req, org, self.age_days(req), self.is_own(reviewer, req)))
         items.sort(key=lambda i: (str(i.request.get("submitted_at")), i.org["ccn"]))
         return items
 
@@ -210,7 +244,7 @@ class Approvals:
         org_now = next((o for o in current.get("organizations", []) if o.get("ccn") == ccn), None)
         if org_now is None:
             return f"This request does not name CCN {ccn}."
-        if reviewer.user_id and (current.get("user_id") or "").casefold() == reviewer.user_id.casefold():
+        if self.is_own(reviewer, current):
             return (
                 "Nobody approves their own request (sandbox rule, modelled on CMS IDM): another PSO "
                 "of the provider, or CMS for a first PSO, decides it."

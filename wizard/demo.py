@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -35,7 +34,6 @@ from wizard.answers import (
     two_factor_form,
 )
 from wizard.flow import OnboardingFlow
-from wizard.models import PHONE_DEVICES
 from wizard.sanitize import clean_line
 from wizard.steps import Step
 from wizard.store import DataDirError, Store, prepare_data_dir
@@ -399,30 +397,16 @@ class PageFill:
     note: str = ""
 
 
-_CODE = re.compile(r"code is ((?:[0-9] ?){6})")
-
-
 def phone_code(flow: OnboardingFlow) -> str | None:
     """The newest code on the persona's simulated phone."""
-    for message in flow.messages():  # newest first
-        if message.get("kind") in PHONE_DEVICES and isinstance(message.get("body"), str):
-            found = _CODE.search(message["body"])
-            if found:
-                return found.group(1).replace(" ", "")
-    return None
+    return flow.code_on_phone()
 
 
 def app_code(flow: OnboardingFlow) -> str | None:
     """The authenticator code the persona's phone app shows now (or the next one, when this
     one was already used: each code is accepted once)."""
     factor = flow.record.factor
-    if factor is None or not factor.totp_secret:
-        return None
-    now_step = int(flow.clock().timestamp()) // otp.TOTP_INTERVAL
-    for ahead in (0, 1):
-        if factor.last_totp_step is None or now_step + ahead > factor.last_totp_step:
-            return otp.totp_code(factor.totp_secret, flow.clock() + timedelta(seconds=otp.TOTP_INTERVAL * ahead))
-    return None
+    return otp.usable_totp_code(factor, flow.clock()) if factor is not None else None
 
 
 def _wrong_code(flow: OnboardingFlow) -> str:

@@ -7,11 +7,12 @@ proofed, second factor verified, signed in), so an edited database cannot skip a
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
@@ -31,6 +32,9 @@ from wizard.models import (
 )
 from wizard.steps import Step
 from wizard.store import Store, UserIdTaken
+
+if TYPE_CHECKING:  # imported where a proofing page needs it, not at start-up
+    from wizard import proofing
 
 Clock = Callable[[], datetime]
 
@@ -103,6 +107,7 @@ _BACK_TARGETS: dict[Step, Step | None] = {
     Step.AWAIT_APPROVAL: None,
 }
 
+_CODE_IN_MESSAGE = re.compile(r"code is ((?:[0-9] ?){6})")  # send_code's wording, spoken or not
 _SIGN_IN_REFUSED = (
     "The User ID, password or code is not right. Check all three and try again "
     "(an authenticator code works once: wait for the next one)."
@@ -479,7 +484,7 @@ class OnboardingFlow:
         profile = self.profile
         return self.record.manual_proofing or bool(profile and profile.ssn_choice == "manual_proofing")
 
-    def proofing_questions(self) -> list["proofing.ProofingQuestion"]:
+    def proofing_questions(self) -> list[proofing.ProofingQuestion]:
         from wizard import proofing
 
         profile = self.profile
@@ -609,6 +614,16 @@ class OnboardingFlow:
         )
         self.save()
         return f"{how} sent to {phone}. Open your phone with F2 to read the code."
+
+    def code_on_phone(self) -> str | None:
+        """The newest security code on this user's simulated phone (what F2 shows), as sent by
+        :meth:`send_code`; a voice call's spoken digits joined up."""
+        for message in self.messages():  # newest first
+            if message.get("kind") in ("sms", "voice") and isinstance(message.get("body"), str):
+                found = _CODE_IN_MESSAGE.search(message["body"])
+                if found:
+                    return found.group(1).replace(" ", "")
+        return None
 
     def totp_uri(self) -> str | None:
         factor = self.record.factor

@@ -45,6 +45,8 @@ WORK_RELATIONSHIPS: dict[str, str] = {
     "employee": "I work for the provider",
     "vendor": "I am a vendor or contractor for the provider",
 }
+# the same, as an approver reads it about the requester
+REQUESTER_RELATIONSHIPS = {"employee": "works for the provider", "vendor": "vendor or contractor of the provider"}
 
 
 def _ctx(info: ValidationInfo) -> dict[str, Any]:

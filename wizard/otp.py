@@ -62,6 +62,19 @@ class FactorState(Throttle):
         return self.device_type in AUTHENTICATOR_DEVICES
 
 
+def usable_totp_code(factor: "FactorState", now: datetime) -> str | None:
+    """The code the user's authenticator app shows at ``now``, or the next one when this one was
+    already accepted (each code works once; the look-around accepts the next time step): what a
+    scripted run or a demo persona types. None without a secret, or when both were used."""
+    if not factor.totp_secret:
+        return None
+    now_step = int(now.timestamp()) // TOTP_INTERVAL
+    for ahead in (0, 1):
+        if factor.last_totp_step is None or now_step + ahead > factor.last_totp_step:
+            return totp_code(factor.totp_secret, now + timedelta(seconds=TOTP_INTERVAL * ahead))
+    return None
+
+
 class CodeCheck(BaseModel):
     ok: bool
     message: str = ""

@@ -14,7 +14,6 @@ the secret the file names, else the one the sandbox made.
 
 from __future__ import annotations
 
-import re
 import secrets
 import sys
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ from wizard.answers import (
     AnswersFileError,
     ApproveAction,
     PersonAnswers,
-    RejectAction,
     RemovePsoAction,
     RunAction,
     account_form,
@@ -255,31 +253,12 @@ class _Driver:
         return "read from the sandbox phone"
 
     def phone_code(self) -> str | None:
-        for message in self.flow.messages():  # newest first
-            if message.get("kind") in ("sms", "voice") and isinstance(message.get("body"), str):
-                found = re.search(r"code is ((?:[0-9] ?){6})", message["body"])
-                if found:
-                    return found.group(1).replace(" ", "")
-        return None
-
-    def _totp_steps(self) -> tuple[str, int, int | None] | None:
-        factor = self.flow.record.factor
-        if factor is None or not factor.totp_secret:
-            return None
-        now_step = int(self.flow.clock().timestamp()) // otp.TOTP_INTERVAL
-        return factor.totp_secret, now_step, factor.last_totp_step
+        return self.flow.code_on_phone()
 
     def correct_code(self) -> str | None:
         factor = self.flow.record.factor
         if factor is not None and factor.is_authenticator:
-            steps = self._totp_steps()
-            if steps is None:
-                return None
-            secret, now_step, last = steps
-            for ahead in (0, 1):  # the app's look-around accepts the next time step too
-                if last is None or now_step + ahead > last:
-                    return otp.totp_code(secret, self.flow.clock() + timedelta(seconds=otp.TOTP_INTERVAL * ahead))
-            return None
+            return otp.usable_totp_code(factor, self.flow.clock())
         return self.phone_code()
 
     def no_code_reason(self) -> str:
@@ -292,12 +271,9 @@ class _Driver:
     def wrong_code(self) -> str:
         factor = self.flow.record.factor
         avoid: set[str] = set()
-        if factor is not None and factor.is_authenticator:
-            steps = self._totp_steps()
-            if steps is not None:
-                secret, now_step, _ = steps
-                avoid = {otp.totp_code(secret, self.flow.clock() + timedelta(seconds=otp.TOTP_INTERVAL * k))
-                         for k in (-1, 0, 1)}
+        if factor is not None and factor.is_authenticator and factor.totp_secret:
+            avoid = {otp.totp_code(factor.totp_secret, self.flow.clock() + timedelta(seconds=otp.TOTP_INTERVAL * k))
+                     for k in (-1, 0, 1)}
         else:
             avoid = {self.phone_code() or ""}
         candidate = 0
