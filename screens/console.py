@@ -726,6 +726,7 @@ class PsoScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(SERVICE_CENTER_NOTE), classes="intro")
+        yield Static(self.providers_line(), id="pso-providers", classes="intro")
         yield FieldRow("ccn", "Provider's CCN", field_input("6 characters, e.g. 015009", max_length=12))
         with Horizontal(classes="nav"):
             yield Button("Show PSOs", id="show-psos", variant="primary", compact=True)
@@ -739,6 +740,15 @@ class PsoScreen(ConsoleScreen):
         field.focus()
         if self.ccn:
             self.show_psos()
+
+    def providers_line(self) -> Text:
+        """Which providers have PSOs, so the reviewer need not know the CCN by heart."""
+        found = self.approvals.providers_with_psos()
+        if not found:
+            return plain("No provider has an active PSO in this sandbox yet.")
+        shown = [f"{ccn} {name} ({len(psos)})" for ccn, name, psos in found[:6]]
+        more = f", and {len(found) - 6} more" if len(found) > 6 else ""
+        return plain("Providers with active PSOs (how many): " + "; ".join(shown) + more + ".")
 
     def ccn_input(self) -> Input:
         return self.query_one("#field-ccn", FieldRow).control  # type: ignore[return-value]

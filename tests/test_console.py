@@ -370,6 +370,7 @@ async def test_cms_removes_a_pso_for_the_service_center(data_dir):
         await pilot.pause()
         assert isinstance(app.screen, PsoScreen)
         assert "iQIES Service Center" in screen_text(app)
+        assert f"Providers with active PSOs (how many): {CCN} BURNS NURSING HOME, INC. (1)" in screen_text(app)
         app.screen.ccn_input().value = CCN
         await press_button(pilot, "#show-psos")
         assert "Alice Able" in screen_text(app) and "alice_pso" in screen_text(app)
