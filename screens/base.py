@@ -14,9 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, RadioSet, Select, Static
+from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static
 
-from screens.widgets import FieldRow, HelpScreen, PhoneScreen, StepList, TopBar, plain
+from screens.widgets import FieldRow, HelpScreen, KeyFooter, PhoneScreen, StepList, TopBar, plain
 from wizard.flow import OnboardingFlow, StepOutcome
 from wizard.sanitize import clean_line
 from wizard.steps import Step
@@ -91,7 +91,7 @@ class StepScreen(Screen):
             extras = getattr(self.app, "step_extras", None)  # hook: trainer mode's notes panel
             if extras is not None:
                 yield from extras(self)
-        yield Footer()
+        yield KeyFooter()
 
     def compose_form(self) -> ComposeResult:
         yield from ()

@@ -19,7 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from screens.errors import ClosesQuietly
 from screens.widgets import (
@@ -27,6 +27,7 @@ from screens.widgets import (
     ConfirmScreen,
     FieldRow,
     HelpScreen,
+    KeyFooter,
     PhoneScreen,
     field_input,
     plain,
@@ -152,7 +153,7 @@ class ConsoleScreen(Screen):
         with Vertical(id="console-messages"):
             yield Static("", id="console-message", markup=False)
             yield Static("", id="console-advice", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -521,7 +522,7 @@ class DetailScreen(ConsoleScreen):
         box = self.query_one("#detail-orgs", Vertical)
         before = self.focused
         focused = (before.name, before.classes) if isinstance(before, Button) else None
-        box.remove_children()
+        removed = box.remove_children()
         for heading in self.query(".section"):
             heading.display = req is not None  # no "Organizations" heading over nothing
         if req is None:
@@ -564,9 +565,13 @@ class DetailScreen(ConsoleScreen):
                     classes="org-buttons",
                 ))
             cards.append(Vertical(*parts, classes="org-card"))
-        box.mount_all(cards)
+        mounted = box.mount_all(cards)
 
-        def refocus() -> None:
+        async def refocus() -> None:
+            # only once the new cards are in: before that focus would find no button and stay
+            # on the page, and a / r would act on the organization just decided
+            await removed
+            await mounted
             buttons = list(self.query("#detail-orgs Button").results(Button))
             again = [b for b in buttons if focused is not None and (b.name, b.classes) == focused]
             opened = [b for b in buttons if b.name == self.ccn]  # the organization opened from the list

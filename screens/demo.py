@@ -18,13 +18,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.system_commands import SystemCommandsProvider
 from textual.widgets.option_list import Option
 
 from screens.app import OnboardingApp
 from screens.base import STEP_LIST_WIDTH, StepScreen
-from screens.widgets import ConfirmScreen, FieldRow, plain, set_control, styled
+from screens.widgets import ConfirmScreen, FieldRow, KeyFooter, plain, set_control, styled
 from wizard.answers import personas
 from wizard.demo import DemoSession, jump, page_fill, presenter_notes, scenarios, start
 from wizard.steps import Step
@@ -282,7 +282,7 @@ class PickerScreen(Screen):
             )
             yield Static(plain(PICKER_KEYS), id="picker-keys")
             yield OptionList(*options, id="picker-list", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -6,7 +6,9 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from screens.widgets import KeyFooter
 
 
 class ErrorApp(App[bool]):
@@ -39,7 +41,7 @@ class ErrorApp(App[bool]):
                 markup=False,
             )
             yield Static("Enter: reopen the wizard where you were    Q: quit", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def action_reopen(self) -> None:
         self.exit(True)

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, RadioSet, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, RadioSet, Select, Static
 
 from wizard.sanitize import clean_line, clean_text, mask_line
 from wizard.steps import Step
@@ -120,6 +120,29 @@ class FieldInput(Input):
                 self.restricted()  # Input's own signal (the bell) that not all of it fit
         if text:
             self.replace(text, start, end)
+
+
+class KeyFooter(Footer):
+    """Textual's Footer, rebuilt only when the keys it shows change.
+
+    The stock Footer recomposes (six new key widgets, restyled and laid out) on every focus move,
+    although moving between fields rarely changes the keys; that was most of the cost of a Tab.
+    """
+
+    _shown: tuple | None = None
+
+    def bindings_changed(self, screen) -> None:  # type: ignore[no-untyped-def]
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        shown = tuple(
+            (binding.key, binding.description, binding.action, binding.group, enabled, tooltip)
+            for (_, binding, enabled, tooltip) in screen.active_bindings.values()
+            if binding.show
+        )
+        if shown != self._shown:
+            self._shown = shown
+            self.call_after_refresh(self.recompose)
 
 
 def field_input(placeholder: str = "", password: bool = False, max_length: int = 0) -> Input:

@@ -89,6 +89,8 @@ def test_detail_after_approving_one_organization(snap_compare, data_dir):
         await open_row(pilot, "Carol Clark", OTHER_CCN)
         await pilot.press("a")
         await pilot.pause()
+        # the cards are rebuilt; focus goes to the next organization's Approve, so a / r act there
+        assert pilot.app.focused is not None and pilot.app.focused.has_class("approve")
 
     assert snap_compare(console(data_dir, clock), terminal_size=SIZE, run_before=run_before)
 
