@@ -40,6 +40,12 @@ class Page(App):
         return True
 
 
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    # the footer rebuilds after a refresh: give it time, so that "not rebuilt" means it
+    await pilot.pause()
+    await pilot.pause(0.1)
+
+
 def shown(app: App) -> list[tuple[str, bool]]:
     return [(key.description, key.has_class("-disabled")) for key in app.query(FooterKey)]
 
@@ -47,11 +53,11 @@ def shown(app: App) -> list[tuple[str, bool]]:
 async def test_focus_moves_that_keep_the_keys_do_not_rebuild_the_footer():
     app = Page()
     async with app.run_test(size=(80, 10)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         keys = list(app.query(FooterKey))
         assert [k.description for k in keys] == ["Help", "Toggle", "palette"]
         await pilot.press("tab")  # one -> two: same keys
-        await pilot.pause()
+        await settle(pilot)
         assert app.focused.id == "two"
         assert list(app.query(FooterKey)) == keys  # the very same widgets
 
@@ -59,14 +65,14 @@ async def test_focus_moves_that_keep_the_keys_do_not_rebuild_the_footer():
 async def test_new_keys_and_dimmed_keys_still_show():
     app = Page()
     async with app.run_test(size=(80, 10)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         app.query_one("#three").focus()
-        await pilot.pause()
+        await settle(pilot)
         assert ("Search", False) in shown(app)
         app.query_one("#one").focus()
-        await pilot.pause()
+        await settle(pilot)
         assert "Search" not in [d for d, _ in shown(app)]
         app.allowed = False
         app.refresh_bindings()
-        await pilot.pause()
+        await settle(pilot)
         assert ("Toggle", True) in shown(app)
