@@ -8,13 +8,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-import textual._wait
-
-# Pilot's press and pause wait for idle in sleeps of this length, and at least one of them: 20 ms by
-# default, which was a quarter of the suite's time. Idle still means "no CPU used for a whole
-# sleep", and pause() still forces the screen's pending update, so only the granularity changes.
-textual._wait.SLEEP_GRANULARITY = 0.01
-textual._wait.SLEEP_IDLE = textual._wait.SLEEP_GRANULARITY / 20
 
 FROZEN_NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 FIXED_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits, test only
