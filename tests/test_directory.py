@@ -320,3 +320,36 @@ def test_empty_file_is_an_empty_directory(tmp_path):
     assert len(directory) == 0
     assert directory.search("a") == []
     assert directory.by_ccn("015009") is None
+
+
+def test_duplicate_facility_id_refused(tmp_path):
+    path = _write(tmp_path / "p.csv", [
+        "015009,AL1,A,1 ST,C,AL,35653,Medicare",
+        "015010,AL1,B,2 ST,C,AL,35653,Medicare",
+    ])
+    with pytest.raises(ValueError, match="Facility ID twice"):
+        len(ProviderDirectory(path))
+
+
+def test_last_row_without_a_line_break(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(HEADER + "\n015010,AL2,COOSA,260 WALNUT,SYLACAUGA,AL,35150,Medicare\n"
+                    "015009,AL1,BURNS,701 MONROE,RUSSELLVILLE,AL,35653,Medicare", encoding="utf-8")
+    directory = ProviderDirectory(path)
+    assert [p.ccn for p in directory] == ["015009", "015010"]
+    assert directory.by_ccn("015009").provider_type == "Medicare"
+    assert directory.by_facility_id("AL2").name == "COOSA"
+    assert directory.by_facility_id("AL3") is None
+
+
+def test_identifier_with_a_comma_inside_quotes_is_refused(tmp_path):
+    path = _write(tmp_path / "p.csv", ['"01,009",AL1,A,1 ST,C,AL,35653,Medicare'])
+    with pytest.raises(ValueError, match="letters and digits"):
+        len(ProviderDirectory(path))
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes((HEADER + "\n015009,AL1,CAF\xc9,1 ST,C,AL,35653,Medicare\n").encode("latin-1"))
+    with pytest.raises(UnicodeDecodeError):
+        len(ProviderDirectory(path))

@@ -8,11 +8,13 @@ has none (say so wherever one is shown; ``FACILITY_ID_NOTE``).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import threading
 import unicodedata
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from itertools import accumulate, repeat
@@ -99,41 +101,97 @@ def _parse_line(line: str) -> list[str]:
     return next(csv.reader([line]))
 
 
-class _Table:
-    """The rows of the file, kept as text lines; Provider objects are made on demand.
+class _Column:
+    """A read-only sequence of one identifier per row, sliced from the file's bytes when asked
+    for: what ``bisect`` needs, without a string object per row."""
 
-    Building 15k frozen dataclasses costs more than everything else together, and a lookup
-    needs one, so rows are parsed when asked for (and then cached).
+    __slots__ = ("table", "order")
+
+    def __init__(self, table: _Table, order: array | None = None) -> None:
+        self.table = table
+        self.order = order  # None: the CCN of row i; else: the Facility ID of row order[i]
+
+    def __len__(self) -> int:
+        return len(self.table.starts) - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.table.ccn(i) if self.order is None else self.table.fid(self.order[i])
+
+
+class _Table:
+    """The rows of the file, kept as its UTF-8 bytes and the offset of each row; Provider objects
+    are made on demand.
+
+    Building 15k frozen dataclasses costs more than everything else together, and a lookup needs
+    one, so rows are parsed when asked for (and then cached). Lists of 15k line strings and
+    identifiers, and two dicts over them, held about 6 MB; the bytes and two arrays of offsets
+    hold under 2 MB, and a lookup is a bisect (peak RSS: bench/run.py).
     """
 
-    __slots__ = ("lines", "ccns", "fids", "by_ccn", "by_fid", "objs", "_search", "_lock")
+    __slots__ = ("data", "starts", "fid_rows", "ccns", "fids", "objs", "_search", "_lock")
 
-    def __init__(self, lines: list[str], ccns: list[str], fids: list[str]) -> None:
+    def __init__(self, data: bytes, found: tuple[array, list[bytes], list[bytes]] | None = None) -> None:
+        """``data``: the rows without the header, each ending in "\\n" and opening with its CCN
+        (6 letters and digits), a comma, its Facility ID (letters and digits) and a comma;
+        ``found``: what ``_identifiers(data)`` returned, if the caller has it."""
+        found = found or _identifiers(data)
+        if found is None:
+            raise ValueError("providers.csv: every CCN and Facility ID must be letters and digits")
+        starts, ccns, fids = found
+        n = len(ccns)
         if ccns != sorted(ccns):  # the builder sorts; be safe anyway
-            order = sorted(range(len(ccns)), key=ccns.__getitem__)
-            lines = [lines[i] for i in order]
+            order = sorted(range(n), key=ccns.__getitem__)
+            data = b"".join([data[starts[i] : starts[i + 1]] for i in order])
+            starts = _row_starts(data)
             ccns = [ccns[i] for i in order]
             fids = [fids[i] for i in order]
-        self.lines = lines
-        self.ccns = ccns
-        self.fids = fids
-        self.by_ccn = dict(zip(ccns, range(len(ccns))))
-        if len(self.by_ccn) != len(ccns):
+        if any(map(bytes.__eq__, ccns, ccns[1:])):
             raise ValueError("providers.csv lists a CCN twice")
-        self.by_fid = dict(zip(fids, range(len(fids))))
-        if len(self.by_fid) != len(fids):
+        fid_rows = sorted(range(n), key=fids.__getitem__)
+        if any(fids[a] == fids[b] for a, b in zip(fid_rows, fid_rows[1:])):
             raise ValueError("providers.csv lists a Facility ID twice")
-        self.objs: list[Provider | None] = [None] * len(lines)
+        self.data = data
+        self.starts = starts
+        self.fid_rows = array("I", fid_rows)
+        self.ccns = _Column(self)  # in row order, which is CCN order
+        self.fids = _Column(self, self.fid_rows)  # in Facility ID order
+        self.objs: dict[int, Provider] = {}
         self._search: _SearchIndex | None = None
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def ccn(self, row: int) -> bytes:
+        at = self.starts[row]
+        return self.data[at : at + 6]
+
+    def fid(self, row: int) -> bytes:
+        at = self.starts[row] + 7
+        return self.data[at : self.data.find(b",", at)]
+
+    def line(self, row: int) -> str:
+        return self.data[self.starts[row] : self.starts[row + 1] - 1].decode("utf-8")
+
+    def row_of_ccn(self, ccn: str) -> int | None:
+        key = ccn.encode("ascii", "replace")
+        row = bisect_left(self.ccns, key)
+        return row if row < len(self) and self.ccn(row) == key else None
+
+    def row_of_fid(self, fid: str) -> int | None:
+        key = fid.encode("ascii", "replace")
+        i = bisect_left(self.fids, key)
+        return self.fid_rows[i] if i < len(self) and self.fids[i] == key else None
+
     def provider(self, row: int) -> Provider:
-        obj = self.objs[row]
+        obj = self.objs.get(row)
         if obj is None:  # a race only builds an equal object twice
-            fields = _parse_line(self.lines[row])
+            fields = _parse_line(self.line(row))
             if len(fields) != len(COLUMNS):
                 raise ValueError(
-                    f"providers.csv, CCN {self.ccns[row]}: expected {len(COLUMNS)} columns"
+                    f"providers.csv, CCN {self.ccn(row).decode()}: expected {len(COLUMNS)} columns"
                 )
             obj = self.objs[row] = Provider(*fields)
         return obj
@@ -148,6 +206,17 @@ class _Table:
         return index
 
 
+def _row_starts(data: bytes) -> array:
+    """The offset of each row in ``data`` (rows end in "\n"), and one past the last."""
+    starts = array("I", [0])
+    find, append = data.find, starts.append
+    pos = find(b"\n")
+    while pos >= 0:
+        append(pos + 1)
+        pos = find(b"\n", pos + 1)
+    return starts
+
+
 class _SearchIndex:
     """Names and Facility IDs, each as one "\n"-separated string in CCN order, so that a
     substring or prefix search is a few ``str.find`` calls; built on the first search."""
@@ -156,7 +225,11 @@ class _SearchIndex:
 
     def __init__(self, table: _Table) -> None:
         names = []
-        for line, fid in zip(table.lines, table.fids):
+        fids = []
+        for row in range(len(table)):
+            line = table.line(row)
+            fid = table.fid(row).decode("ascii")
+            fids.append(fid)
             start = 8 + len(fid)  # after "CCNxxx,FID,"
             if line[start : start + 1] != '"':
                 names.append(line[start : line.find(",", start)])
@@ -169,7 +242,7 @@ class _SearchIndex:
         if len(keys) != len(names):
             raise ValueError("providers.csv: a provider name holds a line break")
         self.names, self.name_starts = _blob(keys)
-        self.fids, self.fid_starts = _blob(table.fids)
+        self.fids, self.fid_starts = _blob(fids)
 
 
 def _find_rows(blob: str, starts: list[int], needle: str) -> Iterator[int]:
@@ -182,6 +255,34 @@ def _find_rows(blob: str, starts: list[int], needle: str) -> Iterator[int]:
         if row >= last:
             return
         pos = blob.find(needle, starts[row + 1])
+
+
+def _check_utf8(raw: bytes) -> None:
+    """Raise UnicodeDecodeError unless ``raw`` is UTF-8, decoding a piece at a time (the whole
+    file as one string would double the load's peak memory)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for at in range(0, len(raw), 1 << 16):
+        decoder.decode(raw[at : at + (1 << 16)])
+    decoder.decode(b"", final=True)
+
+
+def _identifiers(data: bytes) -> tuple[array, list[bytes], list[bytes]] | None:
+    """Where each row starts, and each row's CCN and Facility ID, if every row opens with a
+    6-character CCN, a comma, a Facility ID and a comma, all letters and digits (as the builder
+    writes it); else None."""
+    starts = _row_starts(data)
+    n = len(starts) - 1
+    find = data.find
+    heads = [data[s : s + 7] for s in starts[:-1]]  # "CCNxxx,"
+    fids = [data[s + 7 : find(b",", s + 7)] for s in starts[:-1]]
+    if n and not (
+        b"".join(heads)[6::7] == b"," * n
+        and b"".join([h[:6] for h in heads]).isalnum()
+        and min(map(len, fids)) > 0
+        and b"".join(fids).isalnum()
+    ):
+        return None
+    return starts, [h[:6] for h in heads], fids
 
 
 class ProviderDirectory:
@@ -216,34 +317,27 @@ class ProviderDirectory:
 
     def _read(self) -> _Table:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             raise FileNotFoundError(
                 f"Provider directory {self.path} is missing; "
                 "build it with: python tools/build_directory.py"
             ) from None
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        if not lines or tuple(_parse_line(lines[0])) != COLUMNS:
+        _check_utf8(raw)
+        if b"\r" in raw:
+            raw = raw.replace(b"\r\n", b"\n")
+        end = raw.find(b"\n")
+        header, data = (raw, b"") if end < 0 else (raw[:end], raw[end + 1 :])
+        if not header or tuple(_parse_line(header.decode("utf-8"))) != COLUMNS:
             raise ValueError(f"{self.path}: expected the header {','.join(COLUMNS)}")
-        del lines[0]
-        # Fast path: CCN (6 characters) and Facility ID are letters and digits, never quoted,
-        # so they open each line. Slicing makes only strings, which the garbage collector
-        # does not track; per-row lists would make the load several times slower.
-        ccns = [line[:6] for line in lines]
-        fids = [line[7 : line.find(",", 7)] for line in lines]
-        ccn_text, fid_text = "".join(ccns), "".join(fids)
-        if (
-            lines
-            and {line[6:7] for line in lines} == {","}
-            and ccn_text.isascii() and ccn_text.isalnum()
-            and fid_text.isascii() and fid_text.isalnum()
-            and min(map(len, fids)) > 0
-        ):
-            return _Table(lines, ccns, fids)
+        del raw
+        if data and not data.endswith(b"\n"):
+            data += b"\n"
+        # Fast path: CCN (6 characters) and Facility ID are letters and digits, never quoted, so
+        # they open each line; the table checks that and keeps the bytes as they are.
+        found = _identifiers(data)
+        if found is not None:
+            return _Table(data, found)
         # Anything unusual (e.g. a hand-edited file with a quoted newline): parse properly.
         with self.path.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle))[1:]
@@ -254,21 +348,16 @@ class ProviderDirectory:
         rows = [[" ".join(value.split()) for value in row] for row in rows]
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        lines = []
-        for row in rows:
-            buf.seek(0)
-            buf.truncate()
-            writer.writerow(row)
-            lines.append(buf.getvalue()[:-1])
-        return _Table(lines, [r[0] for r in rows], [r[1] for r in rows])
+        writer.writerows(rows)
+        return _Table(buf.getvalue().encode("utf-8"))
 
     # -- lookups --------------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._get().lines)
+        return len(self._get())
 
     def __iter__(self) -> Iterator[Provider]:
         table = self._get()
-        return (table.provider(i) for i in range(len(table.lines)))
+        return (table.provider(i) for i in range(len(table)))
 
     def by_ccn(self, ccn: Ccn | str) -> Provider | None:
         """The provider with this CCN (typed text is normalised), or None."""
@@ -278,7 +367,7 @@ class ProviderDirectory:
             except IdentifierError:
                 return None
         table = self._get()
-        row = table.by_ccn.get(ccn.value)
+        row = table.row_of_ccn(ccn.value)
         return None if row is None else table.provider(row)
 
     def by_facility_id(self, fid: FacilityId | str) -> Provider | None:
@@ -289,7 +378,7 @@ class ProviderDirectory:
             except IdentifierError:
                 return None
         table = self._get()
-        row = table.by_fid.get(fid.value)
+        row = table.row_of_fid(fid.value)
         return None if row is None else table.provider(row)
 
     def search(self, text: str, limit: int = 20) -> list[Provider]:
@@ -323,9 +412,9 @@ class ProviderDirectory:
         def id_rows() -> Iterator[int]:
             if not ident_ok:
                 return
-            ccns = table.ccns
-            lo = bisect_left(ccns, ident)
-            hi = bisect_right(ccns, ident + "\x7f")
+            ccns, key = table.ccns, ident.encode("ascii")
+            lo = bisect_left(ccns, key)
+            hi = bisect_right(ccns, key + b"\x7f")
             yield from range(lo, hi)
             yield from _find_rows(index.fids, index.fid_starts, "\n" + ident)
 
