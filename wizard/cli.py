@@ -175,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
+    from wizard.memory import return_large_blocks_to_os
+
+    return_large_blocks_to_os()  # argon2id's 7 MiB block is not kept after each hash
+
     from wizard.mail import SMTP_ENV, SmtpSettingError, parse_smtp
     from wizard.store import DataDirError, Store, default_data_dir
 
