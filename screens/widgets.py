@@ -126,7 +126,8 @@ class KeyFooter(Footer):
     """Textual's Footer, rebuilt only when the keys it shows change.
 
     The stock Footer recomposes (six new key widgets, restyled and laid out) on every focus move,
-    although moving between fields rarely changes the keys; that was most of the cost of a Tab.
+    although moving between fields rarely changes the keys: about 40 % of what a Tab cost, and
+    a step screen settled in 135 ms instead of 249 without it (bench/run.py).
     """
 
     _shown: tuple | None = None
@@ -136,7 +137,7 @@ class KeyFooter(Footer):
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
         shown = tuple(
-            (binding.key, binding.description, binding.action, binding.group, enabled, tooltip)
+            (binding, enabled, tooltip)  # a Binding is a frozen dataclass: compared by value
             for (_, binding, enabled, tooltip) in screen.active_bindings.values()
             if binding.show
         )

@@ -207,7 +207,7 @@ class _Table:
 
 
 def _row_starts(data: bytes) -> array:
-    """The offset of each row in ``data`` (rows end in "\n"), and one past the last."""
+    """The offset of each row in ``data`` (rows end in a line break), and one past the last."""
     starts = array("I", [0])
     find, append = data.find, starts.append
     pos = find(b"\n")
