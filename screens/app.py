@@ -59,21 +59,11 @@ class OnboardingApp(ClosesQuietly, App):
         catch_errors: bool = True,
     ) -> None:
         super().__init__()
-        self.blink = blink  # tests switch the cursor blink off so snapshots are stable
-        # tests let errors through so they fail loudly; a user gets the error screen instead
-        self.catch_errors = catch_errors
-        self.error_references: list[str] = []
-        kwargs: dict = {}
-        if clock is not None:
-            kwargs["clock"] = clock
-        if randbelow is not None:
-            kwargs["randbelow"] = randbelow
-        if totp_secret_factory is not None:
-            kwargs["totp_secret_factory"] = totp_secret_factory
-        if seed_factory is not None:
-            kwargs["seed_factory"] = seed_factory
+        self.init_closing(blink=blink, catch_errors=catch_errors)
+        given = {"clock": clock, "randbelow": randbelow, "totp_secret_factory": totp_secret_factory,
+                 "seed_factory": seed_factory}
         self.store = store
-        self.flow = OnboardingFlow(store, **kwargs)
+        self.flow = OnboardingFlow(store, **{k: v for k, v in given.items() if v is not None})
 
     def on_mount(self) -> None:
         self.push_screen(self.screen_for(self.flow.current_step))

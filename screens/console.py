@@ -34,7 +34,8 @@ from screens.widgets import (
     styled,
 )
 from wizard.approvals import (
-    MAX_REASON, ApprovalError, Approvals, QueueItem, Reviewer, age_text, role_name, stored_date,
+    MAX_REASON, ApprovalError, Approvals, QueueItem, Reviewer, age_text, org_label, role_name,
+    stored_date,
 )
 from wizard.models import REQUESTER_RELATIONSHIPS
 from wizard.sanitize import clean_text
@@ -80,10 +81,6 @@ def _section(title: str) -> Static:
 
 def _note(text: str) -> Static:
     return Static(plain(text), classes="note")
-
-
-def _provider(org: dict[str, Any]) -> str:
-    return f"{org.get('name') or 'Unknown provider'} (CCN {org.get('ccn')})"
 
 
 class ConsoleBar(Vertical):
@@ -539,7 +536,7 @@ class DetailScreen(ConsoleScreen):
             ("Email", str(req.get("email") or "")),
             ("Relationship", f"{relationship}: {REQUESTER_RELATIONSHIPS[relationship]}" if relationship in REQUESTER_RELATIONSHIPS else relationship or "not stated"),
             ("Submitted", f"{stored_date(req.get('submitted_at'))} ({age_text(self.approvals.age_days(req))})"),
-            ("Opened for", _provider(opened) if opened else f"CCN {self.ccn}"),
+            ("Opened for", org_label(opened) if opened else f"CCN {self.ccn}"),
         ]
         text = Text()
         for i, (label, value) in enumerate(fact_rows):
@@ -554,7 +551,7 @@ class DetailScreen(ConsoleScreen):
             mark = "▶ " if org.get("ccn") == self.ccn else "  "
             place = ", ".join(p for p in (str(org.get("city") or ""), str(org.get("state") or "")) if p)
             parts: list = [
-                Static(styled((mark, "bold"), (_provider(org), "bold"), f"  {place}" if place else ""), classes="org-name"),
+                Static(styled((mark, "bold"), (org_label(org), "bold"), f"  {place}" if place else ""), classes="org-name"),
                 Static(plain(sentence), classes=f"org-status {kind}"),
             ]
             if org.get("ccn") in decidable:
@@ -661,7 +658,7 @@ class RejectScreen(ModalScreen[str | None]):
             yield Static(Text("Reject this request", style="bold"), classes="dialog-title")
             yield Static(
                 styled(str(self.request.get("requester") or "?"), " asked for ",
-                       role_name(self.request.get("role")), " at ", _provider(self.org), "."),
+                       role_name(self.request.get("role")), " at ", org_label(self.org), "."),
                 classes="dialog-subtitle",
             )
             yield Static(
@@ -837,17 +834,10 @@ class ApproverConsoleApp(ClosesQuietly, App):
         catch_errors: bool = True,
     ) -> None:
         super().__init__()
-        self.blink = blink  # tests switch the cursor blink off so snapshots are stable
-        # tests let errors through so they fail loudly; a user gets the error screen instead
-        self.catch_errors = catch_errors
-        self.error_references: list[str] = []
-        kwargs: dict = {}
-        if clock is not None:
-            kwargs["clock"] = clock
-        if randbelow is not None:
-            kwargs["randbelow"] = randbelow
+        self.init_closing(blink=blink, catch_errors=catch_errors)
+        given = {"clock": clock, "randbelow": randbelow}
         self.store = store
-        self.signin = ApproverSignIn(store, **kwargs)
+        self.signin = ApproverSignIn(store, **{k: v for k, v in given.items() if v is not None})
         self.approvals: Approvals = self.signin.approvals
         self.reviewer: Reviewer | None = None
 

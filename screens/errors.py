@@ -59,6 +59,13 @@ class ClosesQuietly:
 
     ERROR_WHERE = "app"  # names the app in the support log
 
+    def init_closing(self, *, blink: bool, catch_errors: bool) -> None:
+        """Call from the App's __init__."""
+        self.blink = blink  # tests switch the cursor blink off so snapshots are stable
+        # tests let errors through so they fail loudly; a user gets the error screen instead
+        self.catch_errors = catch_errors
+        self.error_references: list[str] = []
+
     def _handle_exception(self, error: Exception) -> None:
         if not getattr(self, "catch_errors", True):
             super()._handle_exception(error)  # type: ignore[misc]

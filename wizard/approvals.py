@@ -108,6 +108,11 @@ def role_name(role_id: str | None) -> str:
     return role.name if role else str(role_id)
 
 
+def org_label(org: dict[str, Any]) -> str:
+    """A stored organization as emails, the console and the runner name it: "NAME (CCN 015009)"."""
+    return f"{org.get('name') or 'Unknown provider'} (CCN {org.get('ccn')})"
+
+
 def _parse(when: Any) -> datetime | None:
     if not isinstance(when, str):
         return None
@@ -296,7 +301,7 @@ class Approvals:
             raise ApprovalError("This request no longer exists (the requester may have reset their practice).")
         event("request_decided", role=updated.get("role"), approved=approve, by=reviewer.kind)
         self._decision_email(updated, decided, approve, reason)
-        provider = f"{decided.get('name')} (CCN {ccn})"
+        provider = org_label(decided)
         if approve:
             advice = self.second_pso_advice(ccn) if updated.get("role") == rules.PSO_ROLE else ""
             return Decision(
@@ -324,7 +329,7 @@ class Approvals:
 
     def _decision_email(self, request: dict[str, Any], org: dict[str, Any], approve: bool, reason: str) -> None:
         role = role_name(request.get("role"))
-        provider = f"{org.get('name')} (CCN {org.get('ccn')})"
+        provider = org_label(org)
         if approve:
             subject = f"iQIES: your {role} role for {provider} is approved"
             body = (
@@ -434,7 +439,7 @@ class Approvals:
         if not self._mark(req, org["ccn"], lambda o: o.get("status") == "pending" and not o.get("reminded"),
                           reminded=self.now().isoformat()):
             return ""  # another process sent it
-        provider = f"{org.get('name')} (CCN {org['ccn']})"
+        provider = org_label(org)
         role = role_name(req.get("role"))
         days = age_text(self.age_days(req))
         recipients = self._approver_addresses(req, org["ccn"], route)
@@ -457,7 +462,7 @@ class Approvals:
                           warned_for=since.isoformat()):
             return ""
         role = role_name(req.get("role"))
-        provider = f"{org.get('name')} (CCN {org['ccn']})"
+        provider = org_label(org)
         left = LAPSE_DAYS - (self.now() - since).days
         self._email(
             req.get("email"), f"iQIES: your {role} role for {provider} lapses in {left} days",
@@ -472,7 +477,7 @@ class Approvals:
                           status="lapsed", lapsed_at=self.now().isoformat()):
             return ""
         role = role_name(req.get("role"))
-        provider = f"{org.get('name')} (CCN {org['ccn']})"
+        provider = org_label(org)
         self._email(
             req.get("email"), f"iQIES: your {role} role for {provider} has lapsed",
             f"Hello {req.get('requester')},\n\nYou did not sign in to iQIES for {idle} days, so the "
@@ -489,7 +494,7 @@ class Approvals:
         role = role_name(request.get("role"))
         for org in request.get("organizations", []):
             route = self.route_for(request, org["ccn"])
-            provider = f"{org.get('name')} (CCN {org['ccn']})"
+            provider = org_label(org)
             for to in self._approver_addresses(request, org["ccn"], route):
                 self._email(
                     to, f"iQIES: {request.get('requester')} requests {role} for {provider}",

@@ -14,9 +14,7 @@ may come from an edited database or an approver's free-text reason, so a name su
 from __future__ import annotations
 
 import html
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from wizard import __version__, rules
 from wizard.approvals import role_name
+from wizard.files import replace_privately
 from wizard.models import DEVICE_TYPES
 from wizard.sanitize import clean_line
 from wizard.steps import Step
@@ -663,20 +662,7 @@ def _write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path``, mode 0600, atomically (a temporary file in the same directory,
     then a rename: a reader never sees half a report, and a symlink at ``path`` is replaced, not
     followed)."""
-    fd, temp = tempfile.mkstemp(prefix=".readiness-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    replace_privately(path, text.encode("utf-8"), prefix=".readiness-")
 
 
 def write_report(flow: OnboardingFlow, out_dir: Path | str | None = None) -> tuple[Path, Path]:

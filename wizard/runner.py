@@ -35,7 +35,7 @@ from wizard.answers import (
     profile_form,
     two_factor_form,
 )
-from wizard.approvals import CMS_REVIEWER, ApprovalError, Approvals, Reviewer
+from wizard.approvals import CMS_REVIEWER, ApprovalError, Approvals, Reviewer, org_label
 from wizard.flow import OnboardingFlow, StepOutcome
 from wizard.models import DEVICE_TYPES, PHONE_DEVICES
 from wizard.sanitize import clean_line
@@ -336,7 +336,7 @@ class _Driver:
         lines = []
         if request is not None:
             for org in request.get("organizations", []):
-                lines.append(f"{org.get('name')} (CCN {org.get('ccn')}): "
+                lines.append(f"{org_label(org)}: "
                              f"{self.flow.approvals.status_line(request, org)}")
         self.say(Step.AWAIT_APPROVAL, "request pending" if lines else "no request")
         for line in lines:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -39,6 +38,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from wizard.files import replace_privately
 from wizard.vault import KEY_NAME, KEY_TEMP_PREFIX, TEMP_SUFFIX, Vault, VaultError, aside_path
 
 DB_NAME = "onboarding.json"
@@ -147,20 +147,7 @@ class AtomicJSONStorage(Storage):
         if _declared_version(data) > SCHEMA_VERSION:
             raise DataDirError(_newer_message(self.path.parent, _declared_version(data)))
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        replace_privately(self.path, payload, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
         dir_fd = os.open(self.path.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
