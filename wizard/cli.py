@@ -125,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--interactive", action="store_true",
                      help="run what the file fills in, then open the wizard at the first step it leaves open")
     _common_options(run, argparse.SUPPRESS)
+    plain = commands.add_parser(
+        "plain",
+        help="the wizard as plain questions and answers, one line at a time (screen readers, TERM=dumb)",
+        description=(
+            "The same steps, rules and saved progress as the wizard, asked one question at a time on "
+            "standard output and answered on standard input: no colour, no cursor movement. At any "
+            "question: ? help, < back, q save and quit, phone (the simulated phone), status (Pending Requests)."
+        ),
+    )
+    _common_options(plain, argparse.SUPPRESS)
     schema = commands.add_parser(
         "schema", help="print the JSON schema of an answers file",
         description="Print the JSON schema of an answers file (for editors and validators).",
@@ -207,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return command(args.answers, data_dir=data_dir, profile=args.profile, default_profile=profile,
                        smtp=smtp, interactive=args.interactive)
+    if args.command == "plain":
+        from wizard.plain import command as plain_command
+
+        return plain_command(data_dir, profile, smtp)
     if args.command == "demo":
         from wizard.demo import command as demo_command
 

@@ -1,0 +1,697 @@
+"""``iqies-onboard plain``: the wizard as plain questions and answers, one line at a time.
+
+For screen readers, braille displays, ``TERM=dumb`` and logs: every message is one plain line on
+standard output (no colour, no cursor movement, no box drawing, no escape sequence), every answer
+one line on standard input. It drives the very same :class:`OnboardingFlow` the screens and the
+headless runner drive, so the steps, rules, store and resume are the wizard's own; labels come
+from the step models, choices from the domain's tables, help from ``data/help.json``.
+
+At any question: ``?`` the step's help, ``<`` back (where the flow allows), ``q`` save and quit,
+``phone`` the simulated phone's latest message, ``status`` your Pending Requests.
+Passwords and answers are read without echo on a terminal (getpass) and as plain lines when
+standard input is not a terminal; they are never printed, and the flow keeps only hashes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from wizard import otp, rules
+from wizard.catalogue import catalogue, challenge_questions, help_for
+from wizard.flow import OnboardingFlow, StepOutcome
+from wizard.models import (
+    DEVICE_TYPES,
+    PHONE_DEVICES,
+    SSN_CHOICES,
+    STEP_MODELS,
+    WORK_RELATIONSHIPS,
+)
+from wizard.sanitize import clean_line
+from wizard.steps import Step
+
+PROG = "iqies-onboard"
+TOTAL = len(Step.ordered())
+YES = {"y", "yes"}
+NO = {"n", "no"}
+
+
+class Quit(Exception):
+    """``q`` (or the end of standard input): save and stop."""
+
+
+class Back(Exception):
+    """``<``: go back a step, where the flow allows."""
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One question of a step: the field, how it is answered, and its hint. The label and
+    whether it is required come from the step's model."""
+
+    name: str
+    kind: str = "text"  # text, secret, choice, yesno
+    hint: str = ""
+    choices: Callable[[OnboardingFlow], list[tuple[str, str]]] | None = None  # (value, text)
+    required: bool | None = None  # None: as the model says
+
+
+def _pairs(table: dict[str, str]) -> Callable[[OnboardingFlow], list[tuple[str, str]]]:
+    return lambda flow: list(table.items())
+
+
+def _password_hint(flow: OnboardingFlow) -> str:
+    needs = ", ".join(r.text for r in rules.password_checklist(""))
+    return f"Needs {needs} ({rules.SANDBOX_NOTE}). Not shown as you type."
+
+
+ASKS: dict[Step, list[Ask]] = {
+    Step.PROFILE: [
+        Ask("first_name"),
+        Ask("middle_name"),
+        Ask("last_name"),
+        Ask("suffix", "choice", choices=lambda flow: [(s, s) for s in rules.SUFFIXES]),
+        Ask("date_of_birth", hint="MM/DD/YYYY, like 04/27/1980."),
+        Ask("email", hint="Use your work (corporate) email address."),
+        Ask("email_confirm", hint="Type the same address again."),
+        Ask("personal_email_allowed", "yesno",
+            hint="Yes only if your facility handles 2 or fewer providers and has no work email domain."),
+        Ask("phone", hint="A number where you can be reached, like (410) 555-0123."),
+        Ask("street", hint="Your home address, like 12 Oak Street."),
+        Ask("city"),
+        Ask("state", hint="The two-letter code, like OH."),
+        Ask("zip_code", hint="5 digits, like 43215."),
+        Ask("ssn_choice", "choice", choices=_pairs(SSN_CHOICES),
+            hint="This practice app never asks for your SSN; say which way you plan to go in real HARP."),
+        Ask("facility_name", hint="Sandbox only: used to warn you if your User ID contains it."),
+    ],
+    Step.ACCOUNT: [
+        Ask("user_id", hint=f"6 to 74 letters, digits and . _ - @; no facility names, no # or & "
+                            f"({rules.SANDBOX_NOTE}). It can never be changed."),
+        Ask("password", "secret"),
+        Ask("password_confirm", "secret", hint="Type the same password again. Not shown as you type."),
+        Ask("challenge_question", "choice", choices=lambda flow: [(q, q) for q in challenge_questions()]),
+        Ask("challenge_answer", "secret",
+            hint="Stored only as a hash; keep your real answer somewhere safe. Not shown as you type."),
+    ],
+    Step.TWO_FACTOR_SETUP: [
+        Ask("user_id", hint="Log in with the HARP User ID you chose."),
+        Ask("password", "secret", hint="Not shown as you type."),
+        Ask("device_type", "choice", choices=_pairs(DEVICE_TYPES)),
+        Ask("phone", required=True, hint="The phone that gets the codes (here, the simulated phone)."),
+    ],
+    Step.TWO_FACTOR_VERIFY: [Ask("code", hint="6 digits.")],
+    Step.IQIES_SIGN_IN: [
+        Ask("user_id"),
+        Ask("password", "secret", hint="Not shown as you type."),
+        Ask("code", hint="6 digits."),
+    ],
+    Step.CATEGORY: [
+        Ask("category", "choice", choices=lambda flow: [
+            (c.id, c.name if c.in_guide else f"{c.name} (outside this guide)") for c in catalogue().categories]),
+    ],
+    Step.ROLE: [
+        Ask("relationship", "choice", choices=_pairs(WORK_RELATIONSHIPS)),
+        Ask("role", "choice", choices=lambda flow: [(r.id, r.name) for r in catalogue().roles_in("provider")]),
+    ],
+}
+# a field asked again also asks its partner again (the two must match)
+_PARTNERS = {"email": ("email_confirm", "personal_email_allowed"), "password": ("password_confirm",)}
+
+
+def _plain_text(text: str) -> str:
+    """Help and messages as plain words: no Markdown marks, the plain mode's commands."""
+    text = text.replace("**", "").replace("`", "")
+    text = re.sub(r"\bPress F1\b", "Type ?", text)
+    text = re.sub(r"\(F2\)", "(type phone)", text)
+    text = re.sub(r"with F2\b", "by typing phone", text)
+    text = re.sub(r"\bF2\b", "phone", text)
+    return text
+
+
+def terminal_shows_qr(env: dict[str, str] | None = None, stream: TextIO | None = None) -> bool:
+    """A QR code is block characters: only on a real terminal that is not TERM=dumb."""
+    env = os.environ if env is None else env
+    stream = stream or sys.stdout
+    term = env.get("TERM", "")
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return tty and term not in ("", "dumb")
+
+
+class PlainSession:
+    def __init__(self, flow: OnboardingFlow, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
+                 getpass: Callable[[str], str] | None = None, env: dict[str, str] | None = None) -> None:
+        self.flow = flow
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.env = os.environ if env is None else env
+        try:
+            self.tty = self.stdin.isatty()
+        except (AttributeError, ValueError):
+            self.tty = False
+        if getpass is None:
+            import getpass as _getpass
+
+            getpass = _getpass.getpass
+        self._getpass = getpass
+        self.step: Step = flow.current_step
+        self.form: dict[str, Any] = {}
+
+    # --- lines in and out -------------------------------------------------------------------
+
+    def say(self, text: str = "") -> None:
+        for line in _plain_text(str(text)).split("\n"):
+            self.stdout.write(clean_line(line) + "\n")
+        self.stdout.flush()
+
+    def read(self, secret: bool = False) -> str:
+        if secret and self.tty:
+            try:
+                return self._getpass("(not shown) ")
+            except EOFError:
+                raise Quit from None
+        line = self.stdin.readline()
+        if not line:
+            raise Quit
+        return line.rstrip("\r\n")
+
+    def ask(self, question: str, secret: bool = False, commands: tuple[str, ...] = ()) -> str:
+        """One question; the commands every question knows are handled here."""
+        while True:
+            self.say(question)
+            answer = self.read(secret).strip()
+            word = answer.casefold()
+            if word == "?":
+                self.help()
+            elif word == "<":
+                raise Back
+            elif word in ("q", "quit"):
+                raise Quit
+            elif word == "phone":
+                self.phone()
+            elif word == "status":
+                self.status()
+            elif word in commands:
+                return word
+            else:
+                return answer
+
+    def yes_no(self, question: str, default: bool | None = None) -> bool:
+        hint = {True: " Enter means yes.", False: " Enter means no.", None: ""}[default]
+        while True:
+            answer = self.ask(f"{question} Type yes or no.{hint}").casefold()
+            if not answer and default is not None:
+                return default
+            if answer in YES:
+                return True
+            if answer in NO:
+                return False
+            self.say("Please type yes or no.")
+
+    # --- commands --------------------------------------------------------------------------
+
+    def help(self) -> None:
+        info = self.step.info
+        text = help_for("manual_proofing" if self.step == Step.PROOFING and self.flow.needs_manual_proofing
+                        else info.help_id)
+        self.say(f"Help: {text.title}. Real page: {text.real_page}.")
+        for line in text.body.split("\n"):
+            if line.strip():
+                self.say(line.strip().lstrip("- ").strip())
+        self.say("Commands at any question: ? help, < back, q save and quit, phone, status.")
+        self.say("End of help.")
+
+    def phone(self) -> None:
+        messages = self.flow.messages()
+        if not messages:
+            self.say("Phone: no messages yet.")
+            return
+        latest = messages[0]
+        body = " ".join(str(latest.get("body") or "").split())
+        self.say(f"Phone, latest message, {latest.get('subject')}: {body}")
+
+    def status(self) -> None:
+        from wizard.approvals import org_label, role_name
+
+        requests = self.flow.my_requests()
+        self.say("Pending Requests:")
+        if not requests:
+            self.say("No requests yet.")
+            return
+        self.flow.approvals.sweep()
+        everyone = self.flow.store.requests()
+        for req in self.flow.my_requests():
+            for org in req.get("organizations", []):
+                state = str(org.get("status") or "")
+                shown = "Active" if state == "approved" else state.capitalize()
+                self.say(f"{role_name(req.get('role'))}, {shown}: {org_label(org)}, {org.get('city')}, "
+                         f"{org.get('state')}. {self.flow.approvals.status_line(req, org, everyone)}")
+
+    # --- one field ---------------------------------------------------------------------------
+
+    def label(self, step: Step, name: str) -> str:
+        return STEP_MODELS[step.key].label(name)
+
+    def required(self, step: Step, spec: Ask) -> bool:
+        if spec.required is not None:
+            return spec.required
+        info = STEP_MODELS[step.key].model_fields.get(spec.name)
+        return bool(info and info.is_required())
+
+    def question(self, step: Step, spec: Ask, current: Any, hint: str) -> str:
+        info = step.info
+        parts = [f"Step {info.number} of {TOTAL}, {info.system}: {info.real_page}."]
+        parts.append(f"{self.label(step, spec.name)}, {'required' if self.required(step, spec) else 'optional'}.")
+        if hint:
+            parts.append(hint)
+        if spec.kind in ("secret", "choice"):
+            pass  # a secret's current value is never shown (nor kept); a choice says it with its list
+        elif spec.kind == "yesno":
+            parts.append(f"Current answer: {'yes' if current else 'no'}. Type yes or no; Enter keeps it.")
+        elif current not in (None, ""):
+            parts.append(f"Current value: {current}. Enter keeps it.")
+        elif not self.required(step, spec):
+            parts.append("Enter skips it.")
+        return " ".join(parts)
+
+    def ask_field(self, step: Step, spec: Ask) -> None:
+        """Ask one field until its own rule accepts it (a refusal names it and says what to do)."""
+        hint = spec.hint or (_password_hint(self.flow) if spec.kind == "secret" and spec.name == "password" else "")
+        while True:
+            current = self.form.get(spec.name)
+            if spec.kind == "choice":
+                value = self.ask_choice(step, spec, current, hint)
+            elif spec.kind == "yesno":
+                answer = self.ask(self.question(step, spec, current, hint)).casefold()
+                if not answer:
+                    value = bool(current)
+                elif answer in YES or answer in NO:
+                    value = answer in YES
+                else:
+                    self.say(f"{self.label(step, spec.name)}: please type yes or no.")
+                    continue
+            else:
+                answer = self.ask(self.question(step, spec, current, hint), secret=spec.kind == "secret")
+                value = answer if answer or spec.kind == "secret" else (current or "")
+            self.form[spec.name] = value
+            problem = self.field_problem(step, spec.name)
+            if not problem:
+                return
+            self.refuse(self.label(step, spec.name), problem)
+
+    def ask_choice(self, step: Step, spec: Ask, current: Any, hint: str) -> Any:
+        options = spec.choices(self.flow) if spec.choices else []
+        while True:
+            now = next((text for value, text in options if value == current), None)
+            question = self.question(step, spec, None, hint)
+            question += f" {len(options)} choices" + (f"; current choice: {now}. Enter keeps it." if now else
+                                                      "; Enter skips it." if not self.required(step, spec) else ".")
+            self.say(question)
+            for number, (_, text) in enumerate(options, 1):
+                self.say(f"{number}. {text}")
+            answer = self.ask("Type the number of your choice.")
+            if not answer:
+                return current
+            if answer.isdigit() and 1 <= int(answer) <= len(options):
+                return options[int(answer) - 1][0]
+            matches = [value for value, text in options if answer.casefold() in (str(value).casefold(), text.casefold())]
+            if matches:
+                return matches[0]
+            self.refuse(self.label(step, spec.name), f"type a number from 1 to {len(options)}.")
+
+    def field_problem(self, step: Step, name: str) -> str:
+        """This field's own message from the step's rules, given what was answered so far."""
+        form = dict(self.form)
+        if step == Step.PROFILE and name == "email" and "personal_email_allowed" not in form:
+            form["personal_email_allowed"] = True  # asked next; the whole form is checked at the end
+        errors = self.flow.validate(step, {k: v for k, v in form.items() if v is not None})
+        return errors.get(name, "")
+
+    def refuse(self, label: str, message: str) -> None:
+        self.say(f"Not accepted: {label}: {message} Please answer again.")
+
+    # --- the steps ---------------------------------------------------------------------------
+
+    def run(self) -> int:
+        flow = self.flow
+        self.say(f"{PROG} plain mode: a practice sandbox of HARP and iQIES; nothing you type leaves this computer.")
+        self.say("Commands at any question: ? help, < back, q save and quit, phone, status. Enter keeps the current value.")
+        if flow.store.notice:
+            self.say(flow.store.notice)
+        if flow.my_requests():
+            self.status()
+        try:
+            while True:
+                self.step = flow.current_step
+                try:
+                    if self.step == Step.AWAIT_APPROVAL:
+                        if self.await_approval():
+                            continue
+                        return 0
+                    getattr(self, f"_{self.step.key}", self.fields_step)()
+                except Back:
+                    outcome = flow.back(self.step, self.savable())
+                    if outcome.ok:
+                        self.say(f"Back to step {outcome.next_step.number}, {outcome.next_step.info.real_page}.")
+                    else:
+                        self.say(f"Cannot go back: {outcome.message}")
+        except Quit:
+            self.quit()
+            return 0
+
+    def savable(self) -> dict[str, Any]:
+        return {k: v for k, v in self.form.items() if v is not None}
+
+    def quit(self) -> None:
+        step = self.flow.current_step
+        if self.form and step == self.step and step in ASKS:
+            self.flow.save_draft(step, self.savable())
+        self.flow.save()
+        self.say(f"Saved at step {step.number} of {TOTAL}, {step.info.real_page}. Passwords and answers are "
+                 f"never saved; run {PROG} plain again to resume.")
+
+    def announce(self, step: Step) -> None:
+        info = step.info
+        self.say(f"Step {info.number} of {TOTAL}, {info.system}: {info.real_page} ({info.real_address}). Type ? for help.")
+
+    def start_form(self, step: Step) -> None:
+        self.form = {k: v for k, v in self.flow.draft(step).items() if v not in (None, "")}
+
+    def asks(self, step: Step) -> list[Ask]:
+        specs = ASKS.get(step, [])
+        if step == Step.TWO_FACTOR_SETUP and self.form.get("device_type") not in PHONE_DEVICES:
+            return [s for s in specs if s.name != "phone"]
+        return specs
+
+    def fields_step(self) -> None:
+        """Ask each field, then Next; the flow's refusal asks the offending fields again."""
+        step = self.step
+        self.announce(step)
+        self.start_form(step)
+        todo = [s.name for s in ASKS[step]]
+        while True:
+            for spec in self.asks(step):
+                if spec.name in todo:
+                    self.ask_field(step, spec)
+            self.form = {k: v for k, v in self.form.items() if k in {s.name for s in self.asks(step)}}
+            outcome = self.submit(step)
+            if outcome is None or outcome.ok:
+                return
+            todo = self.refused(step, outcome)
+
+    def refused(self, step: Step, outcome: StepOutcome) -> list[str]:
+        """Show the flow's refusal; the fields to ask again."""
+        for name, message in outcome.errors.items():
+            self.refuse(outcome.labels.get(name) or self.label(step, name), message)
+        if outcome.message and outcome.message not in outcome.errors.values():
+            self.say(f"Not accepted: {outcome.message}")
+        names = [s.name for s in ASKS.get(step, [])]
+        todo = [n for n in outcome.errors if n in names]
+        for name in list(todo):
+            todo += [p for p in _PARTNERS.get(name, ()) if p in names]
+        secret = [s.name for s in ASKS.get(step, []) if s.kind == "secret"]
+        if not todo:  # a refusal as a whole (User ID, password or code): ask the secrets again
+            todo = [n for n in names if n in secret or n == "code"] or names
+        return todo
+
+    def submit(self, step: Step) -> StepOutcome | None:
+        flow = self.flow
+        form = self.savable()
+        if step == Step.TWO_FACTOR_SETUP and form.get("device_type") in PHONE_DEVICES and form.get("phone"):
+            try:
+                form["phone"] = rules.check_phone(form["phone"])
+            except Exception:
+                pass
+        if step == Step.ACCOUNT:
+            refused, user_id = flow.account_confirmation(form)
+            if refused is not None:
+                return refused
+            self.say(f"Your User ID will be {user_id}. A HARP User ID can never be changed.")
+            if not self.yes_no("Create the account with this User ID?"):
+                self.say("Choose another User ID.")
+                return StepOutcome(False, errors={"user_id": "choose the User ID you want to keep."},
+                                   labels={"user_id": self.label(step, "user_id")})
+            form["user_id_permanent_ok"] = True
+        outcome = flow.submit(step, form)
+        if outcome.ok:
+            self.say(f"Step {step.number} done." + (f" {outcome.message}" if outcome.message else ""))
+            for warning in outcome.warnings:
+                self.say(f"Note: {warning}")
+            self.after(step)
+        return outcome
+
+    def after(self, step: Step) -> None:
+        """What a person reads after a step: the code's way, the authenticator's key."""
+        factor = self.flow.record.factor
+        if step == Step.TWO_FACTOR_SETUP and factor is not None:
+            if factor.is_authenticator and factor.totp_secret:
+                self.say(f"Manual key for your authenticator app: {otp.group_secret(factor.totp_secret)}")
+                if terminal_shows_qr(self.env, self.stdout):
+                    self.say("Type qr at the code question to show the QR code instead.")
+            else:
+                self.say("Type phone at the next question to read the code on your simulated phone.")
+
+    # HARP steps with something of their own
+
+    def _proofing(self) -> None:
+        flow = self.flow
+        step = Step.PROOFING
+        self.announce(step)
+        if flow.needs_manual_proofing:
+            self.help()
+            if self.yes_no("Manual identity proofing: carry on the practice as if it succeeded?"):
+                outcome = flow.complete_manual_proofing()
+                if not outcome.ok:
+                    self.say(f"Not accepted: {outcome.message}")
+                return
+            raise Quit
+        from wizard.proofing import MAX_ATTEMPTS
+
+        attempt = flow.record.proofing_attempts
+        questions = flow.proofing_questions()
+        self.say(f"Identity proofing (simulated): {len(questions)} questions, attempt {attempt + 1} of {MAX_ATTEMPTS}.")
+        answers: list[int | None] = []
+        for index, q in enumerate(questions, 1):
+            while True:
+                self.say(f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. "
+                         f"Question {index} of {len(questions)}, required: {q.prompt}")
+                for number, option in enumerate(q.options, 1):
+                    self.say(f"{number}. {option}")
+                answer = self.ask("Type the number of your answer.", secret=False)
+                if answer.isdigit() and 1 <= int(answer) <= len(q.options):
+                    answers.append(int(answer) - 1)
+                    break
+                self.refuse(f"Question {index}", f"type a number from 1 to {len(q.options)}.")
+        robot = False
+        while not robot:
+            robot = self.yes_no(f"{STEP_MODELS['proofing'].label('not_a_robot')}, required.")
+            if not robot:
+                self.refuse(STEP_MODELS["proofing"].label("not_a_robot"),
+                            flow.validate(step, {"answers": answers, "not_a_robot": False}).get("not_a_robot", ""))
+        outcome = flow.submit(step, {"answers": answers, "not_a_robot": True, "attempt": attempt})
+        if outcome.ok:
+            self.say(f"Step {step.number} done. {outcome.message}")
+        else:
+            self.refused(step, outcome)
+
+    def _two_factor_verify(self) -> None:
+        flow, step = self.flow, Step.TWO_FACTOR_VERIFY
+        self.announce(step)
+        factor = flow.record.factor
+        if factor is not None and factor.is_authenticator:
+            self.say(f"Type the code {DEVICE_TYPES[factor.device_type]} shows now.")
+        else:
+            self.say("Type phone to read the code, or resend for a new one.")
+        while True:
+            self.form = {}
+            answer = self.ask(self.question(step, ASKS[step][0], None, "6 digits."), commands=("resend", "qr"))
+            if answer == "resend":
+                self.say(flow.send_code())
+                continue
+            if answer == "qr":
+                self.qr()
+                continue
+            self.form["code"] = answer
+            outcome = self.submit(step)
+            if outcome is not None and outcome.ok:
+                return
+            self.refused(step, outcome)
+
+    def qr(self) -> None:
+        uri = self.flow.totp_uri()
+        factor = self.flow.record.factor
+        if uri is None or factor is None or not factor.totp_secret:
+            self.say("There is no QR code: this device is not an authenticator app.")
+            return
+        if not terminal_shows_qr(self.env, self.stdout):
+            self.say(f"This terminal cannot show a QR code; type the manual key: {otp.group_secret(factor.totp_secret)}")
+            return
+        import io
+
+        import segno
+
+        buffer = io.StringIO()
+        segno.make(uri, error="L").terminal(out=buffer, compact=True, border=2)
+        self.say("QR code for your authenticator app:")
+        self.stdout.write(buffer.getvalue())
+        self.say(f"Or type the manual key: {otp.group_secret(factor.totp_secret)}")
+
+    def _iqies_sign_in(self) -> None:
+        flow, step = self.flow, Step.IQIES_SIGN_IN
+        self.announce(step)
+        self.start_form(step)
+        todo = ["user_id", "password", "code"]
+        while True:
+            for spec in ASKS[step]:
+                if spec.name not in todo:
+                    continue
+                if spec.name == "code":
+                    factor = flow.record.factor
+                    if factor is not None and not factor.is_authenticator:
+                        self.say(flow.send_code())
+                    elif factor is not None:
+                        self.say(f"Type the code {DEVICE_TYPES[factor.device_type]} shows now.")
+                self.ask_field(step, spec)
+            outcome = self.submit(step)
+            if outcome is not None and outcome.ok:
+                self.say("Welcome to iQIES.")
+                return
+            todo = ["password", "code"]
+            self.refused(step, outcome)
+
+    # iQIES steps with something of their own
+
+    def _welcome(self) -> None:
+        self.announce(Step.WELCOME)
+        self.status()
+        self.ask("Press Enter for Request User Role.")
+        outcome = self.flow.submit(Step.WELCOME, {})
+        if not outcome.ok:
+            self.say(f"Not accepted: {outcome.message}")
+
+    def _organizations(self) -> None:
+        flow, step = self.flow, Step.ORGANIZATIONS
+        self.announce(step)
+        self.say("Add each provider you need this role for, one by one: Search By, then Search for.")
+        self.form = {}
+        search_by = "ccn"
+        while True:
+            added = flow.record.request.organizations
+            self.say(f"Organizations added: {len(added)}." if added else "Organizations added: none yet.")
+            for org in added:
+                self.say(f"{org.name}, CCN {org.ccn}, {org.city}, {org.state}.")
+            by_name = "CCN" if search_by == "ccn" else "Facility ID"
+            answer = self.ask(
+                f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. Search for, "
+                f"{'required' if not added else 'optional'}: type a {by_name}, like 015009. "
+                f"Type f to search by Facility ID or c by CCN; remove and a CCN to remove one"
+                + ("; Enter when you are done." if added else "."),
+                commands=("f", "c"))
+            if answer in ("f", "c"):
+                search_by = "facility_id" if answer == "f" else "ccn"
+                self.say(f"Search By: {'Facility ID' if search_by == 'facility_id' else 'CCN'}.")
+                continue
+            if answer.casefold().startswith("remove "):
+                self.say(flow.remove_organization(answer.split(None, 1)[1].strip()).message)
+                continue
+            if not answer:
+                outcome = flow.submit(step, {"search_by": search_by})
+                if outcome.ok:
+                    self.say(f"Step {step.number} done.")
+                    return
+                self.refused(step, outcome)
+                continue
+            provider, problem = flow.find_organization(search_by, answer)
+            if provider is None:
+                self.refuse("Search for", problem)
+                continue
+            self.say(f"Found: {provider.name}, {provider.city}, {provider.state} "
+                     f"(CCN {provider.ccn}, Facility ID {provider.facility_id}).")
+            if not self.yes_no("Add it?", default=True):
+                continue
+            outcome = flow.add_organization(search_by, answer)
+            if outcome.ok:
+                self.say(outcome.message)
+            else:
+                self.refused(step, outcome)
+
+    def _review(self) -> None:
+        flow, step = self.flow, Step.REVIEW
+        self.announce(step)
+        req = flow.record.request
+        cat = catalogue()
+        profile = flow.profile
+        role = cat.role(req.role or "")
+        category = cat.category(req.category or "")
+        self.say(f"Requester: {profile.display_name if profile else ''} ({flow.record.user_id}).")
+        self.say(f"User category: {category.name if category else req.category}.")
+        self.say(f"User role: {role.name if role else req.role}.")
+        self.say(f"Relationship: {WORK_RELATIONSHIPS.get(req.relationship or '', '')}.")
+        for org in req.organizations:
+            approver = flow.approver_for(req.role or "", org.ccn)
+            self.say(f"Organization: {org.name}, CCN {org.ccn}, Facility ID {org.facility_id}, {org.city}, "
+                     f"{org.state}. Will be approved by: {approver.description}")
+        if not self.yes_no("Submit Request? Type < to change it.", default=None):
+            self.say("Not submitted. Type < at the next question to change the request, or q to quit.")
+            return
+        outcome = flow.submit(step, {})
+        if outcome.ok:
+            self.say("Role Request Submitted.")
+        else:
+            self.say(f"Not accepted: {outcome.message}")
+
+    def await_approval(self) -> bool:
+        """Pending Requests; True when the user asks for another role."""
+        self.announce(Step.AWAIT_APPROVAL)
+        if self.flow.banner:
+            self.say(self.flow.banner + ".")
+        self.status()
+        self.say("What happens now: CMS approves the first PSO of a provider; after that, the provider's PSOs "
+                 "approve everyone else. You get an email when your role is approved. Type ? for more.")
+        while True:
+            answer = self.ask("Type status to see your requests again, request for another role or provider, "
+                              "or q to quit.", commands=("request",))
+            if answer == "request":
+                outcome = self.flow.request_role()
+                if outcome.ok:
+                    return True
+                self.say(f"Not accepted: {outcome.message}")
+
+
+def command(data_dir: Path, profile: str, smtp: Any = None) -> int:
+    """``iqies-onboard plain``: the exit code (0 after a quit or a finished session)."""
+    from wizard import __version__
+    from wizard.log import event, log_error, setup_logging
+    from wizard.store import DataDirError, Store
+
+    try:
+        store = Store(data_dir, profile=profile, smtp=smtp, claim_wizard=True)
+    except DataDirError as err:
+        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
+        return 2
+    log_path = setup_logging(store.data_dir)
+    event("start", version=__version__, command="plain")
+    try:
+        code = PlainSession(OnboardingFlow(store)).run()
+    except KeyboardInterrupt:
+        print("Stopped; your progress up to the last step is saved.", flush=True)
+        code = 130
+    except DataDirError as err:
+        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
+        code = 2
+    except Exception as err:  # never a traceback for a user
+        ref = log_error("plain", err)
+        print(f"{PROG}: stopped after an unexpected error (reference {ref}); your progress up to the last "
+              f"step is saved. Details without personal data: {log_path}", file=sys.stderr)
+        code = 1
+    finally:
+        store.release_wizard()
+    event("stop", code=code)
+    return code
