@@ -397,8 +397,8 @@ class PlainSession:
         self.start_form(step)
         todo = [s.name for s in ASKS[step]]
         while True:
-            for spec in self.asks(step):
-                if spec.name in todo:
+            for spec in ASKS[step]:
+                if spec.name in todo and spec in self.asks(step):  # asked only where it applies now
                     self.ask_field(step, spec)
             self.form = {k: v for k, v in self.form.items() if k in {s.name for s in self.asks(step)}}
             outcome = self.submit(step)
