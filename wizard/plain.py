@@ -300,11 +300,14 @@ class PlainSession:
             else:
                 answer = self.ask(self.question(step, spec, current, hint), secret=spec.kind == "secret")
                 value = answer if answer or spec.kind == "secret" else (current or "")
+            before = self.form.get(spec.name)
             self.form[spec.name] = value
             problem = self.field_problem(step, spec.name)
             if not problem:
                 return
             self.refuse(self.label(step, spec.name), problem)
+            # a refused answer is not offered as the current value
+            self.form[spec.name] = before if before != value else None
 
     def ask_choice(self, step: Step, spec: Ask, current: Any, hint: str) -> Any:
         options = spec.choices(self.flow) if spec.choices else []
@@ -410,7 +413,7 @@ class PlainSession:
         """Show the flow's refusal; the fields to ask again."""
         for name, message in outcome.errors.items():
             self.refuse(outcome.labels.get(name) or self.label(step, name), message)
-        if outcome.message and outcome.message not in outcome.errors.values():
+        if outcome.message and not outcome.errors:  # with errors it only points at them
             self.say(f"Not accepted: {outcome.message}")
         names = [s.name for s in ASKS.get(step, [])]
         todo = [n for n in outcome.errors if n in names]
@@ -491,7 +494,8 @@ class PlainSession:
                 self.refuse(f"Question {index}", f"type a number from 1 to {len(q.options)}.")
         robot = False
         while not robot:
-            robot = self.yes_no(f"{STEP_MODELS['proofing'].label('not_a_robot')}, required.")
+            robot = self.yes_no(f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. "
+                                f"{STEP_MODELS['proofing'].label('not_a_robot')}, required.")
             if not robot:
                 self.refuse(STEP_MODELS["proofing"].label("not_a_robot"),
                             flow.validate(step, {"answers": answers, "not_a_robot": False}).get("not_a_robot", ""))
@@ -642,9 +646,7 @@ class PlainSession:
             self.say("Not submitted. Type < at the next question to change the request, or q to quit.")
             return
         outcome = flow.submit(step, {})
-        if outcome.ok:
-            self.say("Role Request Submitted.")
-        else:
+        if not outcome.ok:  # on success the banner says Role Request Submitted
             self.say(f"Not accepted: {outcome.message}")
 
     def await_approval(self) -> bool:
