@@ -304,3 +304,48 @@ def test_authenticator_gets_the_manual_key_never_a_qr_under_dumb(tmp_path: Path)
     assert "Manual key for your authenticator app: JBSW Y3DP" in text
     assert "This terminal cannot show a QR code" in text
     _check_output(text)
+
+
+def _flow_with_account(home: Path, **profile: str):
+    import yaml
+
+    from wizard.answers import account_form, profile_form
+    from wizard.flow import OnboardingFlow
+    from wizard.store import Store
+
+    flow = OnboardingFlow(Store(home, profile="t"))
+    raw = yaml.safe_load((ROOT / "examples" / "happy-path.yaml").read_text())
+    assert flow.submit(flow.current_step, profile_form({**raw["profile"], **profile})).ok
+    assert flow.submit(flow.current_step, account_form(raw["account"])).ok
+    return flow
+
+
+def test_manual_proofing_is_explained_and_carries_on(tmp_path: Path) -> None:
+    import io
+
+    from wizard.plain import PlainSession
+    from wizard.steps import Step
+
+    flow = _flow_with_account(tmp_path / "h", ssn_choice="manual_proofing")
+    out = io.StringIO()
+    PlainSession(flow, stdin=io.StringIO("yes\nq\n"), stdout=out, env={"TERM": "dumb"}).run()
+    text = out.getvalue()
+    assert "Help: " in text and "Manual identity proofing" in text
+    assert flow.record.identity_proofed == "manual" and flow.current_step == Step.TWO_FACTOR_SETUP
+    assert "Saved at step 4 of 12" in text
+    _check_output(text)
+
+
+def test_a_second_plain_on_the_same_profile_is_refused(tmp_path: Path) -> None:
+    import subprocess
+
+    home = tmp_path / "home"
+    first = pexpect.popen_spawn.PopenSpawn([sys.executable, "-m", "wizard", "--profile", "maria", "plain"],
+                                           env=_env(home), cwd=str(ROOT), encoding="utf-8", timeout=TIMEOUT)
+    first.expect(r"First name, required\.")
+    second = subprocess.run([sys.executable, "-m", "wizard", "--profile", "maria", "plain"], input="q\n",
+                            env=_env(home), cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+    first.sendline("q")
+    first.expect(pexpect.EOF)
+    assert second.returncode == 2 and "error" in second.stderr and second.stdout == ""
+    assert first.wait() == 0
