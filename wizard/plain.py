@@ -444,6 +444,9 @@ class PlainSession:
             form["user_id_permanent_ok"] = True
         outcome = flow.submit(step, form)
         if outcome.ok:
+            factor = flow.record.factor
+            if step == Step.TWO_FACTOR_SETUP and factor is not None and factor.is_authenticator:
+                outcome.message = "Add the manual key below to your authenticator app, then type the code it shows."
             self.say(f"Step {step.number} done." + (f" {outcome.message}" if outcome.message else ""))
             for warning in outcome.warnings:
                 self.say(f"Note: {warning}")
@@ -586,15 +589,18 @@ class PlainSession:
         self.say("Add each provider you need this role for, one by one: Search By, then Search for.")
         self.form = {}
         search_by = "ccn"
+        listed = None
         while True:
             added = flow.record.request.organizations
-            self.say(f"Organizations added: {len(added)}." if added else "Organizations added: none yet.")
-            for org in added:
-                self.say(f"{org.name}, CCN {org.ccn}, {org.city}, {org.state}.")
-            by_name = "CCN" if search_by == "ccn" else "Facility ID"
+            if listed != added:  # the list, whenever it changed
+                listed = list(added)
+                self.say(f"Organizations added: {len(added)}." if added else "Organizations added: none yet.")
+                for org in added:
+                    self.say(f"{org.name}, CCN {org.ccn}, {org.city}, {org.state}.")
+            by_name = "CCN, like 015009" if search_by == "ccn" else "Facility ID, up to 16 letters and digits"
             answer = self.ask(
                 f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. Search for, "
-                f"{'required' if not added else 'optional'}: type a {by_name}, like 015009. "
+                f"{'required' if not added else 'optional'}: type a {by_name}. "
                 f"Type f to search by Facility ID or c by CCN; remove and a CCN to remove one"
                 + ("; Enter when you are done." if added else "."),
                 commands=("f", "c"))
