@@ -126,7 +126,9 @@ _PARTNERS = {"email": ("email_confirm", "personal_email_allowed"), "password": (
 def _plain_text(text: str) -> str:
     """Help and messages as plain words: no Markdown marks, the plain mode's commands."""
     text = text.replace("**", "").replace("`", "")
+    text = re.sub(r" ?Fields marked \* are required\.", "", text)  # here each question says so
     text = re.sub(r"\bPress F1\b", "Type ?", text)
+    text = re.sub(r"\b[Pp]ress F2\b", "type phone", text)
     text = re.sub(r"\(F2\)", "(type phone)", text)
     text = re.sub(r"with F2\b", "by typing phone", text)
     text = re.sub(r"\bF2\b", "phone", text)
