@@ -67,12 +67,13 @@ from wizard.models import (
     TwoFactorSetup,
     validate_form,
 )
+from wizard.resources import data_path
 from wizard.steps import Step
 
 MAX_FILE_BYTES = 1_000_000
 MAX_PEOPLE = 20
 MAX_ACTIONS = 200
-PERSONAS_PATH = Path(__file__).resolve().parent.parent / "data" / "personas.json"
+PERSONAS_PATH = data_path("personas.json")
 
 # The sections of a person's answers, in the order of the steps that use them.
 SECTIONS = ("profile", "account", "proofing", "two_factor", "role", "organizations")

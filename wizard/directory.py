@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.identifiers import Ccn, FacilityId, IdentifierError, normalize_identifier_text
+from wizard.resources import data_path
 
 __all__ = [
     "DEFAULT_PATH",
@@ -32,7 +33,7 @@ __all__ = [
     "default_directory",
 ]
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "providers.csv"
+DEFAULT_PATH = data_path("providers.csv")
 COLUMNS = ("ccn", "facility_id", "name", "address", "city", "state", "zip", "provider_type")
 FACILITY_ID_NOTE = (
     "Sandbox Facility ID, invented by this practice app: the public CMS file has none. "
@@ -320,8 +321,8 @@ class ProviderDirectory:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             raise FileNotFoundError(
-                f"Provider directory {self.path} is missing; "
-                "build it with: python tools/build_directory.py"
+                f"Provider directory {self.path} is missing; reinstall iqies-onboard, or "
+                "import a CMS Provider Information download with: iqies-onboard directory import FILE.csv"
             ) from None
         _check_utf8(raw)
         if b"\r" in raw:
