@@ -169,7 +169,62 @@ def _report(data_dir: Path, profile: str, output: Path | None) -> int:
     return 0
 
 
+class _QuietPipe:
+    """``sys.stdout``, except that a reader who stops reading (``| head -1``) ends the output
+    quietly: on a broken pipe, stdout is pointed at the null device (as the Python docs
+    recommend) and the command goes on to its normal end, with no error line."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self.broken = False
+
+    def _closed(self) -> None:
+        import os
+
+        self.broken = True
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._closed()
+        return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._closed()
+            try:
+                self._stream.flush()  # the rest goes to the null device
+            except (OSError, ValueError):
+                pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line; a closed pipe on stdout ends it quietly (see ``_QuietPipe``)."""
+    original = sys.stdout
+    quiet = _QuietPipe(original) if original is not None else None
+    if quiet is not None:
+        sys.stdout = quiet
+    try:
+        return _main(argv)
+    finally:  # also after SystemExit (--help, --version, a bad argument)
+        if quiet is not None:
+            quiet.flush()
+            if sys.stdout is quiet:
+                sys.stdout = original
+
+
+def _main(argv: list[str] | None = None) -> int:
     import os
 
     parser = build_parser()
