@@ -130,6 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the JSON schema of an answers file (for editors and validators).",
     )
     _common_options(schema, argparse.SUPPRESS)
+    directory = commands.add_parser(
+        "directory", help="the provider directory: import a newer CMS Provider Information download",
+        description=(
+            "The provider directory the Add Organizations page searches. Shipped: CMS's nursing "
+            "homes, August 2021. `directory import FILE.csv` builds it from a newer CMS \"Provider "
+            "Information\" download (data.cms.gov, nursing homes) into the data directory, used "
+            "from then on; a file that is not such a download is refused and the directory in "
+            "use is kept."
+        ),
+    )
+    directory_commands = directory.add_subparsers(dest="directory_command", metavar="ACTION",
+                                                  parser_class=_Parser, required=True)
+    directory_import = directory_commands.add_parser(
+        "import", help="build the directory from a CMS Provider Information CSV file",
+        description="Build the provider directory from a CMS nursing-home Provider Information "
+                    "CSV file (cp1252 or UTF-8) into the data directory; used from then on.",
+    )
+    directory_import.add_argument("file", metavar="FILE.csv", type=Path)
+    _common_options(directory_import, argparse.SUPPRESS)
+    _common_options(directory, argparse.SUPPRESS)
     return parser
 
 
@@ -138,6 +158,34 @@ def _error(message: str) -> int:
 
     print(f"{PROG}: error: {clean_line(message)}", file=sys.stderr)
     return 2
+
+
+def _directory_import(data_dir: Path, source: Path) -> int:
+    """``iqies-onboard directory import FILE.csv``: one line either way; on any failure the
+    directory in use is kept (exit 2 for a file that is not a download, 1 otherwise)."""
+    from wizard.directory_build import DirectorySourceError, import_directory
+    from wizard.sanitize import clean_line
+    from wizard.store import DataDirError
+
+    try:
+        release, count = import_directory(source, data_dir)
+    except DataDirError as err:
+        return _error(str(err))
+    except DirectorySourceError as err:
+        return _error(f"{err}; the provider directory in use is kept")
+    except FileNotFoundError:
+        return _error(f"{source} does not exist; the provider directory in use is kept")
+    except OSError as err:
+        return _error(f"{source}: {err.strerror or err}; the provider directory in use is kept")
+    except Exception as err:  # never a traceback for a user
+        from wizard.log import log_error
+
+        print(f"{PROG}: the import stopped after an unexpected error (reference "
+              f"{log_error('directory', err)}); the provider directory in use is kept", file=sys.stderr)
+        return 1
+    print(clean_line(f"Provider directory: {release}, {count:,} providers; used from now on "
+                     f"(in {data_dir})"))
+    return 0
 
 
 def _report(data_dir: Path, profile: str, output: Path | None) -> int:
@@ -244,6 +292,11 @@ def _main(argv: list[str] | None = None) -> int:
         smtp = parse_smtp(smtp_text) if smtp_text else None
     except SmtpSettingError as err:
         return _error(str(err))
+    from wizard.directory import use_data_dir
+
+    use_data_dir(data_dir)  # an imported provider directory, if this data directory has one
+    if args.command == "directory":
+        return _directory_import(data_dir, args.file)
     if args.command == "serve":
         from wizard.serve import ServeSettingError, serve
 
