@@ -62,6 +62,21 @@ export IQIES_ONBOARD_HOME="$WORK/home-happy-path"
 grep -q "mlopez.practice" "$WORK/readiness-report.md" || fail "the report lacks the User ID"
 grep -q "Provider directory:" "$WORK/readiness-report.md" || fail "the report does not say which provider directory"
 
+echo "== directory import (a newer-style UTF-8 download, and a file that is not one)"
+export IQIES_ONBOARD_HOME="$WORK/home-import"
+printf '%s\n' '"CMS Certification Number (CCN)","Provider Name","Provider Address","City/Town","State","ZIP Code","Provider Type","Processing Date"' \
+    '"015009","BURNS NURSING HOME, INC.","701 MONROE STREET NW","RUSSELLVILLE","AL","35653","Medicare and Medicaid","2025-06-01"' \
+    >"$WORK/NH_ProviderInfo_new.csv"
+"$BIN" directory import "$WORK/NH_ProviderInfo_new.csv" </dev/null | grep -q "^Provider directory: CMS Provider Information, 2025-06-01" \
+    || fail "directory import"
+[ -s "$IQIES_ONBOARD_HOME/provider-directory/providers.csv" ] || fail "directory import wrote no directory"
+set +e
+"$BIN" directory import "$REPO/README.md" </dev/null 2>"$WORK/import.err"
+code=$?
+set -e
+[ "$code" = 2 ] && [ "$(wc -l <"$WORK/import.err")" = 1 ] || fail "a file that is not a download: exit $code, $(cat "$WORK/import.err")"
+"$BIN" run --answers "$REPO/examples/happy-path.yaml" </dev/null >"$WORK/import-run.out" || fail "run after directory import"
+
 echo "== a closed pipe ends quietly"
 export IQIES_ONBOARD_HOME="$WORK/home-pipe"
 for args in "schema" "run --answers $REPO/examples/happy-path.yaml"; do
