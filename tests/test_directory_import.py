@@ -121,3 +121,19 @@ def test_the_tool_calls_the_same_code(tmp_path):
     assert module.build is build
     with pytest.raises(DirectorySourceError):
         build(ROOT / "README.md")
+
+
+async def test_the_add_organizations_page_names_the_imported_release(tmp_path):
+    from tests.factory import make_app
+    from tests.states import advance_to
+    from wizard.steps import Step
+
+    data = tmp_path / "data"
+    import_directory(newer_file(tmp_path), data)
+    flow = advance_to(data, Step.ORGANIZATIONS)
+    app = make_app(data, flow.clock, signed_in=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        preview = str(app.screen.query_one("#search-preview").render())
+        assert preview == "Provider directory: CMS Provider Information, 2025-06-01 (NH_ProviderInfo_Jun2025.csv)"
+        assert not app.error_references
