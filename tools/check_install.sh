@@ -66,6 +66,7 @@ echo "== directory import (a newer-style UTF-8 download, and a file that is not 
 export IQIES_ONBOARD_HOME="$WORK/home-import"
 printf '%s\n' '"CMS Certification Number (CCN)","Provider Name","Provider Address","City/Town","State","ZIP Code","Provider Type","Processing Date"' \
     '"015009","BURNS NURSING HOME, INC.","701 MONROE STREET NW","RUSSELLVILLE","AL","35653","Medicare and Medicaid","2025-06-01"' \
+    '"365005","THE CHATEAU AT MOUNTAIN CREST NURSING & REHAB CTR","2586 LAFEUILLE AVENUE","CINCINNATI","OH","45211","Medicare and Medicaid","2025-06-01"' \
     >"$WORK/NH_ProviderInfo_new.csv"
 "$BIN" directory import "$WORK/NH_ProviderInfo_new.csv" </dev/null | grep -q "^Provider directory: CMS Provider Information, 2025-06-01" \
     || fail "directory import"
@@ -76,13 +77,15 @@ code=$?
 set -e
 [ "$code" = 2 ] && [ "$(wc -l <"$WORK/import.err")" = 1 ] || fail "a file that is not a download: exit $code, $(cat "$WORK/import.err")"
 "$BIN" run --answers "$REPO/examples/happy-path.yaml" </dev/null >"$WORK/import-run.out" || fail "run after directory import"
+"$BIN" report --profile maria --output "$WORK" </dev/null >/dev/null || fail "report after directory import"
+grep -q "Provider directory:.*2025-06-01" "$WORK/readiness-report.md" || fail "the report does not name the imported release"
 
 echo "== a closed pipe ends quietly"
 export IQIES_ONBOARD_HOME="$WORK/home-pipe"
 for args in "schema" "run --answers $REPO/examples/happy-path.yaml"; do
     # shellcheck disable=SC2086
-    lines="$( { "$BIN" $args </dev/null 2>"$WORK/pipe.err" | head -1; } )"
-    status="${PIPESTATUS[0]:-0}"
+    # with pipefail, a non-zero exit of the command fails here
+    lines="$( { "$BIN" $args </dev/null 2>"$WORK/pipe.err" | head -1; } )" || fail "$args | head -1: exit non-zero"
     [ -n "$lines" ] || fail "$args | head -1 printed nothing"
     [ ! -s "$WORK/pipe.err" ] || fail "$args | head -1: $(cat "$WORK/pipe.err")"
 done
