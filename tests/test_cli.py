@@ -234,3 +234,22 @@ def test_a_closed_pipe_ends_quietly(home, args):
     code = process.wait(timeout=120)
     assert err == ""
     assert code == 0
+
+
+def test_a_missing_data_file_gets_one_line_not_a_traceback(monkeypatch, capsys, home):
+    import errno
+
+    from wizard import runner
+    from wizard.resources import data_path
+
+    def broken() -> int:
+        path = str(data_path("help.json"))
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+
+    monkeypatch.setattr(runner, "print_schema", broken)
+    assert cli.main(["--data-dir", str(home), "schema"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "iqies-onboard: the data file help.json is missing from this installation; reinstall "
+        "iqies-onboard (for example: pipx reinstall iqies-onboard)"
+    ]

@@ -265,11 +265,34 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = quiet
     try:
         return _main(argv)
+    except Exception as err:  # the last guard: never a traceback for a user
+        return _unexpected(err)
     finally:  # also after SystemExit (--help, --version, a bad argument)
         if quiet is not None:
             quiet.flush()
             if sys.stdout is quiet:
                 sys.stdout = original
+
+
+def _unexpected(err: Exception) -> int:
+    """One line for an error no command caught (a damaged install, say); exit 1."""
+    ref = ""
+    try:
+        from wizard.log import log, log_error
+
+        if log.handlers:  # the support log is open (not yet, when the error came before it)
+            ref = f" (reference {log_error('cli', err)})"
+    except Exception:
+        pass
+    from wizard.resources import data_dir
+
+    missing = getattr(err, "filename", None) if isinstance(err, FileNotFoundError) else None
+    if missing and data_dir() in Path(missing).parents:
+        print(f"{PROG}: the data file {Path(missing).name} is missing from this installation{ref}; "
+              f"reinstall iqies-onboard (for example: pipx reinstall iqies-onboard)", file=sys.stderr)
+    else:
+        print(f"{PROG}: stopped after an unexpected error{ref} ({type(err).__name__})", file=sys.stderr)
+    return 1
 
 
 def _main(argv: list[str] | None = None) -> int:
