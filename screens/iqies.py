@@ -17,7 +17,7 @@ from screens.widgets import FieldRow, field_input, one_line, plain
 from wizard import rules
 from wizard.catalogue import catalogue
 from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS
-from wizard.sanitize import clean_text
+from wizard.sanitize import clean_line, clean_text
 from wizard.steps import Step
 
 
@@ -240,7 +240,7 @@ class OrganizationsScreen(StepScreen):
                    compact=True),
         )
         yield FieldRow("search_for", "Search for", field_input("e.g. 015009", max_length=20))
-        yield Static("", id="search-preview", classes="note", markup=False)
+        yield Static(self.idle_preview(), id="search-preview", classes="note", markup=False)
         yield Button("Add", id="add-org", compact=True, variant="primary")
         yield section("Organizations added")
         yield Vertical(id="org-list")
@@ -248,6 +248,12 @@ class OrganizationsScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.refresh_orgs()
+
+    def idle_preview(self) -> str:
+        """Before a search: which CMS release an imported directory is (``iqies-onboard
+        directory import``); the shipped one is named by a search that finds nothing."""
+        directory = self.flow.directory
+        return clean_line(f"Provider directory: {directory.release}") if directory.imported else ""
 
     def collect(self) -> dict[str, Any]:
         return super().collect()
@@ -261,7 +267,10 @@ class OrganizationsScreen(StepScreen):
         text = (form.get("search_for") or "").strip()
         preview = self.query_one("#search-preview", Static)
         if not text:
-            preview.update("")
+            idle = self.idle_preview()
+            preview.update(idle)
+            if idle:
+                preview.set_classes("note")
             return
         provider, problem = self.flow.find_organization(form.get("search_by") or "ccn", text)
         if provider:

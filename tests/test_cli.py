@@ -209,3 +209,47 @@ def test_a_second_wizard_on_the_same_profile_is_refused_but_another_profile_open
         Store(tmp_path / "d", profile="alice").claim_wizard()
     Store(tmp_path / "d", profile="bob").claim_wizard()  # another trainee: fine
     first.release_wizard()
+
+
+def test_version_comes_from_the_package_metadata():
+    from importlib.metadata import version
+
+    assert __version__ == version("iqies-onboard")
+
+
+@pytest.mark.parametrize("args", [
+    ("schema",),
+    ("run", "--answers", str(ROOT / "examples" / "happy-path.yaml")),
+])
+def test_a_closed_pipe_ends_quietly(home, args):
+    """``iqies-onboard ... | head -1``: the reader is gone (here before the first line, so a
+    write surely meets the closed pipe); the command ends with no error line and exit 0."""
+    env = {**os.environ, "IQIES_ONBOARD_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wizard", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL, env=env, cwd=ROOT,
+    )
+    process.stdout.close()  # what head does after its line
+    err = process.stderr.read().decode()
+    code = process.wait(timeout=120)
+    assert err == ""
+    assert code == 0
+
+
+def test_a_missing_data_file_gets_one_line_not_a_traceback(monkeypatch, capsys, home):
+    import errno
+
+    from wizard import runner
+    from wizard.resources import data_path
+
+    def broken() -> int:
+        path = str(data_path("help.json"))
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+
+    monkeypatch.setattr(runner, "print_schema", broken)
+    assert cli.main(["--data-dir", str(home), "schema"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "iqies-onboard: the data file help.json is missing from this installation; reinstall "
+        "iqies-onboard (for example: pipx reinstall iqies-onboard)"
+    ]

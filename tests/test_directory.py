@@ -310,7 +310,7 @@ def test_wrong_header_refused(tmp_path):
 
 def test_missing_file_says_how_to_build_it(tmp_path):
     directory = ProviderDirectory(tmp_path / "nope.csv")  # constructing reads nothing
-    with pytest.raises(FileNotFoundError, match="build_directory.py"):
+    with pytest.raises(FileNotFoundError, match="iqies-onboard directory import FILE.csv"):
         directory.by_ccn("015009")
 
 

@@ -3,4 +3,9 @@
 Nothing in this package may import textual (tests/test_layers.py enforces it).
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version as _version
+
+try:
+    __version__ = _version("iqies-onboard")  # the package metadata: pyproject.toml's version
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"

@@ -50,7 +50,9 @@ from pydantic import (
     SecretStr,
     Tag,
     ValidationError,
+    WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from wizard.models import (
     DEVICE_TYPES,
@@ -67,12 +69,13 @@ from wizard.models import (
     TwoFactorSetup,
     validate_form,
 )
+from wizard.resources import data_path
 from wizard.steps import Step
 
 MAX_FILE_BYTES = 1_000_000
 MAX_PEOPLE = 20
 MAX_ACTIONS = 200
-PERSONAS_PATH = Path(__file__).resolve().parent.parent / "data" / "personas.json"
+PERSONAS_PATH = data_path("personas.json")
 
 # The sections of a person's answers, in the order of the steps that use them.
 SECTIONS = ("profile", "account", "proofing", "two_factor", "role", "organizations")
@@ -94,7 +97,36 @@ def _as_text(value: Any) -> Any:
     return value
 
 
-Text = Annotated[str, BeforeValidator(_as_text)]
+class UnquotedNumber(str):
+    """A YAML scalar written without quotes that a standard YAML parser (an editor's, a schema
+    validator's) reads as a number: the loader keeps its text, and marks it."""
+
+
+# YAML 1.2 core and YAML 1.1 numbers: what a standard parser would not read as text
+_YAML_NUMBER = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*|0o[0-7]+|0x[0-9a-fA-F_]+|0b[01_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+)"
+    r"|[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+
+
+def _as_identifier(value: Any) -> Any:
+    """A CCN or Facility ID must be written as text: a number (a JSON number, or unquoted in
+    YAML) would lose its leading zeros in any other reader, so it is refused, as the schema
+    refuses it."""
+    if isinstance(value, (UnquotedNumber, int, float)) and not isinstance(value, bool):
+        raise PydanticCustomError(
+            "unquoted_number",
+            'Put it in quotes, like id: "{text}": unquoted, it is a number to YAML and JSON readers, '
+            "which drop leading zeros (a CCN is text)",
+            {"text": str(value)},
+        )
+    return value
+
+
+# Form text: a number is taken as what was typed (so the schema allows one, too)
+Text = Annotated[str, BeforeValidator(_as_text), WithJsonSchema({"type": ["string", "number"]})]
+# A CCN or Facility ID: text only (see _as_identifier)
+IdText = Annotated[str, BeforeValidator(_as_identifier), WithJsonSchema({"type": "string"})]
 Outcome = Literal["correct", "wrong"]
 
 
@@ -217,7 +249,7 @@ class OrganizationAnswer(_Section):
     """Step 10, one Search By / Search for / Add."""
 
     search_by: Literal["ccn", "facility_id"] = Field("ccn", title="Search By")
-    id: Text = Field(title="Search for", description="the CCN (6 characters) or the Facility ID")
+    id: IdText = Field(title="Search for", description='the CCN (6 characters) or the Facility ID, in quotes (id: "365005")')
 
 
 class PersonAnswers(_Section):
@@ -250,7 +282,7 @@ class Decision(_Section):
         description="cms (the sandbox's CMS reviewer) or the User ID of a person of this file who is an active PSO",
     )
     person: Text = Field(title="Person", description="the profile_name whose latest request is decided")
-    ccn: Text | None = Field(None, title="CCN", description="one organization of the request; default: every pending one")
+    ccn: IdText | None = Field(None, title="CCN", description="one organization of the request, in quotes; default: every pending one")
 
 
 class Rejection(Decision):
@@ -259,7 +291,7 @@ class Rejection(Decision):
 
 class PsoRemoval(_Section):
     person: Text = Field(title="Person", description="the profile_name of the PSO who left")
-    ccn: Text | None = Field(None, title="CCN", description="default: every provider where they are PSO")
+    ccn: IdText | None = Field(None, title="CCN", description="in quotes; default: every provider where they are PSO")
 
 
 class ApproveAction(_Section):
@@ -328,7 +360,7 @@ class AnswersFile(PersonAnswers):
         title="Expected end",
         description="where the run ends: submitted (the request is sent), manual_proofing, locked "
         "(wrong codes lock the device), refused (see refusal), approved (the last person's request, "
-        "after the then: actions)",
+        "after the then: actions). Optional with run --interactive (default submitted)",
     )
     refusal: Refusal | None = None
     people: list[PersonAnswers] | None = Field(
@@ -343,9 +375,25 @@ class AnswersFile(PersonAnswers):
         return list(self.people) if self.people else [self.person_only()]
 
 
+INTERACTIVE_NOTE = (
+    "With run --interactive a one-person file may leave out any of the sections profile, account, "
+    "proofing, two_factor, role and organizations, and expect (it then means submitted): the "
+    "wizard runs what the file fills in and opens at the first step left out or not right yet. "
+    "Without --interactive, expect and every section the expected end needs are required."
+)
+
+
 def answers_schema() -> dict[str, Any]:
-    schema = AnswersFile.model_json_schema()
+    """The JSON Schema (draft 2020-12) of an answers file, as read by a standard parser: YAML 1.2
+    (an unquoted 365005 is a number there, which a CCN or Facility ID may not be; a name or ZIP
+    code may be one). It accepts what the loader accepts; what it cannot say (the wizard's own
+    rules: a valid CCN, a strong password...) the runner checks."""
+    schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    schema.update(AnswersFile.model_json_schema())
     schema["title"] = "iqies-onboard answers file"
+    schema["description"] = (
+        f"{schema.get('description', '')} Write every CCN and Facility ID in quotes. {INTERACTIVE_NOTE}"
+    ).strip()
     return schema
 
 
@@ -722,6 +770,13 @@ def _text_loader():
         first: [(tag, rx) for tag, rx in resolvers if tag in keep]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+    def construct_text(loader, node):  # type: ignore[no-untyped-def]
+        value = loader.construct_scalar(node)
+        if node.style is None and _YAML_NUMBER.fullmatch(value):
+            return UnquotedNumber(value)
+        return value
+
+    TextLoader.add_constructor("tag:yaml.org,2002:str", construct_text)
     TextLoader.add_implicit_resolver(
         "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"),
     )
@@ -822,6 +877,8 @@ def check(raw: Any, today: date, *, interactive: bool = False) -> Checked:
     what must be fixed in the file, and :func:`open_step` says where the wizard opens."""
     if not isinstance(raw, dict):
         return Checked(None, [AnswerError("file", "an answers file is a mapping of sections (profile:, account:, ...)", "structure")])
+    if interactive and "expect" not in raw and not raw.get("people"):
+        raw = {**raw, "expect": "submitted"}  # --interactive: the wizard carries on to the request
     answers: AnswersFile | None = None
     structure: list[tuple[tuple[Any, ...], str, str]] = []
     try:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from wizard.rules import DATA_DIR
+from wizard.resources import data_path
 
 
 def _load(name: str) -> Any:
-    with open(DATA_DIR / name, encoding="utf-8") as fh:
+    with open(data_path(name), encoding="utf-8") as fh:
         return json.load(fh)
 
 

@@ -140,6 +140,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the JSON schema of an answers file (for editors and validators).",
     )
     _common_options(schema, argparse.SUPPRESS)
+    directory = commands.add_parser(
+        "directory", help="the provider directory: import a newer CMS Provider Information download",
+        description=(
+            "The provider directory the Add Organizations page searches. Shipped: CMS's nursing "
+            "homes, August 2021. `directory import FILE.csv` builds it from a newer CMS \"Provider "
+            "Information\" download (data.cms.gov, nursing homes) into the data directory, used "
+            "from then on; a file that is not such a download is refused and the directory in "
+            "use is kept."
+        ),
+    )
+    directory_commands = directory.add_subparsers(dest="directory_command", metavar="ACTION",
+                                                  parser_class=_Parser, required=True)
+    directory_import = directory_commands.add_parser(
+        "import", help="build the directory from a CMS Provider Information CSV file",
+        description="Build the provider directory from a CMS nursing-home Provider Information "
+                    "CSV file (cp1252 or UTF-8) into the data directory; used from then on.",
+    )
+    directory_import.add_argument("file", metavar="FILE.csv", type=Path)
+    _common_options(directory_import, argparse.SUPPRESS)
+    _common_options(directory, argparse.SUPPRESS)
     return parser
 
 
@@ -148,6 +168,34 @@ def _error(message: str) -> int:
 
     print(f"{PROG}: error: {clean_line(message)}", file=sys.stderr)
     return 2
+
+
+def _directory_import(data_dir: Path, source: Path) -> int:
+    """``iqies-onboard directory import FILE.csv``: one line either way; on any failure the
+    directory in use is kept (exit 2 for a file that is not a download, 1 otherwise)."""
+    from wizard.directory_build import DirectorySourceError, import_directory
+    from wizard.sanitize import clean_line
+    from wizard.store import DataDirError
+
+    try:
+        release, count = import_directory(source, data_dir)
+    except DataDirError as err:
+        return _error(str(err))
+    except DirectorySourceError as err:
+        return _error(f"{err}; the provider directory in use is kept")
+    except FileNotFoundError:
+        return _error(f"{source} does not exist; the provider directory in use is kept")
+    except OSError as err:
+        return _error(f"{source}: {err.strerror or err}; the provider directory in use is kept")
+    except Exception as err:  # never a traceback for a user
+        from wizard.log import log_error
+
+        print(f"{PROG}: the import stopped after an unexpected error (reference "
+              f"{log_error('directory', err)}); the provider directory in use is kept", file=sys.stderr)
+        return 1
+    print(clean_line(f"Provider directory: {release}, {count:,} providers; used from now on "
+                     f"(in {data_dir})"))
+    return 0
 
 
 def _report(data_dir: Path, profile: str, output: Path | None) -> int:
@@ -179,7 +227,85 @@ def _report(data_dir: Path, profile: str, output: Path | None) -> int:
     return 0
 
 
+class _QuietPipe:
+    """``sys.stdout``, except that a reader who stops reading (``| head -1``) ends the output
+    quietly: on a broken pipe, stdout is pointed at the null device (as the Python docs
+    recommend) and the command goes on to its normal end, with no error line."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self.broken = False
+
+    def _closed(self) -> None:
+        import os
+
+        self.broken = True
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._closed()
+        return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._closed()
+            try:
+                self._stream.flush()  # the rest goes to the null device
+            except (OSError, ValueError):
+                pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line; a closed pipe on stdout ends it quietly (see ``_QuietPipe``)."""
+    original = sys.stdout
+    quiet = _QuietPipe(original) if original is not None else None
+    if quiet is not None:
+        sys.stdout = quiet
+    try:
+        return _main(argv)
+    except Exception as err:  # the last guard: never a traceback for a user
+        return _unexpected(err)
+    finally:  # also after SystemExit (--help, --version, a bad argument)
+        if quiet is not None:
+            quiet.flush()
+            if sys.stdout is quiet:
+                sys.stdout = original
+
+
+def _unexpected(err: Exception) -> int:
+    """One line for an error no command caught (a damaged install, say); exit 1."""
+    ref = ""
+    try:
+        from wizard.log import log, log_error
+
+        if log.handlers:  # the support log is open (not yet, when the error came before it)
+            ref = f" (reference {log_error('cli', err)})"
+    except Exception:
+        pass
+    from wizard.resources import data_dir
+
+    missing = getattr(err, "filename", None) if isinstance(err, FileNotFoundError) else None
+    if missing and data_dir() in Path(missing).parents:
+        print(f"{PROG}: the data file {Path(missing).name} is missing from this installation{ref}; "
+              f"reinstall iqies-onboard (for example: pipx reinstall iqies-onboard)", file=sys.stderr)
+    else:
+        print(f"{PROG}: stopped after an unexpected error{ref} ({type(err).__name__})", file=sys.stderr)
+    return 1
+
+
+def _main(argv: list[str] | None = None) -> int:
     import os
 
     parser = build_parser()
@@ -199,6 +325,11 @@ def main(argv: list[str] | None = None) -> int:
         smtp = parse_smtp(smtp_text) if smtp_text else None
     except SmtpSettingError as err:
         return _error(str(err))
+    from wizard.directory import use_data_dir
+
+    use_data_dir(data_dir)  # an imported provider directory, if this data directory has one
+    if args.command == "directory":
+        return _directory_import(data_dir, args.file)
     if args.command == "serve":
         from wizard.serve import ServeSettingError, serve
 

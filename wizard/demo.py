@@ -34,6 +34,7 @@ from wizard.answers import (
     two_factor_form,
 )
 from wizard.flow import OnboardingFlow
+from wizard.resources import data_path
 from wizard.sanitize import clean_line
 from wizard.steps import Step
 from wizard.store import DataDirError, Store, prepare_data_dir
@@ -41,7 +42,7 @@ from wizard.store import DataDirError, Store, prepare_data_dir
 PROG = "iqies-onboard"
 DEMO_DIR_NAME = "demo"
 STATE_NAME = "demo-state.json"
-NOTES_PATH = Path(__file__).resolve().parent.parent / "data" / "presenter_notes.json"
+NOTES_PATH = data_path("presenter_notes.json")
 Clock = Callable[[], datetime]
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.identifiers import Ccn, FacilityId, IdentifierError, normalize_identifier_text
+from wizard.resources import data_path
 
 __all__ = [
     "DEFAULT_PATH",
@@ -32,7 +33,7 @@ __all__ = [
     "default_directory",
 ]
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "providers.csv"
+DEFAULT_PATH = data_path("providers.csv")
 COLUMNS = ("ccn", "facility_id", "name", "address", "city", "state", "zip", "provider_type")
 FACILITY_ID_NOTE = (
     "Sandbox Facility ID, invented by this practice app: the public CMS file has none. "
@@ -285,11 +286,21 @@ def _identifiers(data: bytes) -> tuple[array, list[bytes], list[bytes]] | None:
     return starts, [h[:6] for h in heads], fids
 
 
-class ProviderDirectory:
-    """Providers from ``providers.csv``, loaded lazily and thread-safely on first use."""
+BUILT_IN_RELEASE = "CMS Provider Information, August 2021 (shipped with the app)"
+# `iqies-onboard directory import` keeps its directory here, inside the user's data directory
+IMPORTED_DIR = "provider-directory"
+IMPORTED_CSV = "providers.csv"
+IMPORTED_ORIGIN = "origin.json"
 
-    def __init__(self, path: Path | str | None = None) -> None:
+
+class ProviderDirectory:
+    """Providers from ``providers.csv``, loaded lazily and thread-safely on first use.
+    ``release`` says which CMS release it is, for the page and the report."""
+
+    def __init__(self, path: Path | str | None = None, release: str | None = None) -> None:
         self.path = Path(path) if path is not None else DEFAULT_PATH
+        self.release = release or (BUILT_IN_RELEASE if path is None else f"CMS Provider Information, {self.path.name}")
+        self.imported = False
         self._table: _Table | None = None
         self._lock = threading.Lock()
 
@@ -320,8 +331,8 @@ class ProviderDirectory:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             raise FileNotFoundError(
-                f"Provider directory {self.path} is missing; "
-                "build it with: python tools/build_directory.py"
+                f"Provider directory {self.path} is missing; reinstall iqies-onboard, or "
+                "import a CMS Provider Information download with: iqies-onboard directory import FILE.csv"
             ) from None
         _check_utf8(raw)
         if b"\r" in raw:
@@ -433,11 +444,53 @@ class ProviderDirectory:
 
 _default: ProviderDirectory | None = None
 _default_lock = threading.Lock()
+_selected_data_dir: Path | None = None
+_imported: dict[Path, tuple[tuple[int, int], ProviderDirectory]] = {}
 
 
-def default_directory() -> ProviderDirectory:
-    """The shared directory over ``data/providers.csv`` (created once, loaded on first use)."""
+def use_data_dir(data_dir: Path | str | None) -> None:
+    """The data directory whose imported directory (``iqies-onboard directory import``), if
+    any, ``default_directory()`` uses from now on (the command line sets it)."""
+    global _selected_data_dir
+    _selected_data_dir = Path(data_dir).expanduser() if data_dir is not None else None
+
+
+def imported_release(data_dir: Path | str) -> str | None:
+    """The release label of ``data_dir``'s imported directory, or None when it has none."""
+    import json
+
+    folder = Path(data_dir).expanduser() / IMPORTED_DIR
+    if not (folder / IMPORTED_CSV).is_file():
+        return None
+    try:
+        origin = json.loads((folder / IMPORTED_ORIGIN).read_text(encoding="utf-8"))
+        return str(origin["release"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"CMS Provider Information, imported ({IMPORTED_CSV})"
+
+
+def default_directory(data_dir: Path | str | None = None) -> ProviderDirectory:
+    """The directory in use: the one imported into ``data_dir`` (default: the one
+    ``use_data_dir`` chose) if there is one, else the shared directory over the shipped
+    ``providers.csv`` (created once, loaded on first use)."""
     global _default
+    places = [Path(data_dir).expanduser()] if data_dir is not None else []
+    if _selected_data_dir is not None and _selected_data_dir not in places:
+        places.append(_selected_data_dir)
+    for where in places:
+        csv_path = where / IMPORTED_DIR / IMPORTED_CSV
+        try:
+            stat = csv_path.stat()
+        except OSError:
+            continue
+        key = (stat.st_mtime_ns, stat.st_size)
+        with _default_lock:
+            cached = _imported.get(csv_path)
+            if cached is None or cached[0] != key:
+                directory = ProviderDirectory(csv_path, imported_release(where))
+                directory.imported = True
+                cached = _imported[csv_path] = (key, directory)
+        return cached[1]
     if _default is None:
         with _default_lock:
             if _default is None:
@@ -459,8 +512,12 @@ def find_organization(directory: "ProviderDirectory", search_by: str, text: str)
     else:
         provider, what = directory.by_facility_id(str(ident)), f"Facility ID {ident}"
     if provider is None:
+        where = (
+            "CMS's nursing homes, August 2021" if directory.release == BUILT_IN_RELEASE
+            else directory.release
+        )
         return None, (
-            f"No provider with {what} is in the sandbox directory (CMS's nursing homes, "
-            "August 2021). Check the number with your administrator."
+            f"No provider with {what} is in the sandbox directory ({where}). "
+            "Check the number with your administrator."
         )
     return provider, ""

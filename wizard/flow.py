@@ -184,7 +184,7 @@ class OnboardingFlow:
     @property
     def directory(self) -> ProviderDirectory:
         if self._directory is None:
-            self._directory = default_directory()
+            self._directory = default_directory(self.store.data_dir)
         return self._directory
 
     def context(self, step: Step | None = None) -> dict[str, Any]:

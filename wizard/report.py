@@ -206,6 +206,7 @@ class ReadinessReport:
     practice: tuple[Line, ...]
     organizations: tuple[OrganizationEntry, ...]
     next_steps: tuple[Line, ...]
+    provider_directory: str = ""  # which CMS release the organizations were found in
     version: str = __version__
     resources: tuple[Line, ...] = field(default_factory=lambda: _RESOURCES)
 
@@ -224,6 +225,8 @@ class ReadinessReport:
             ("Practice profile", self.profile_name),
             ("Produced", self.produced_text),
         ]
+        if self.provider_directory:
+            facts.append(("Provider directory", self.provider_directory))
         out += [f"- **{md_escape(k)}:** {md_escape(v)}" for k, v in facts]
         out += ["", md_escape(_NO_SECRETS), ""]
 
@@ -277,8 +280,11 @@ class ReadinessReport:
         body: list[str] = ["<header>", "<h1>iQIES PSO readiness report</h1>"]
         body.append(f'<p class="sandbox"><strong>Practice sandbox.</strong> {e(SANDBOX_LINE)}</p>')
         body.append('<dl class="facts">')
-        for k, v in (("Prepared for", self.person or "(no name saved)"),
-                     ("Practice profile", self.profile_name), ("Produced", self.produced_text)):
+        html_facts = [("Prepared for", self.person or "(no name saved)"),
+                      ("Practice profile", self.profile_name), ("Produced", self.produced_text)]
+        if self.provider_directory:
+            html_facts.append(("Provider directory", self.provider_directory))
+        for k, v in html_facts:
             body.append(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>")
         body += ["</dl>", f'<p class="quiet">{e(_NO_SECRETS)}</p>', "</header>"]
 
@@ -652,6 +658,7 @@ def build_report(flow: OnboardingFlow) -> ReadinessReport:
         practice=_practice(flow),
         organizations=organizations,
         next_steps=_next_steps(flow, organizations),
+        provider_directory=flow.directory.release,
     )
 
 

@@ -14,7 +14,9 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from wizard.resources import data_dir as _data_dir
+
+DATA_DIR = _data_dir()
 
 SANDBOX_NOTE = "sandbox rule, modelled on CMS IDM"
 
