@@ -459,6 +459,10 @@ def find_organization(directory: "ProviderDirectory", search_by: str, text: str)
     else:
         provider, what = directory.by_facility_id(str(ident)), f"Facility ID {ident}"
     if provider is None:
+        if isinstance(ident, Ccn):
+            from wizard.rules import ccn_outside_directory
+
+            return None, ccn_outside_directory(ident)
         return None, (
             f"No provider with {what} is in the sandbox directory (CMS's nursing homes, "
             "August 2021). Check the number with your administrator."
