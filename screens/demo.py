@@ -230,8 +230,22 @@ class DemoApp(OnboardingApp):
         configure_flow(self.flow, self.session.answers)
         self.show_step(self.flow.current_step, f"Demo reset: {self.session.name} starts again.")
 
-    def jump_to(self, step: Step) -> None:
+    def jump_to(self, step: Step, *, confirmed: bool = False) -> None:
         if not isinstance(self.screen, StepScreen):
+            return
+        from wizard.demo import skipped_actions
+
+        skipped = [] if confirmed else skipped_actions(self.store, self.session.scenario, step)
+        if skipped:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.jump_to(step, confirmed=True)
+
+            self.push_screen(ConfirmScreen(
+                f"Jump to step {step.number}? A trainer action is not done",
+                " ".join(skipped) + " Cancel, do it in the console, then jump again; or jump anyway.",
+                yes="Jump anyway", no="Cancel",
+            ), answered)
             return
         result = jump(self.flow, self.session.jump_answers, step)
         message = result.message or (

@@ -70,6 +70,9 @@ class Scenario:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # persona sections changed
     script: dict[Step, str] = field(default_factory=dict)  # what to show at each step
     ends: str = ""  # how the scenario ends
+    # trainer actions the scenario needs done in the console before a step: (step, CCN whose
+    # PSOs must all be removed, what to tell the trainer); a jump past that step without it warns
+    required_removals: tuple[tuple[Step, str, str], ...] = ()
 
     @property
     def example(self) -> str:
@@ -177,6 +180,12 @@ SCENARIOS: tuple[Scenario, ...] = (
             "press a. Within 2 seconds Pending Requests here shows it Active.",
         },
         ends="Luis's PSO role is active, approved by CMS.",
+        required_removals=((
+            Step.REVIEW, "015010",
+            "Ellen Brooks is still the PSO of CCN 015010: the scenario removes her in the approver "
+            "console before Luis submits (as the CMS reviewer: p, CCN 015010, Remove). Jumping on "
+            "without it sends Luis's request to Ellen, not to CMS.",
+        ),),
     ),
 )
 
@@ -354,6 +363,15 @@ def configure_flow(flow: OnboardingFlow, answers: PersonAnswers) -> None:
 class JumpResult:
     reached: Step
     message: str  # for the trainer: where the jump landed and why, if not where asked
+
+
+def skipped_actions(store: Store, scenario: Scenario | None, target: Step) -> list[str]:
+    """What the scenario needs the trainer to have done before ``target`` that is not done yet
+    (said before a jump, which would otherwise carry on without it)."""
+    if scenario is None:
+        return []
+    return [text for step, ccn, text in scenario.required_removals
+            if target >= step and store.provider_has_active_pso(ccn)]
 
 
 def jump(flow: OnboardingFlow, answers: PersonAnswers, target: Step) -> JumpResult:
