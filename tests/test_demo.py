@@ -513,6 +513,13 @@ async def test_jump_anyway_goes_on_and_the_request_goes_to_ellen(data_dir):
         await pilot.pause()
         await pilot.pause()
         assert app.screen.STEP == Step.REVIEW
+        app.jump_to(Step.AWAIT_APPROVAL, confirmed=True)
+        await pilot.pause()
+        await pilot.pause()
+        # the notes follow what really happened: the request waits for Ellen, CMS sees nothing
+        script = str(app.screen.query_one(".notes-script").render())
+        assert "CMS sees nothing yet" in script and "Remove the PSO" in script
+        assert latest_request(app.flow)["organizations"][0]["approver"] == "pso"
 
 
 async def test_the_demo_console_says_demo_on_every_page(data_dir):

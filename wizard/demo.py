@@ -268,11 +268,31 @@ class DemoSession:
         """For jumping ahead: the persona's own answers (a jump past a lockout must get through)."""
         return self.persona.answers()
 
-    def script(self, step: Step) -> str:
+    def script(self, step: Step, store: Store | None = None) -> str:
+        """What to show at ``step``; with ``store``, as things really are: a required trainer
+        action that was skipped (a jump past Ellen's removal) changes what comes next."""
         if not self.scenario:
             return ""
         text = self.scenario.script.get(step, "")
+        if store is not None:
+            for due, ccn, _ in self.scenario.required_removals:
+                if step >= due and store.provider_has_active_pso(ccn):
+                    text = self.skipped_script(step, ccn)
         return text.replace("{console}", self.console_command)
+
+    def skipped_script(self, step: Step, ccn: str) -> str:
+        """The script when the provider still has its PSO past the point it should be removed."""
+        if step == Step.AWAIT_APPROVAL:
+            return (
+                _CONSOLE + f": the provider's PSO was not removed, so this request waits for that "
+                f"PSO and CMS sees nothing yet ('Nothing waits for you'). As the CMS reviewer: p, "
+                f"CCN {ccn}, Remove the PSO; the request then goes to CMS: open it (Enter), press a."
+            )
+        return (
+            f"The provider (CCN {ccn}) still has its PSO: 'Will be approved by' names the PSOs, "
+            f"not CMS. Remove the PSO in the console first ({{console}}: as the CMS reviewer, p, "
+            f"CCN {ccn}, Remove), then Back and Next here."
+        )
 
     def state(self) -> dict[str, Any]:
         return {"persona": self.persona.key, "scenario": self.scenario.key if self.scenario else None}
