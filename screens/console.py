@@ -764,6 +764,8 @@ class PsoScreen(ConsoleScreen):
         self.show_psos()
 
     def show_psos(self) -> None:
+        # the providers line is read again with the list, so after a removal both agree
+        self.query_one("#pso-providers", Static).update(self.providers_line())
         self.ccn = self.ccn_input().value.strip().upper()
         box = self.query_one("#pso-list", Vertical)
         box.remove_children()

@@ -544,3 +544,32 @@ async def test_the_demo_console_says_demo_on_every_page(data_dir):
     async with real.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert "DEMO" not in str(real.screen.query_one("#page-step").render())
+
+
+async def test_the_console_pso_page_agrees_with_itself_after_a_removal(data_dir):
+    from screens.console import ApproverConsoleApp
+    from screens.widgets import ConfirmScreen
+
+    session = session_for("only-pso-left")
+    store = demo_store(data_dir, session, FrozenClock())
+    app = ApproverConsoleApp(Store(store.data_dir), clock=FrozenClock(), blink=False, catch_errors=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#sign-in-cms").press()
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert "015010" in str(app.screen.query_one("#pso-providers").render())
+        app.screen.ccn_input().value = "015010"
+        app.screen.show_psos()
+        await pilot.pause()
+        app.screen.query_one(".pso-row Button").press()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.query_one("#confirm-yes").press()
+        await pilot.pause()
+        await pilot.pause()
+        heading = str(app.screen.query_one("#pso-heading").render())
+        providers = str(app.screen.query_one("#pso-providers").render())
+        assert "015010 has no active PSO" in heading
+        assert "015010" not in providers
