@@ -239,3 +239,23 @@ async def test_add_organizations_names_the_kind_of_a_ccn_outside_the_directory(d
         elif "nursing home's number" not in named:
             assert "lists only nursing homes" in error
         assert app.flow.record.request.organizations == []
+
+
+async def test_typing_on_the_closed_state_picker_picks_the_state(data_dir):
+    from textual.widgets import Select
+
+    from tests.factory import make_app
+
+    app = make_app(data_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        picker = app.screen.query_one("#field-state").control
+        assert isinstance(picker, Select) and not picker.expanded
+        picker.focus()
+        await pilot.press("o", "h")
+        await pilot.pause()
+        assert picker.value == "OH" and not picker.expanded
+        await pilot.pause(1.2)  # a new word after a pause
+        await pilot.press("t", "e", "x")
+        await pilot.pause()
+        assert picker.value == "TX"
