@@ -93,7 +93,9 @@ class ConsoleBar(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="sandbox-row"):
             yield Static(SANDBOX_LINE, id="sandbox-line", markup=False)
-            yield Static("approver console", id="page-step", markup=False)
+            demo = getattr(self.app, "demo", False)
+            yield Static(styled(("DEMO", "bold reverse"), " approver console") if demo
+                         else plain("approver console"), id="page-step")
         with Horizontal(id="page-line"):
             yield Static(styled((" iQIES ", "bold"), "› ", (self.title_text, "bold")), id="page-title")
             yield Static(plain(self.right), id="page-address")
@@ -762,6 +764,8 @@ class PsoScreen(ConsoleScreen):
         self.show_psos()
 
     def show_psos(self) -> None:
+        # the providers line is read again with the list, so after a removal both agree
+        self.query_one("#pso-providers", Static).update(self.providers_line())
         self.ccn = self.ccn_input().value.strip().upper()
         box = self.query_one("#pso-list", Vertical)
         box.remove_children()
@@ -837,6 +841,12 @@ class ApproverConsoleApp(ClosesQuietly, App):
         self.init_closing(blink=blink, catch_errors=catch_errors)
         given = {"clock": clock, "randbelow": randbelow}
         self.store = store
+        # the demo's own data directory (iqies-onboard approve --demo): every page says DEMO
+        from wizard.demo import STATE_NAME
+
+        self.demo = (store.data_dir / STATE_NAME).exists()
+        if self.demo:
+            self.title = "iqies-onboard approver console (DEMO)"
         self.signin = ApproverSignIn(store, **{k: v for k, v in given.items() if v is not None})
         self.approvals: Approvals = self.signin.approvals
         self.reviewer: Reviewer | None = None

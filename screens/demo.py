@@ -53,7 +53,8 @@ HIGH_CONTRAST = Theme(
         "input-selection-background": "#00FFFF 40%",
     },
 )
-NOTES_STEP_LIST_WIDTH = 120  # with notes open the step list needs a wide window; the top bar has the step
+NOTES_STEP_LIST_WIDTH = 140  # with notes open the step list needs a wide window (at 120x40 the form gets its
+# room, about 70 columns, not 46); the top bar still says which step this is
 PICKER_KEYS = "↑/↓ choose a scenario · Enter starts it · F6 high contrast · Ctrl+Q quits"
 RESUMED_ACCOUNT_NOTE = "Demo: passwords and the answer are never saved; the persona filled them in again."
 KEYS_LINE = "F4 notes · F6 high contrast · F8 reset · Ctrl+P jump to a step"
@@ -90,7 +91,7 @@ class NotesPanel(VerticalScroll):
         yield Static(styled(("Presenter notes", "bold"), " · F4 hides"), classes="notes-title")
         yield Static(styled(("Demo: ", "bold"), f"{session.name} · {session.title}"), classes="notes-demo")
         yield Static(styled(("Approver console: ", "bold"), session.console_command), classes="notes-console")
-        script = session.script(step)
+        script = session.script(step, self.app.store)  # as things really are in the demo data
         if session.scenario and session.scenario.setup_summary and step == Step.PROFILE:
             yield Static(plain("Already done", style="bold"), classes="notes-heading")
             yield Static(plain(session.scenario.setup_summary), classes="notes-text")
@@ -230,8 +231,22 @@ class DemoApp(OnboardingApp):
         configure_flow(self.flow, self.session.answers)
         self.show_step(self.flow.current_step, f"Demo reset: {self.session.name} starts again.")
 
-    def jump_to(self, step: Step) -> None:
+    def jump_to(self, step: Step, *, confirmed: bool = False) -> None:
         if not isinstance(self.screen, StepScreen):
+            return
+        from wizard.demo import skipped_actions
+
+        skipped = [] if confirmed else skipped_actions(self.store, self.session.scenario, step)
+        if skipped:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.jump_to(step, confirmed=True)
+
+            self.push_screen(ConfirmScreen(
+                f"Jump to step {step.number}? A trainer action is not done",
+                " ".join(skipped) + " Cancel, do it in the console, then jump again; or jump anyway.",
+                yes="Jump anyway", no="Cancel",
+            ), answered)
             return
         result = jump(self.flow, self.session.jump_answers, step)
         message = result.message or (
@@ -267,10 +282,10 @@ class PickerScreen(Screen):
     def compose(self) -> ComposeResult:
         # Scenarios only: a persona without a script is a command-line choice the intro names,
         # so End (the last entry) is still a scenario with its notes.
-        options: list[Option | None] = []
-        for number, scenario in enumerate(scenarios().values(), 1):
-            prompt = styled((f"{number}. {scenario.title}", "bold"), "\n   ", scenario.summary)
-            options += [Option(prompt, id=f"scenario:{scenario.key}"), None]
+        # One line per scenario, so all of them show at 80x24; the highlighted one's summary
+        # is written under the list.
+        options = [Option(plain(f"{number}. {scenario.title}"), id=f"scenario:{scenario.key}")
+                   for number, scenario in enumerate(scenarios().values(), 1)]
         with Vertical(id="picker"):
             yield Static(Text("iqies-onboard demo: choose a scenario", style="bold"), id="picker-title")
             yield Static(
@@ -282,10 +297,21 @@ class PickerScreen(Screen):
             )
             yield Static(plain(PICKER_KEYS), id="picker-keys")
             yield OptionList(*options, id="picker-list", markup=False)
+            yield Static("", id="picker-summary", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+        self.show_summary(0)
+
+    def show_summary(self, index: int | None) -> None:
+        chosen = list(scenarios().values())
+        if index is None or not 0 <= index < len(chosen):
+            return
+        self.query_one("#picker-summary", Static).update(plain(chosen[index].summary))
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.show_summary(event.option_index)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         kind, _, key = (event.option.id or "").partition(":")

@@ -396,3 +396,42 @@ class QrScreen(ModalScreen[None]):
 
     def fit_to_window(self) -> None:
         self.set_class(self.too_small, "-too-small")
+
+
+class StateSelect(Select):
+    """The State picker: typing on it while it is closed picks the state, as its prompt says
+    ("type to search"): "OH" or "Ohio" picks Ohio; letters typed within a second add up. Open,
+    the list's own type-to-search applies."""
+
+    TYPE_WINDOW_SECONDS = 1.0
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._typed, self._typed_at = "", 0.0
+
+    def _pick(self, typed: str) -> bool:
+        wanted = typed.casefold()
+        choices = [(str(prompt), value) for prompt, value in self._options if value is not self.NULL]
+        codes = [value for _, value in choices if str(value).casefold().startswith(wanted)]
+        if not codes:  # then by name ("OH  Ohio": the name after the code)
+            codes = [value for prompt, value in choices
+                     if prompt.split(None, 1)[-1].casefold().startswith(wanted)]
+        if not codes:
+            return False
+        self.value = codes[0]
+        return True
+
+    def on_key(self, event) -> None:
+        import time
+
+        if self.expanded or not event.character or len(event.character) != 1 or not event.character.isalpha():
+            return
+        now = time.monotonic()
+        typed = (self._typed if now - self._typed_at <= self.TYPE_WINDOW_SECONDS else "") + event.character
+        self._typed_at = now
+        if self._pick(typed):
+            self._typed = typed
+        elif self._pick(event.character):  # a fresh start: "O" after a stale "X"
+            self._typed = event.character
+        event.stop()
+        event.prevent_default()

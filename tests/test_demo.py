@@ -468,3 +468,108 @@ async def test_the_command_palette_opens_with_the_jumps_in_step_order(data_dir):
         jumps = [name for name in names if name.startswith("Jump to step")]
         assert [int(name.split()[3].rstrip(":")) for name in jumps] == list(range(1, 13))
         assert names[:12] == jumps  # first in the list, before High contrast and the rest
+
+
+async def test_a_jump_that_skips_ellens_removal_says_so_before_it_jumps(data_dir):
+    """'The only PSO has left': jumping to Review or later while Ellen is still PSO warns first;
+    Cancel stays put, Jump anyway goes on; once she is removed, the jump just goes."""
+    from screens.widgets import ConfirmScreen
+
+    app = demo_app(data_dir, "only-pso-left")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.jump_to(Step.AWAIT_APPROVAL)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        body = str(app.screen.query_one(".confirm-body").render())
+        assert "Ellen Brooks is still the PSO of CCN 015010" in body and "sends Luis's request to Ellen" in body
+        await pilot.press("escape")  # Cancel
+        await pilot.pause()
+        assert app.screen.STEP == Step.PROFILE and latest_request(app.flow) is None
+        app.jump_to(Step.ORGANIZATIONS)  # before the removal is due: no warning
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.STEP == Step.ORGANIZATIONS
+        # the trainer removes Ellen in the console; the jump to step 12 then just goes
+        ellen = flow_of(app.store, "ellen")
+        Approvals(app.store, app.flow.clock).remove_pso(CMS_REVIEWER, "015010", ellen.record.user_id)
+        app.jump_to(Step.AWAIT_APPROVAL)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.STEP == Step.AWAIT_APPROVAL
+        assert latest_request(app.flow)["organizations"][0]["approver"] == "cms"
+
+
+async def test_jump_anyway_goes_on_and_the_request_goes_to_ellen(data_dir):
+    from screens.widgets import ConfirmScreen
+
+    app = demo_app(data_dir, "only-pso-left")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.jump_to(Step.REVIEW)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.STEP == Step.REVIEW
+        app.jump_to(Step.AWAIT_APPROVAL, confirmed=True)
+        await pilot.pause()
+        await pilot.pause()
+        # the notes follow what really happened: the request waits for Ellen, CMS sees nothing
+        script = str(app.screen.query_one(".notes-script").render())
+        assert "CMS sees nothing yet" in script and "Remove the PSO" in script
+        assert latest_request(app.flow)["organizations"][0]["approver"] == "pso"
+
+
+async def test_the_demo_console_says_demo_on_every_page(data_dir):
+    from screens.console import ApproverConsoleApp
+
+    session = session_for("only-pso-left")
+    store = demo_store(data_dir, session, FrozenClock())
+    app = ApproverConsoleApp(Store(store.data_dir), clock=FrozenClock(), blink=False, catch_errors=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "DEMO" in str(app.screen.query_one("#page-step").render())
+        app.screen.query_one("#sign-in-cms").press()
+        await pilot.pause()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "QueueScreen"
+        assert "DEMO" in str(app.screen.query_one("#page-step").render())
+        await pilot.press("p")  # a provider's PSOs
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PsoScreen"
+        assert "DEMO" in str(app.screen.query_one("#page-step").render())
+    real = ApproverConsoleApp(Store(data_dir / "real"), clock=FrozenClock(), blink=False, catch_errors=False)
+    async with real.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "DEMO" not in str(real.screen.query_one("#page-step").render())
+
+
+async def test_the_console_pso_page_agrees_with_itself_after_a_removal(data_dir):
+    from screens.console import ApproverConsoleApp
+    from screens.widgets import ConfirmScreen
+
+    session = session_for("only-pso-left")
+    store = demo_store(data_dir, session, FrozenClock())
+    app = ApproverConsoleApp(Store(store.data_dir), clock=FrozenClock(), blink=False, catch_errors=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#sign-in-cms").press()
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert "015010" in str(app.screen.query_one("#pso-providers").render())
+        app.screen.ccn_input().value = "015010"
+        app.screen.show_psos()
+        await pilot.pause()
+        app.screen.query_one(".pso-row Button").press()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.query_one("#confirm-yes").press()
+        await pilot.pause()
+        await pilot.pause()
+        heading = str(app.screen.query_one("#pso-heading").render())
+        providers = str(app.screen.query_one("#pso-providers").render())
+        assert "015010 has no active PSO" in heading
+        assert "015010" not in providers

@@ -3,6 +3,7 @@ says what to do, and nothing moves on."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Static
 
 from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form, make_app
@@ -204,3 +205,57 @@ async def test_organization_search_refusals(data_dir):
         await pilot.click(f"#remove-{CCN}")
         await pilot.pause()
         assert [o.ccn for o in app.flow.record.request.organizations] == ["015010"]
+
+
+# One Pilot check per CCN kind (the same rule as the runner's: wizard.rules.ccn_outside_directory)
+PILOT_CCN_KINDS = [
+    ("210101", "Maryland short-term hospital"),
+    ("011300", "critical access hospital"),
+    ("012000", "long-term care hospital"),
+    ("013025", "inpatient rehabilitation facility"),
+    ("011500", "Alabama hospice"),
+    ("013100", "home health agency"),
+    ("017000", "home health agency"),
+    ("019000", "home health agency"),
+    ("01U001", "swing-bed"),
+    ("015999", "nursing home's number"),
+    ("15009", "lost its leading zero"),
+]
+
+
+@pytest.mark.parametrize(("ccn", "named"), PILOT_CCN_KINDS)
+async def test_add_organizations_names_the_kind_of_a_ccn_outside_the_directory(data_dir, ccn, named):
+    app = app_at(data_dir, Step.ORGANIZATIONS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill(pilot, {"search_for": ccn})
+        assert named in str(app.screen.query_one("#search-preview", Static).render())
+        app.screen.focus_field("search_for")
+        await pilot.press("enter")  # Add
+        await pilot.pause()
+        error = error_of(pilot, "search_for")
+        assert named in error
+        if len(ccn) == 5:
+            assert "try 015009" in error
+        elif "nursing home's number" not in named:
+            assert "lists only nursing homes" in error
+        assert app.flow.record.request.organizations == []
+
+
+async def test_typing_on_the_closed_state_picker_picks_the_state(data_dir):
+    from textual.widgets import Select
+
+    from tests.factory import make_app
+
+    app = make_app(data_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        picker = app.screen.query_one("#field-state").control
+        assert isinstance(picker, Select) and not picker.expanded
+        picker.focus()
+        await pilot.press("o", "h")
+        await pilot.pause()
+        assert picker.value == "OH" and not picker.expanded
+        await pilot.pause(1.2)  # a new word after a pause
+        await pilot.press("t", "e", "x")
+        await pilot.pause()
+        assert picker.value == "TX"

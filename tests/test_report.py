@@ -417,3 +417,14 @@ def test_the_report_of_a_finished_run_says_how_far_it_got(data_dir):
     advance_to(data_dir, Step.AWAIT_APPROVAL)
     text = build_report(new_flow(data_dir)).to_markdown()
     assert "You reached step 12 of 12" in text
+
+
+@pytest.mark.parametrize("text", ["NURSING & REHAB", "A&B CARE", "ST. JOHN'S #2", "WOW! 100%", "$5 ^up"])
+def test_markdown_escapes_only_what_markdown_needs(text):
+    """A provider name stays searchable as typed: "&" is escaped only where it starts an entity."""
+    from markdown_it import MarkdownIt
+
+    from wizard.report import md_escape
+
+    assert md_escape(text) == text
+    assert "".join(collect(MarkdownIt("commonmark").render(f"- {md_escape(text)}\n")).text).strip() == text

@@ -556,3 +556,38 @@ def test_a_rejection_without_a_reason_is_a_mistake_in_the_file(data_dir, tmp_pat
     assert code == 2
     assert f"{path}: then.3.reject.reason: A rejection needs a reason" in err
     assert not data_dir.exists()
+
+
+# --- a CCN outside the directory names its provider type (one rule: wizard.rules) ------------
+
+CCN_KINDS = [
+    ("210101", "Maryland short-term hospital"),
+    ("011300", "Alabama critical access hospital"),
+    ("012000", "Alabama long-term care hospital"),
+    ("013025", "Alabama inpatient rehabilitation facility"),
+    ("011500", "Alabama hospice"),
+    ("013100", "Alabama home health agency"),
+    ("017000", "Alabama home health agency"),
+    ("019000", "Alabama home health agency"),
+    ("01U001", "Alabama hospital's swing-bed"),
+    ("015999", "Alabama nursing home's number"),
+    ("019999", "in no CCN range"),
+    ("15009", "lost its leading zero"),
+]
+
+
+@pytest.mark.parametrize(("ccn", "named"), CCN_KINDS)
+def test_runner_names_the_provider_type_of_a_ccn_outside_the_directory(data_dir, tmp_path, capsys, ccn, named):
+    answers = read_yaml(EXAMPLES / "happy-path.yaml")
+    answers["organizations"] = [{"search_by": "ccn", "id": ccn}]
+    path = tmp_path / "ccn.json"
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    code, out, err = run(data_dir, path, capsys=capsys)
+    assert code == 2 and out == ""
+    [line] = [line for line in err.splitlines() if "organizations.1.id" in line]
+    assert named in line
+    if len(ccn) == 5:
+        assert "try 015009" in line
+    elif "nursing home's number" not in named and "no CCN range" not in named:
+        assert "lists only nursing homes" in line and "not a nursing home's" in line
+    assert not data_dir.exists()

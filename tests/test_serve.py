@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -209,7 +210,7 @@ def test_serve_help(home):
     text = " ".join(out.stdout.split())
     assert text.startswith("usage: iqies-onboard serve")
     for needed in ("--host", "--port", "--allow-remote", "127.0.0.1", "Each browser tab", "web-<8",
-                   "no sign-in", "--data-dir", "--profile"):
+                   "join code", "--data-dir", "--profile", "--max-sessions"):
         assert needed in text, needed
     assert not home.exists()
 
@@ -264,20 +265,31 @@ def test_port_in_use_one_line_exit_2(tmp_path):
 
 
 def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen, int]:
+    """Start ``serve``; returns the process and port, with the join address it printed in
+    ``process.join_url``."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "wizard", "serve", "--data-dir", str(data_dir), "--port", str(port), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
         env=cli_env(data_dir.parent / "home"), cwd=ROOT, start_new_session=True,
     )
+    first = process.stdout.readline()  # printed before it listens (or it exited)
+    found = re.search(r"at (http://\S+/\?code=[A-Za-z0-9_-]+) ", first)
+    if not found:
+        stop_group(process)
+        raise AssertionError(f"serve printed no join address: {first!r} {process.stderr.read()}")
+    process.join_url = found.group(1).replace("0.0.0.0", "127.0.0.1")
+    process.printed = first
     deadline = time.monotonic() + SERVE_STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"serve exited {process.returncode}: {process.stderr.read()}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
-                if page.status == 200:
-                    return process, port
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                pass
+        except urllib.error.HTTPError as refused:
+            if refused.code == 403:  # listening, and refusing a request without the code
+                return process, port
         except OSError:
             time.sleep(0.2)
     stop_group(process)
@@ -294,22 +306,25 @@ def test_allow_remote_warns_that_there_is_no_sign_in(tmp_path):
     assert process.returncode == 0, err
     warning = [line for line in err.splitlines() if line.startswith("warning:")]
     assert len(warning) == 1, err
-    assert "no sign-in" in warning[0] and f"port {port} on 0.0.0.0" in warning[0]
+    assert "join address" in warning[0] and f"port {port} on 0.0.0.0" in warning[0]
     assert "Traceback" not in err
-    assert f"http://127.0.0.1:{port}" in out
+    assert f"http://127.0.0.1:{port}/?code=" in process.printed
 
 
 def test_the_page_loads_nothing_from_outside_this_computer(tmp_path):
     """textual-serve's own page fetched a web font from fonts.googleapis.com."""
     process, port = start_server(tmp_path / "data")
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+        import http.cookiejar
+
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with opener.open(process.join_url, timeout=5) as page:  # the code, then its cookie
             html = page.read().decode()
     finally:
         stop_group(process)
     assert "<title>iqies-onboard: practice sandbox</title>" in html
-    urls = re.findall(r"""(?:src|href)\s*=\s*["']((?:https?:)?//[^"']+)""", html)
-    assert urls and all(u.startswith(f"http://127.0.0.1:{port}/") for u in urls), urls
+    assert not re.findall(r"""(?:src|href|url)\s*[=(]\s*["']((?:https?:)?//[^"']+)""", html)
+    assert re.findall(r"""src\s*=\s*["'](/static/[^"']+)""", html)  # its own server's, relative
     assert "googleapis" not in html
     assert "textual.js" in html  # still textual-serve's page otherwise
 
@@ -323,12 +338,18 @@ def test_loopback_serve_prints_no_warning_and_stops_cleanly(tmp_path):
         stop_group(process)
     assert process.returncode == 0
     assert err == ""
-    assert f"Serving the wizard at http://127.0.0.1:{port}" in out
+    assert f"Serving the wizard at http://127.0.0.1:{port}/?code=" in process.printed
 
 
 def test_remote_warning_names_the_risk():
     text = REMOTE_WARNING.format(where="port 8000 on 0.0.0.0", data_dir="/tmp/class")
-    assert "no sign-in" in text and "anyone who can reach port 8000 on 0.0.0.0" in text
+    assert "join address" in text and "anyone who can reach port 8000 on 0.0.0.0" in text
+
+
+def jar():
+    import aiohttp
+
+    return aiohttp.CookieJar(unsafe=True)  # keep cookies from 127.0.0.1, as browsers do
 
 
 async def test_foreign_pages_are_refused(tmp_path):
@@ -336,20 +357,171 @@ async def test_foreign_pages_are_refused(tmp_path):
 
     process, port = start_server(tmp_path / "data")
     try:
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{port}/", headers={"Host": f"evil.example:{port}"}) as r:
+        async with aiohttp.ClientSession(cookie_jar=jar()) as http:
+            async with http.get(process.join_url, headers={"Host": f"evil.example:{port}"}) as r:
                 assert r.status == 403
-            async with http.get(f"http://127.0.0.1:{port}/") as r:
+            async with http.get(process.join_url) as r:
                 assert r.status == 200
                 page = await r.text()
-                assert f"ws://127.0.0.1:{port}/ws" in page
+                tab = re.search(r'data-tab="([A-Za-z0-9_-]+)"', page).group(1)
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-                await http.ws_connect(f"http://127.0.0.1:{port}/ws", origin="http://evil.example")
+                await http.ws_connect(f"http://127.0.0.1:{port}/ws/{tab}", origin="http://evil.example")
             assert refused.value.status == 403
     finally:
         stop_group(process)
     # no wizard process was started for the refused websocket: no practice account exists
     assert Store(tmp_path / "data").accounts() == []
+
+
+async def test_every_request_without_the_join_code_is_refused(tmp_path):
+    """Page, static files and websocket, on loopback too; the code in the address sets a
+    cookie that carries it after that; a wrong code is no code."""
+    import aiohttp
+
+    process, port = start_server(tmp_path / "data")
+    base = f"http://127.0.0.1:{port}"
+    code = process.join_url.split("code=", 1)[1]
+    try:
+        async with aiohttp.ClientSession(cookie_jar=jar()) as http:
+            for path in ("/", "/static/js/textual.js", "/static/", "/?tab=" + "a" * 22, f"/?code={code}x"):
+                async with http.get(base + path, allow_redirects=False) as r:
+                    assert r.status == 403, path
+                    assert "join code" in await r.text()
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(f"{base}/ws/{'a' * 22}", origin=base)
+            assert refused.value.status == 403
+            assert len(http.cookie_jar) == 0
+            async with http.get(process.join_url, allow_redirects=False) as r:
+                assert r.status == 303 and r.headers["Location"].startswith("/?tab=")
+                assert code not in r.headers["Location"]  # the cookie carries it from here
+                assert "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Strict" in r.headers["Set-Cookie"]
+            async with http.get(base + "/static/js/textual.js") as r:
+                assert r.status == 200
+            async with http.get(base + "/static/") as r:
+                assert r.status in (403, 404)  # no directory listing
+                assert "textual.js" not in await r.text()
+            # Host is checked on /static/ too, with the cookie
+            async with http.get(base + "/static/js/textual.js", headers={"Host": f"evil.example:{port}"}) as r:
+                assert r.status == 403
+        assert Store(tmp_path / "data").accounts() == []
+    finally:
+        stop_group(process)
+
+
+def test_an_empty_host_header_is_refused_cleanly(tmp_path):
+    process, port = start_server(tmp_path / "data")
+    try:
+        for path in ("/", "/static/js/textual.js"):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+                raw.sendall(f"GET {path} HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n".encode())
+                answer = raw.recv(4096).decode("latin-1")
+            assert answer.startswith("HTTP/1.1 400") or answer.startswith("HTTP/1.1 403"), answer
+        os.killpg(process.pid, signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+    finally:
+        stop_group(process)
+    assert "Traceback" not in err and err == "", err
+
+
+async def test_a_crafted_host_is_not_written_into_the_page(tmp_path):
+    import aiohttp
+
+    process, port = start_server(tmp_path / "data", "--host", "0.0.0.0", "--allow-remote")
+    try:
+        async with aiohttp.ClientSession(cookie_jar=jar()) as http:
+            crafted = f"x-crafted-name.example:{port}"
+            async with http.get(process.join_url, headers={"Host": crafted}) as r:
+                assert r.status == 200
+                page = await r.text()
+        assert "x-crafted-name" not in page and "ws://" not in page.split("<script>")[0]
+    finally:
+        stop_group(process)
+
+
+async def read_screen(ws, seconds: float = 30, until: int = 3000) -> int:
+    import aiohttp
+
+    got, deadline = 0, time.monotonic() + seconds
+    while got < until and time.monotonic() < deadline:
+        message = await ws.receive(timeout=seconds)
+        if message.type == aiohttp.WSMsgType.BINARY:
+            got += len(message.data)
+        elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+            break
+    return got
+
+
+async def wait_until(check, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.25)
+    return True
+
+
+async def test_a_reconnecting_tab_gets_its_own_account_back(tmp_path):
+    """The same tab (its address) reconnects to its own practice account; a new tab gets a new
+    one; a tab closed before anything was typed leaves no profile behind."""
+    import aiohttp
+
+    data_dir = tmp_path / "data"
+    process, port = start_server(data_dir)
+    base = f"http://127.0.0.1:{port}"
+    profiles = data_dir / "profiles"
+    try:
+        async with aiohttp.ClientSession(cookie_jar=jar()) as http:
+            async with http.get(process.join_url) as r:
+                tab_url = str(r.url)
+                tab = re.search(r'data-tab="([A-Za-z0-9_-]+)"', await r.text()).group(1)
+            ws = await http.ws_connect(f"{base}/ws/{tab}?width=80&height=24", origin=base)
+            assert await read_screen(ws) > 0
+            await ws.send_str(json.dumps(["stdin", "Zelda\t"]))  # Tab leaves the field: saved
+            assert await wait_until(lambda: list(first_names_by_profile(data_dir).values()) == ["Zelda"])
+            await ws.close()
+            [first] = first_names_by_profile(data_dir)
+            # the same tab reloads (its address keeps the tab id) and reconnects
+            async with http.get(tab_url) as r:
+                assert r.status == 200 and f'data-tab="{tab}"' in await r.text()
+            ws = await http.ws_connect(f"{base}/ws/{tab}?width=80&height=24", origin=base)
+            assert await read_screen(ws) > 0
+            await ws.send_str(json.dumps(["stdin", "\x1b[Z\x1b[Z"]))  # moves about, types nothing
+            await asyncio.sleep(1)
+            await ws.close()
+            assert first_names_by_profile(data_dir) == {first: "Zelda"}
+            # a new tab: a new account, removed when closed untouched
+            async with http.get(process.join_url) as r:
+                other = re.search(r'data-tab="([A-Za-z0-9_-]+)"', await r.text()).group(1)
+            assert other != tab
+            ws = await http.ws_connect(f"{base}/ws/{other}?width=80&height=24", origin=base)
+            assert await read_screen(ws) > 0
+            assert await wait_until(lambda: len(list(profiles.glob("*.json"))) == 2)
+            await ws.close()
+            assert await wait_until(lambda: [p.stem for p in profiles.glob("*.json")] == [first])
+    finally:
+        stop_group(process)
+
+
+async def test_a_full_browser_view_says_so(tmp_path):
+    import aiohttp
+
+    process, port = start_server(tmp_path / "data", "--max-sessions", "1")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession(cookie_jar=jar()) as http:
+            async with http.get(process.join_url) as r:
+                tab = re.search(r'data-tab="([A-Za-z0-9_-]+)"', await r.text()).group(1)
+            ws = await http.ws_connect(f"{base}/ws/{tab}?width=80&height=24", origin=base)
+            assert await read_screen(ws) > 0
+            async with http.get(process.join_url) as r:
+                assert r.status == 503
+                assert "full" in await r.text()
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(f"{base}/ws/{'b' * 22}", origin=base)
+            assert refused.value.status == 503
+            await ws.close()
+    finally:
+        stop_group(process)
 
 
 # --- a real browser ---------------------------------------------------------------------------
@@ -570,7 +742,7 @@ async def test_wizard_in_a_real_browser_each_tab_its_own_account(server, browser
     import aiohttp
 
     data_dir, port, process = server
-    url = f"http://127.0.0.1:{port}/"
+    url = process.join_url
     async with aiohttp.ClientSession() as http:
         first, second = await new_tab(http, browser), await new_tab(http, browser)
         try:

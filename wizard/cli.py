@@ -82,19 +82,23 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="the wizard in a web browser (textual-serve), on 127.0.0.1 by default",
         description=(
-            "Serve the wizard to web browsers. Each browser tab runs its own wizard on its own fresh "
-            "practice account, profile web-<8 letters and digits> (or PREFIX-... with --profile "
-            "PREFIX), so trainees in one room never share or block a profile; a closed or reloaded "
-            "tab starts a new account, and the old one stays in the data directory (resume it in a "
-            "terminal with --profile and its name, or watch it in the approver console). The "
-            "wizard has no sign-in, so it listens only on this computer unless you add --allow-remote."
+            "Serve the wizard to web browsers. It prints an address with a random join code "
+            "(like a notebook server's token): every request without the code is refused, on this "
+            "computer too, and the first visit keeps it in a cookie. Each browser tab runs its own "
+            "wizard on its own practice account, profile web-<8 letters and digits> (or PREFIX-... "
+            "with --profile PREFIX), so trainees in one room never share or block a profile; a "
+            "reloaded tab gets its own account back, and a closed tab's account stays in the data "
+            "directory (resume it in a terminal with --profile and its name, or watch it in the "
+            "approver console). It listens only on this computer unless you add --allow-remote."
         ),
     )
     serve.add_argument("--host", metavar="HOST", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1); another computer's reach needs --allow-remote")
     serve.add_argument("--port", metavar="N", default="8000", help="TCP port to listen on (default 8000)")
     serve.add_argument("--allow-remote", action="store_true",
-                       help="allow a --host other computers can reach: anyone who can reach the port can use the wizard")
+                       help="allow a --host other computers can reach: anyone with the join address can use the wizard")
+    serve.add_argument("--max-sessions", metavar="N", default="20",
+                       help="how many browser tabs may run a wizard at once (default 20, about 60 MB each)")
     _common_options(serve, argparse.SUPPRESS)
     report = commands.add_parser(
         "report",
@@ -331,10 +335,11 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "directory":
         return _directory_import(data_dir, args.file)
     if args.command == "serve":
-        from wizard.serve import ServeSettingError, serve
+        from wizard.serve import ServeSettingError, check_max_sessions, serve
 
         try:
-            return serve(data_dir, args.host, args.port, args.allow_remote, args.profile, smtp_text)
+            return serve(data_dir, args.host, args.port, args.allow_remote, args.profile, smtp_text,
+                         max_sessions=check_max_sessions(args.max_sessions))
         except (ServeSettingError, DataDirError) as err:
             return _error(str(err))
     if args.command == "report":

@@ -71,6 +71,9 @@ class Scenario:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # persona sections changed
     script: dict[Step, str] = field(default_factory=dict)  # what to show at each step
     ends: str = ""  # how the scenario ends
+    # trainer actions the scenario needs done in the console before a step: (step, CCN whose
+    # PSOs must all be removed, what to tell the trainer); a jump past that step without it warns
+    required_removals: tuple[tuple[Step, str, str], ...] = ()
 
     @property
     def example(self) -> str:
@@ -178,6 +181,12 @@ SCENARIOS: tuple[Scenario, ...] = (
             "press a. Within 2 seconds Pending Requests here shows it Active.",
         },
         ends="Luis's PSO role is active, approved by CMS.",
+        required_removals=((
+            Step.REVIEW, "015010",
+            "Ellen Brooks is still the PSO of CCN 015010: the scenario removes her in the approver "
+            "console before Luis submits (as the CMS reviewer: p, CCN 015010, Remove). Jumping on "
+            "without it sends Luis's request to Ellen, not to CMS.",
+        ),),
     ),
 )
 
@@ -260,11 +269,31 @@ class DemoSession:
         """For jumping ahead: the persona's own answers (a jump past a lockout must get through)."""
         return self.persona.answers()
 
-    def script(self, step: Step) -> str:
+    def script(self, step: Step, store: Store | None = None) -> str:
+        """What to show at ``step``; with ``store``, as things really are: a required trainer
+        action that was skipped (a jump past Ellen's removal) changes what comes next."""
         if not self.scenario:
             return ""
         text = self.scenario.script.get(step, "")
+        if store is not None:
+            for due, ccn, _ in self.scenario.required_removals:
+                if step >= due and store.provider_has_active_pso(ccn):
+                    text = self.skipped_script(step, ccn)
         return text.replace("{console}", self.console_command)
+
+    def skipped_script(self, step: Step, ccn: str) -> str:
+        """The script when the provider still has its PSO past the point it should be removed."""
+        if step == Step.AWAIT_APPROVAL:
+            return (
+                _CONSOLE + f": the provider's PSO was not removed, so this request waits for that "
+                f"PSO and CMS sees nothing yet ('Nothing waits for you'). As the CMS reviewer: p, "
+                f"CCN {ccn}, Remove the PSO; the request then goes to CMS: open it (Enter), press a."
+            )
+        return (
+            f"The provider (CCN {ccn}) still has its PSO: 'Will be approved by' names the PSOs, "
+            f"not CMS. Remove the PSO in the console first ({{console}}: as the CMS reviewer, p, "
+            f"CCN {ccn}, Remove), then Back and Next here."
+        )
 
     def state(self) -> dict[str, Any]:
         return {"persona": self.persona.key, "scenario": self.scenario.key if self.scenario else None}
@@ -355,6 +384,15 @@ def configure_flow(flow: OnboardingFlow, answers: PersonAnswers) -> None:
 class JumpResult:
     reached: Step
     message: str  # for the trainer: where the jump landed and why, if not where asked
+
+
+def skipped_actions(store: Store, scenario: Scenario | None, target: Step) -> list[str]:
+    """What the scenario needs the trainer to have done before ``target`` that is not done yet
+    (said before a jump, which would otherwise carry on without it)."""
+    if scenario is None:
+        return []
+    return [text for step, ccn, text in scenario.required_removals
+            if target >= step and store.provider_has_active_pso(ccn)]
 
 
 def jump(flow: OnboardingFlow, answers: PersonAnswers, target: Step) -> JumpResult:

@@ -516,6 +516,10 @@ def find_organization(directory: "ProviderDirectory", search_by: str, text: str)
             "CMS's nursing homes, August 2021" if directory.release == BUILT_IN_RELEASE
             else directory.release
         )
+        if isinstance(ident, Ccn):
+            from wizard.rules import ccn_outside_directory
+
+            return None, ccn_outside_directory(ident, where)
         return None, (
             f"No provider with {what} is in the sandbox directory ({where}). "
             "Check the number with your administrator."

@@ -829,10 +829,9 @@ class OnboardingFlow:
         requests = self.store.requests()
         for org in req.organizations:
             approver = self.approvals.route_for({"role": req.role, "user_id": self.record.user_id}, org.ccn, requests)
-            organizations.append(
-                {**org.model_dump(), "status": "pending", "approver": approver.kind,
-                 "approver_text": approver.description}
-            )
+            # who approves is stored as the route's kind at submit; the text shown for it is
+            # derived when shown (approvals.route_for), never stored, so it cannot go stale
+            organizations.append({**org.model_dump(), "status": "pending", "approver": approver.kind})
         request = {
             "id": request_id,
             "user_id": self.record.user_id,

@@ -81,17 +81,37 @@ STATE_CODES: dict[str, str] = {
 MEDICAID_ONLY_LETTERS = frozenset("ABEF")
 SWING_BED_LETTERS = frozenset("UWYZ")
 
-# (low, high, kind) over the 4-digit number in positions 3-6; first match wins.
+# (low, high, kind) over the 4-digit number in positions 3-6; first match wins. The ranges
+# DESIGN section 6 lists (SNF, hospice, LTCH, IRF, HHA, CAH) are checked; the others follow
+# SOM chapter 2, section 2779A1 as transcribed (numbers outside every range: KIND_OTHER).
+KIND_SHORT_TERM_HOSPITAL = "Short-term hospital"
+KIND_NURSING = "Nursing facility / SNF"
 _KIND_RANGES: tuple[tuple[int, int, str], ...] = (
+    (1, 879, KIND_SHORT_TERM_HOSPITAL),
     (1300, 1399, "Critical access hospital"),
+    (1400, 1499, "Community mental health center"),
     (1500, 1799, "Hospice"),
+    (1800, 1989, "Federally qualified health center"),
+    (1990, 1999, "Religious nonmedical health care institution"),
     (2000, 2299, "Long-term care hospital"),
+    (2300, 2999, "Dialysis facility"),
     (3025, 3099, "Inpatient rehabilitation facility"),
     (3100, 3199, "Home health agency"),
-    (5000, 6499, "Nursing facility / SNF"),
+    (3200, 3299, "Comprehensive outpatient rehabilitation facility"),
+    (3300, 3399, "Children's hospital"),
+    (3400, 3499, "Rural health clinic"),
+    (3500, 3799, "Dialysis facility"),
+    (3800, 3999, "Rural health clinic"),
+    (4000, 4499, "Psychiatric hospital"),
+    (5000, 6499, KIND_NURSING),
+    (6500, 6989, "Outpatient physical therapy provider"),
     (7000, 8499, "Home health agency"),
+    (8500, 8999, "Rural health clinic"),
     (9000, 9799, "Home health agency"),
+    (9800, 9899, "Transplant center"),
 )
+# The number ranges of nursing homes, for messages: what this sandbox's directory lists.
+NURSING_RANGE_TEXT = "5000-6499, or a letter A, B, E or F in the 3rd place"
 KIND_MEDICAID_ONLY = "Medicaid-only nursing facility"
 KIND_SWING_BED = "Swing bed"
 KIND_OTHER = "Other provider type"
@@ -156,6 +176,12 @@ class Ccn:
                 + _CCN_SHAPE
             )
         value = value.upper()
+        if len(value) == 5 and value.isdigit():
+            raise IdentifierError(
+                "A CCN has exactly 6 characters; you typed 5. A 5-digit CCN has probably lost "
+                "its leading zero (a spreadsheet drops it when the column holds numbers): "
+                f"try 0{value}. It is a 2-digit state code then 4 digits, like 015009."
+            )
         if len(value) != 6:
             raise IdentifierError(
                 f"A CCN has exactly 6 characters; you typed {len(value)}. "
@@ -196,6 +222,23 @@ class Ccn:
     @property
     def is_swing_bed(self) -> bool:
         return self.value[2] in SWING_BED_LETTERS
+
+    @property
+    def number_range(self) -> tuple[int, int] | None:
+        """The SOM range the 4-digit number falls in, e.g. (1, 879), or None (a letter, or
+        no known range)."""
+        if not self.value[2].isdigit():
+            return None
+        number = int(self.value[2:])
+        for low, high, _kind in _KIND_RANGES:
+            if low <= number <= high:
+                return low, high
+        return None
+
+    @property
+    def is_nursing_home(self) -> bool:
+        """A nursing home's CCN: SNF range or Medicaid-only letter (the sandbox's providers)."""
+        return self.kind in (KIND_NURSING, KIND_MEDICAID_ONLY)
 
     @property
     def kind(self) -> str:

@@ -73,7 +73,10 @@ class Link:
 Part = Union[str, Strong, Link]
 Line = tuple[Part, ...]
 
-_MD_ALWAYS = re.compile(r"([\\`*_{}\[\]<>&|~#!$^])")
+# Only what Markdown needs (CommonMark, and GFM's tables and strikethrough): "&" only where it
+# would start an entity ("NURSING & REHAB" stays searchable as typed), "#" only at the start.
+_MD_ALWAYS = re.compile(r"([\\`*_{}\[\]<>|~])")
+_MD_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
 _MD_LINE_START = re.compile(r"^(\s*\d+)([.)])")
 _BACKSLASHED = r"\\\1"
 
@@ -88,9 +91,10 @@ def md_escape(text: str) -> str:
     HTML, entity, emphasis, code, table cell break, heading or list can start in it."""
     value = _one_line(text)  # one line: no block can start mid-text
     value = _MD_ALWAYS.sub(_BACKSLASHED, value)
+    value = _MD_ENTITY.sub(r"\\&", value)  # "&lt;" would show "<"
     value = _MD_LINE_START.sub(r"\1\\\2", value)  # "1. x" after "- " would open a list
     stripped = value.lstrip()
-    if stripped[:1] in ("-", "+", "="):  # a list item or a heading underline
+    if stripped[:1] in ("-", "+", "=", "#"):  # a list item, a heading or its underline
         value = value[: len(value) - len(stripped)] + "\\" + stripped
     # GFM turns bare http://, https:// and www. into links; a backslash before ":" or "." stops it
     value = re.sub(r"(?i)(https?):", r"\1\\:", value)

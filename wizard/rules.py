@@ -366,3 +366,75 @@ def approver_for(role_id: str, provider_has_active_pso: bool) -> Approver:
         "Ask your facility to register a PSO first.",
     )
 
+
+
+# --- a CCN the directory does not hold -------------------------------------------------------
+
+# [CMS] Provider types whose staff get their roles in iQIES, as nursing-home staff do.
+_IQIES_KINDS = frozenset({
+    "Short-term hospital", "Critical access hospital", "Long-term care hospital",
+    "Inpatient rehabilitation facility", "Hospice", "Home health agency",
+    "Psychiatric hospital", "Children's hospital", "Swing bed",
+})
+
+
+def _a(words: str) -> str:
+    return "an" if words[:1].upper() in "AEIOU" else "a"
+
+
+def ccn_outside_directory(ccn: object, release: str = "CMS's nursing homes, August 2021") -> str:
+    """Why a well-formed CCN is not in the sandbox directory, naming its provider type.
+
+    The screens (Add Organizations) and the answers-file check both show this text (through
+    ``directory.find_organization``), so a hospital's number is never just "not found".
+    """
+    from wizard.identifiers import (
+        KIND_MEDICAID_ONLY, KIND_OTHER, KIND_SWING_BED, NURSING_RANGE_TEXT, Ccn,
+    )
+
+    assert isinstance(ccn, Ccn)
+    state = US_STATES.get(ccn.state or "", "")
+    where = f"{state} " if state else f"state code {ccn.state_code} "
+    listed = (
+        f"This sandbox lists only nursing homes ({release}; their CCNs have a "
+        f"number {NURSING_RANGE_TEXT})."
+    )
+    if ccn.is_nursing_home:
+        return (
+            f"No provider with CCN {ccn} is in the sandbox directory: it is {_a(where)} {where}nursing "
+            f"home's number ({release}), perhaps one certified later, or "
+            "a digit is off. Check the number with your administrator."
+        )
+    kind = ccn.kind
+    low_high = ccn.number_range
+    if kind == KIND_OTHER:
+        return (
+            f"No provider with CCN {ccn} is in the sandbox directory, and its number "
+            f"{ccn.value[2:]} is in no CCN range CMS assigns today (unused or retired), so a "
+            f"digit is probably off. {listed} Check the number with your administrator."
+        )
+    if kind == KIND_SWING_BED:
+        what = (
+            f"CCN {ccn} is {_a(where)} {where}hospital's swing-bed number (the letter {ccn.value[2]} in "
+            "the 3rd place), not a nursing home's."
+        )
+    else:
+        span = f" (number {ccn.value[2:]}, in {low_high[0]:04d}-{low_high[1]:04d})" if low_high else ""
+        what = f"CCN {ccn} is {_a(where + kind)} {where}{kind.lower()}'s number{span}, not a nursing home's."
+    if kind in _IQIES_KINDS:
+        todo = (
+            "Such a provider's staff request their roles in the real iQIES in these same steps, "
+            "with that CCN, and its first PSO is approved by CMS too. To practise here, use a "
+            "nursing home's CCN, like 015009."
+        )
+    elif kind == "Dialysis facility":
+        todo = (
+            "Dialysis facilities report through CMS's EQRS, not iQIES, so such a provider would "
+            "not request an iQIES role. To practise here, use a nursing home's CCN, like 015009."
+        )
+    else:
+        todo = (
+            "Such a provider asks CMS (the iQIES Service Center, 1-800-339-9313) which system "
+            "its staff use. To practise here, use a nursing home's CCN, like 015009."
+        )
+    return f"{what} {listed} {todo}"
