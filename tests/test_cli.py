@@ -3,7 +3,6 @@ traceback. The wizard itself (which would start the Textual app) is not run here
 
 from __future__ import annotations
 
-
 import os
 import re
 import subprocess
