@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
 from wizard.resources import data_dir as _data_dir
 
