@@ -447,7 +447,11 @@ async def test_enter_opens_a_request_that_arrives_after_the_list_was_emptied(dat
         await pilot.pause()
         assert EMPTY_QUEUE in screen_text(app)
         submitted(data_dir, clock, BOB, ccn=OTHER_CCN)  # another trainee, meanwhile
-        await pilot.pause(2.5)  # one refresh
+        # the refresh comes every 2 s; on a loaded machine it can come late, so wait up to 15 s
+        for _ in range(150):
+            if "1 decision waits for you" in screen_text(app):
+                break
+            await pilot.pause(0.1)
         assert "1 decision waits for you" in screen_text(app)
         await pilot.press("enter")
         await pilot.pause()
