@@ -573,3 +573,18 @@ async def test_the_console_pso_page_agrees_with_itself_after_a_removal(data_dir)
         providers = str(app.screen.query_one("#pso-providers").render())
         assert "015010 has no active PSO" in heading
         assert "015010" not in providers
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_toast_never_covers_the_form(data_dir, size):
+    app = demo_app(data_dir, "only-pso-left")
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.pause()
+        app.notify("A toast with a few words in it, long enough to wrap onto more lines.", title="Demo",
+                   timeout=30)
+        await pilot.pause(0.3)
+        await pilot.pause()
+        [toast] = app.screen.query("Toast")
+        form = app.screen.query_one("#form").region
+        assert toast.region.width > 0
+        assert not toast.region.overlaps(form), (toast.region, form)
