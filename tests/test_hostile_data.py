@@ -39,3 +39,96 @@ def test_parallel_wrong_codes_lock(tmp_path, processes):
     assert factor.locked_until is not None and factor.locked_until > clock.now
     locked = [r for r in refusals if r.startswith("Too many wrong codes")]
     assert len(locked) == processes - (otp.FAILURES_BEFORE_LOCK - 1), refusals
+
+
+# --- 2. answers files that crash -------------------------------------------------------------
+
+import json
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wizard import cli
+from wizard.answers import AnswersFileError, parse_text, read_raw
+
+SECRET = "Practice-Only-2026a"
+
+HOSTILE_ANSWERS = [
+    ("yaml", "? [a, b]\n: c\n"), ("yaml", "? {a: 1}\n"), ("yaml", "!!set {? [a]}\n"),
+    ("yaml", "a: !!int abc\n"), ("yaml", "a: !!int " + "9" * 5000 + "\n"), ("yaml", "a: !!float abc\n"),
+    ("yaml", "a: !!bool maybe\n"), ("yaml", "a: !!timestamp 2020-13-45\n"),
+    ("yaml", f"password: !!float {SECRET}\n"), ("yaml", "[" * 100_000), ("yaml", "a: !!python/object:os.system x\n"),
+    ("json", '{"a": ' + "9" * 5000 + "}"), ("json", "[" * 100_000), ("json", '{"expect": 1,\n "expect": 2}'),
+]
+
+
+@pytest.mark.parametrize("fmt,text", HOSTILE_ANSWERS)
+def test_hostile_answers_file_is_one_line_without_the_secret(tmp_path, capsys, fmt, text):
+    answers = tmp_path / f"answers.{fmt}"
+    answers.write_text(text)
+    code = cli.main(["--data-dir", str(tmp_path / "data"), "run", "--answers", str(answers)])
+    out = capsys.readouterr()
+    assert code != 0
+    assert "Traceback" not in out.err + out.out and SECRET not in out.err + out.out
+    first = out.err.strip().splitlines()[0]
+    assert first.startswith(f"{answers}: "), first
+    if "line" not in first:
+        assert "nested" in first, first
+
+
+def test_json_duplicate_keys_are_refused_like_yaml():
+    with pytest.raises(AnswersFileError, match=r"line 2: .*expect appears twice"):
+        parse_text('{"expect": "submitted",\n "expect": "approved"}', "json")
+    with pytest.raises(AnswersFileError, match="appears twice"):
+        parse_text("expect: submitted\nexpect: approved\n", "yaml")
+
+
+def test_a_fifo_as_answers_file_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "answers.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(AnswersFileError, match="not a regular file"):
+        read_raw(fifo)
+
+
+_TAGS = ["", "!!str ", "!!int ", "!!float ", "!!bool ", "!!null ", "!!set ", "!!timestamp ", "!!binary ",
+         "!!map ", "!!seq ", "!!omap ", "!!pairs ", "!foo ", "!!python/object:os.system ", "&a ", "*a "]
+_scalars = st.one_of(
+    st.just(SECRET), st.text(max_size=8), st.integers().map(str), st.just("9" * 5000),
+    st.sampled_from(["maybe", "2020-13-45", "1e999", "nan", "-", "~", "yes", "0x1F", "<<"]),
+)
+
+
+def _yaml_value(depth: int):
+    leaf = st.tuples(st.sampled_from(_TAGS), _scalars).map(lambda t: t[0] + json.dumps(t[1]))
+    if depth <= 0:
+        return leaf
+    inner = _yaml_value(depth - 1)
+    return st.one_of(
+        leaf,
+        st.lists(inner, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
+        st.lists(st.tuples(st.one_of(inner, leaf), inner), max_size=3).map(
+            lambda kvs: "{" + ", ".join(f"? {k} : {v}" for k, v in kvs) + "}"),
+        st.tuples(st.sampled_from(_TAGS), inner).map(lambda t: t[0] + t[1]),
+    )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(doc=st.one_of(
+    _yaml_value(3).map(lambda v: ("yaml", f"password: {v}\n")),
+    st.integers(1, 3000).map(lambda n: ("yaml", "a: " + "[" * n + "]" * n)),
+    st.integers(1, 3000).map(lambda n: ("json", "[" * n + "]" * n)),
+    st.recursive(
+        st.one_of(st.just(SECRET), st.integers(-10**60, 10**60), st.floats(allow_nan=True), st.booleans(), st.none()),
+        lambda kids: st.one_of(st.lists(kids, max_size=3), st.dictionaries(st.text(max_size=5), kids, max_size=3)),
+        max_leaves=20,
+    ).map(lambda v: ("json", json.dumps({"password": v}))),
+    st.text(max_size=60).map(lambda t: ("yaml", t)),
+))
+def test_generated_answers_documents_never_crash_nor_show_the_secret(doc):
+    fmt, text = doc
+    try:
+        parse_text(text, fmt)
+    except AnswersFileError as err:
+        message = str(err)
+        assert SECRET not in message and "\n" not in message
