@@ -132,3 +132,38 @@ def test_generated_answers_documents_never_crash_nor_show_the_secret(doc):
     except AnswersFileError as err:
         message = str(err)
         assert SECRET not in message and "\n" not in message
+
+
+# --- 3. deeply nested store files; 12. a newer profile file ---------------------------------------
+
+from wizard.store import DataDirError, Store
+
+
+def test_deeply_nested_store_files_are_kept_aside(data_dir, capsys):
+    advance_to(data_dir, Step.WELCOME)
+    (data_dir / "onboarding.json").write_text("[" * 100_000)
+    store = Store(data_dir)
+    assert "kept aside" in (store.notice or "")
+    assert list(data_dir.glob("onboarding.corrupt*.json"))
+    profile = data_dir / "profiles" / "default.json"
+    profile.write_text("{\"a\":" * 100_000)
+    flow = new_flow(data_dir)
+    assert flow.record.user_id is None
+    assert "kept aside" in (flow.store.notice or "")
+    assert list(data_dir.glob("default.corrupt*.json"))
+
+
+def test_a_newer_profile_file_is_refused_in_one_line(data_dir, capsys):
+    advance_to(data_dir, Step.WELCOME)
+    profile = data_dir / "profiles" / "default.json"
+    data = json.loads(profile.read_text())
+    data["meta"] = {"1": {"schema_version": 99}}
+    profile.write_text(json.dumps(data))
+    with pytest.raises(DataDirError, match="newer iqies-onboard"):
+        Store(data_dir)
+    answers = Path(__file__).resolve().parent.parent / "examples"
+    example = answers / "happy-path.yaml"
+    code = cli.main(["--data-dir", str(data_dir), "--profile", "default", "run", "--answers", str(example)])
+    out = capsys.readouterr()
+    assert code != 0 and "Traceback" not in out.err and "unexpected" not in out.err
+    assert "newer iqies-onboard" in out.err and len(out.err.strip().splitlines()) == 1, out.err

@@ -27,9 +27,11 @@ refuses, without touching it, a database written by a newer version of the app.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -43,6 +45,7 @@ from wizard.vault import KEY_NAME, KEY_TEMP_PREFIX, TEMP_SUFFIX, Vault, VaultErr
 
 DB_NAME = "onboarding.json"
 LOCK_NAME = ".onboarding.lock"
+MAX_STORE_BYTES = 64_000_000  # a file of the store larger than this is kept aside, not parsed
 WIZARD_LOCK_NAME = ".wizard.lock"
 CODE_MESSAGE_KINDS = frozenset({"sms", "voice"})
 TEMP_PREFIX = ".onboarding."  # + random + TEMP_SUFFIX
@@ -124,16 +127,33 @@ class AtomicJSONStorage(Storage):
         self.path = Path(path)
 
     def read(self) -> dict[str, Any] | None:
+        """The file's data, None when it is missing or empty; :class:`CorruptDatabase` when it is
+        not a regular file, larger than MAX_STORE_BYTES, nested deeper than Python can parse, or
+        not JSON of the right shape (so the caller keeps it aside instead of failing on it)."""
         try:
-            raw = self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
         except FileNotFoundError:
             return None
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise CorruptDatabase("a symbolic link, not a file") from None
+            raise
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise CorruptDatabase("not a regular file")
+            raw = handle.read(MAX_STORE_BYTES + 1)
+        if len(raw) > MAX_STORE_BYTES:
+            raise CorruptDatabase(f"larger than {MAX_STORE_BYTES // 1_000_000} MB")
         if not raw.strip():
             return None
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise CorruptDatabase(str(err)) from None
+        except RecursionError:
+            raise CorruptDatabase("nested too deeply") from None
+        except ValueError as err:  # a number longer than Python converts
+            raise CorruptDatabase(str(err)[:100]) from None
         if not isinstance(data, dict) or not all(
             isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
             for table in data.values()
@@ -186,6 +206,14 @@ def _newer_message(data_dir: Path, version: int) -> str:
         f"the database in {data_dir} was written by a newer iqies-onboard (schema version "
         f"{version}; this one knows up to {SCHEMA_VERSION}); update iqies-onboard, or use "
         "--data-dir DIR for a separate practice profile"
+    )
+
+
+def _newer_profile_message(path: Path, version: int) -> str:
+    return (
+        f"the practice profile {path.stem} in {path.parent.parent} was written by a newer "
+        f"iqies-onboard (schema version {version}; this one knows up to {SCHEMA_VERSION}); update "
+        "iqies-onboard, or use --profile NAME for another practice profile"
     )
 
 
@@ -305,6 +333,7 @@ class Store:
         profiles.mkdir(mode=0o700, exist_ok=True)
         os.chmod(profiles, 0o700)
         self.db = TinyDB(self.path, storage=AtomicJSONStorage)
+        self._profile_data()  # a newer profile file is refused now, in one line; a corrupt one kept aside
         if data is None:
             storage_probe.write({"meta": {"1": {"schema_version": SCHEMA_VERSION}}})
             return
@@ -387,7 +416,12 @@ class Store:
         (under the lock, never overwritten) and the profile starts fresh, saying so."""
         path = self.data_dir / PROFILES_DIR / f"{profile or self.profile}.json"
         try:
-            return AtomicJSONStorage(path).read() or {}
+            data = AtomicJSONStorage(path).read() or {}
+            if _declared_version(data) > SCHEMA_VERSION:
+                if profile is not None and profile != self.profile:
+                    return {}  # someone else's: its owner is told
+                raise DataDirError(_newer_profile_message(path, _declared_version(data)))
+            return data
         except CorruptDatabase:
             if profile is not None and profile != self.profile:
                 return {}  # someone else's: its owner keeps it aside, and is told so
