@@ -167,3 +167,31 @@ def test_a_newer_profile_file_is_refused_in_one_line(data_dir, capsys):
     out = capsys.readouterr()
     assert code != 0 and "Traceback" not in out.err and "unexpected" not in out.err
     assert "newer iqies-onboard" in out.err and len(out.err.strip().splitlines()) == 1, out.err
+
+
+# --- 4. symbolic links in the data directory ------------------------------------------------------
+
+from wizard.log import LOG_NAME
+
+
+@pytest.mark.parametrize("name", [LOG_NAME, "secret.key", ".onboarding.lock", "profiles", "mail"])
+def test_a_data_directory_holding_links_is_refused_in_one_line(tmp_path, name):
+    data_dir = tmp_path / "data"
+    advance_to(data_dir, Step.WELCOME)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = outside / "target"
+    victim = data_dir / name
+    if victim.is_dir():
+        victim.rename(target)
+    elif victim.exists():
+        victim.rename(target)
+    else:
+        target.write_text("keep me\n")
+    os.chmod(target, 0o644) if target.is_file() else os.chmod(target, 0o755)
+    before = (target.stat().st_mode, target.read_bytes() if target.is_file() else None)
+    victim.symlink_to(target)
+    with pytest.raises(DataDirError, match="symbolic link") as info:
+        Store(data_dir)
+    assert "\n" not in str(info.value)
+    assert (target.stat().st_mode, target.read_bytes() if target.is_file() else None) == before

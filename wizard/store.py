@@ -110,14 +110,42 @@ def prepare_data_dir(path: Path) -> Path:
         raise DataDirError(f"data directory {path} cannot be used: {err.strerror or err}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise DataDirError(f"data directory {path} is not writable")
+    _refuse_foreign_or_linked(path)
     for name in (LOCK_NAME, WIZARD_LOCK_NAME):  # lock files made by older versions were 0644
         lock_file = path / name
-        if lock_file.is_file() and lock_file.stat().st_mode & 0o077:
+        if lock_file.is_file() and lock_file.stat().st_mode & 0o077:  # links were refused above
             try:
                 os.chmod(lock_file, 0o600)
             except OSError:
                 pass
     return path
+
+
+def _refuse_foreign_or_linked(path: Path) -> None:
+    """A data directory someone else owns, or whose files or folders are symbolic links, would
+    have this app write (append, chmod) through them to places outside it: refused in one line,
+    before anything in it is read or written."""
+    from wizard.log import LOG_NAME
+
+    if hasattr(os, "getuid") and path.stat().st_uid != os.getuid():
+        raise DataDirError(f"data directory {path} belongs to another user; use a directory of your own")
+    names = [DB_NAME, KEY_NAME, LOCK_NAME, WIZARD_LOCK_NAME, LOG_NAME, PROFILES_DIR, MAIL_DIR_NAME, CLOCK_NAME]
+    try:
+        names += [entry.name for entry in os.scandir(path) if entry.name.startswith(".wizard.")]
+        profiles = path / PROFILES_DIR
+        if profiles.is_dir() and not profiles.is_symlink():
+            names += [f"{PROFILES_DIR}/{entry.name}" for entry in os.scandir(profiles)]
+    except OSError:
+        pass
+    for name in names:
+        candidate = path / name
+        if candidate.is_symlink():
+            raise DataDirError(
+                f"data directory {path} holds a symbolic link ({name}); the app writes only real files "
+                "of its own there: remove the link, or use another --data-dir"
+            )
+        if candidate.exists() and hasattr(os, "getuid") and candidate.lstat().st_uid != os.getuid():
+            raise DataDirError(f"data directory {path} holds {name}, which belongs to another user")
 
 
 class AtomicJSONStorage(Storage):

@@ -68,7 +68,9 @@ class Vault:
     def _read_key(self) -> bytes:
         """The key in the file; VaultError if there is none or it is not a key."""
         try:
-            raw = self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as handle:
+                raw = handle.read(4096)  # a key is 44 characters; never followed through a link
         except FileNotFoundError:
             raise VaultError("no key file") from None
         except OSError as err:
