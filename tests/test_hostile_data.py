@@ -195,3 +195,22 @@ def test_a_data_directory_holding_links_is_refused_in_one_line(tmp_path, name):
         Store(data_dir)
     assert "\n" not in str(info.value)
     assert (target.stat().st_mode, target.read_bytes() if target.is_file() else None) == before
+
+
+# --- 5. a profile kept aside releases its User ID -----------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_a_profile_kept_aside_releases_its_user_id_and_the_runner_says_so(data_dir, capsys):
+    happy = EXAMPLES / "happy-path.yaml"
+    assert cli.main(["--data-dir", str(data_dir), "run", "--answers", str(happy)]) == 0
+    capsys.readouterr()
+    (data_dir / "profiles" / "maria.json").write_text("{not json")
+    code = cli.main(["--data-dir", str(data_dir), "run", "--answers", str(happy)])
+    out = capsys.readouterr()
+    assert "already taken" not in out.out + out.err
+    assert "kept aside as maria.corrupt" in out.out + out.err
+    assert "2/12 User ID, Password and Challenge Question: ok" in out.out, out.out + out.err
+    # its earlier request stays in onboarding.json under that User ID, so asking again is refused
+    assert "Traceback" not in out.err and code in (0, 1)

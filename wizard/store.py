@@ -557,19 +557,46 @@ class Store:
 
     def _index_user_id(self, user_id: str | None) -> None:
         """Give this profile ``user_id`` in the index (None: drop its entry); the caller holds the lock."""
-        users = self._users()
+        users = self._held_users()
         key = str(user_id).casefold() if user_id else None
         if key and any(u.get("key") == key and u.get("profile") != self.profile for u in users.values()):
             raise UserIdTaken(user_id)
+        if key and any(str(doc.get("user_id") or "").casefold() == key
+                       for profile, doc in self.accounts() if profile != self.profile):
+            raise UserIdTaken(user_id)  # an index edited by hand does not let two accounts share one
         kept = [u for u in users.values() if u.get("profile") != self.profile]
         if key:
             kept.append({"user_id": user_id, "key": key, "profile": self.profile})
         self._refuse_if_newer()
         AtomicJSONStorage(self.data_dir / USERS_NAME).write({"users": {str(i): u for i, u in enumerate(kept, 1)}})
 
+    def _held_users(self) -> dict[str, dict[str, Any]]:
+        """The index entries whose profile file really holds that User ID: one kept aside (or
+        deleted, or edited by hand) releases its User ID."""
+        held: dict[str, dict[str, Any]] = {}
+        for k, entry in self._users().items():
+            profile = str(entry.get("profile"))
+            if not PROFILE_PATTERN.fullmatch(profile):
+                continue
+            if profile == self.profile:
+                docs = list((self._own_profile_data_quiet().get("accounts") or {}).values())
+            else:
+                docs = list((self._profile_data(profile).get("accounts") or {}).values())
+            if docs and str(docs[0].get("user_id") or "").casefold() == entry.get("key"):
+                held[k] = entry
+        return held
+
+    def _own_profile_data_quiet(self) -> dict[str, Any]:
+        path = self.account_path
+        try:
+            return AtomicJSONStorage(path).read() or {}
+        except CorruptDatabase:
+            return {}
+
     def user_ids(self) -> list[str]:
-        """Every User ID created in this data directory, by any profile."""
-        return [u["user_id"] for u in self._users().values() if u.get("user_id")]
+        """Every User ID held in this data directory, by any profile (one whose file was kept
+        aside holds none)."""
+        return [u["user_id"] for u in self._held_users().values() if u.get("user_id")]
 
     def account_for_user_id(self, user_id: str) -> tuple[str, dict[str, Any]] | None:
         """(profile, account) of the account with this User ID (case-insensitive), if any."""
