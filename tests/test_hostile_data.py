@@ -214,3 +214,17 @@ def test_a_profile_kept_aside_releases_its_user_id_and_the_runner_says_so(data_d
     assert "2/12 User ID, Password and Challenge Question: ok" in out.out, out.out + out.err
     # its earlier request stays in onboarding.json under that User ID, so asking again is refused
     assert "Traceback" not in out.err and code in (0, 1)
+
+
+# --- 6. the runner's verdict from what is stored --------------------------------------------------
+
+
+def test_the_runner_does_not_report_success_without_a_stored_request(data_dir, capsys):
+    happy = EXAMPLES / "happy-path.yaml"
+    assert cli.main(["--data-dir", str(data_dir), "run", "--answers", str(happy)]) == 0
+    capsys.readouterr()
+    (data_dir / "onboarding.json").rename(data_dir / "moved-away.json")
+    code = cli.main(["--data-dir", str(data_dir), "run", "--answers", str(happy)])
+    out = capsys.readouterr()
+    assert "reached the expected end" not in out.out, out.out
+    assert code == 1 and "no submitted request is stored" in out.out, out.out + out.err

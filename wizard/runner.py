@@ -341,6 +341,10 @@ class _Driver:
         self.say(Step.AWAIT_APPROVAL, "request pending" if lines else "no request")
         for line in lines:
             self.detail(line)
+        if not lines:
+            # the verdict comes from what is stored: no stored request is not a submitted one
+            return RunEnd("failed", Step.AWAIT_APPROVAL,
+                          "no submitted request is stored (was onboarding.json moved aside or edited?)")
         return RunEnd("submitted", Step.AWAIT_APPROVAL, " ".join(lines))
 
 
