@@ -228,3 +228,26 @@ def test_the_runner_does_not_report_success_without_a_stored_request(data_dir, c
     out = capsys.readouterr()
     assert "reached the expected end" not in out.out, out.out
     assert code == 1 and "no submitted request is stored" in out.out, out.out + out.err
+
+
+# --- 7. text-message codes kept as an HMAC under the vault key ---------------------------------
+
+import hashlib
+
+
+def test_a_live_text_message_code_is_not_recoverable_from_the_profile_file(data_dir, clock):
+    flow = advance_to(data_dir, Step.WELCOME, clock=clock)
+    flow.send_code()
+    factor = json.loads((data_dir / "profiles" / "default.json").read_text())["accounts"]["1"]["factor"]
+    salt, stored = factor["code_salt"], factor["code_hash"]
+    brute = {hashlib.sha256(f"{salt}:{n:06d}".encode()).hexdigest() for n in range(10**6)}
+    assert stored not in brute and stored.removeprefix(otp.CODE_MAC_PREFIX) not in brute
+    assert stored.startswith(otp.CODE_MAC_PREFIX)
+    code = flow.code_on_phone()
+    assert flow.check_code(code).ok  # the right code still works, through the key
+    # the old unkeyed form of a code, written in by hand, is never accepted
+    flow.send_code()
+    code = flow.code_on_phone()
+    flow.record.factor = flow.record.factor.model_copy(
+        update={"code_hash": hashlib.sha256(f"{salt}:{code}".encode()).hexdigest(), "code_salt": salt})
+    assert not flow.check_code(code).ok

@@ -157,7 +157,12 @@ class OnboardingFlow:
         self.store = store
         self.clock = clock
         self._profile_cache: tuple[Any, Any, HarpProfile | None] | None = None
-        self.factor_service = otp.SecondFactor(clock, randbelow)
+        vault = store.vault
+        self.factor_service = otp.SecondFactor(
+            clock, randbelow,
+            code_mac=lambda text: vault.mac("sms-code", text, create=True),
+            check_mac=lambda text: vault.mac("sms-code", text),
+        )
         self.totp_secret_factory = totp_secret_factory
         self._directory = directory
         raw = store.load_account()
