@@ -251,3 +251,19 @@ def test_a_live_text_message_code_is_not_recoverable_from_the_profile_file(data_
     flow.record.factor = flow.record.factor.model_copy(
         update={"code_hash": hashlib.sha256(f"{salt}:{code}".encode()).hexdigest(), "code_salt": salt})
     assert not flow.check_code(code).ok
+
+
+# --- 8. deleting secret.key does not reset a locked factor -------------------------------------
+
+
+def test_deleting_the_key_keeps_a_locked_factors_count(data_dir, clock):
+    flow = advance_to(data_dir, Step.WELCOME, device="google_authenticator", clock=clock)
+    for _ in range(otp.FAILURES_BEFORE_LOCK):
+        flow.check_code("000000")
+    assert flow.record.factor.failures == otp.FAILURES_BEFORE_LOCK
+    (data_dir / "secret.key").unlink()
+    again = new_flow(data_dir, FrozenClock(clock.now))
+    assert again.record.factor is not None and not again.record.factor.verified
+    assert again.record.factor.failures == otp.FAILURES_BEFORE_LOCK
+    assert again.factor_service.lock_message(again.record.factor)
+    assert again.verify_sign_in(USER_ID, SecretStr(PASSWORD), "000000") != ""

@@ -505,7 +505,12 @@ class Store:
                     raise VaultError("not a token")
                 doc["factor"] = {**factor, "totp_secret": self.vault.decrypt(token)}
             except VaultError:
-                del doc["factor"]
+                if factor.get("failures") or factor.get("locked_until"):
+                    # deleting secret.key must not reset a locked factor's wrong-code count: the
+                    # device is set up again (no secret, not verified), its count and lock kept
+                    doc["factor"] = {**factor, "totp_secret": None, "verified": False, "last_totp_step": None}
+                else:
+                    del doc["factor"]
                 if note:
                     self.notice = SECRET_LOST_NOTICE
         return doc
