@@ -267,3 +267,15 @@ def test_deleting_the_key_keeps_a_locked_factors_count(data_dir, clock):
     assert again.record.factor.failures == otp.FAILURES_BEFORE_LOCK
     assert again.factor_service.lock_message(again.record.factor)
     assert again.verify_sign_in(USER_ID, SecretStr(PASSWORD), "000000") != ""
+
+
+def test_an_edited_user_id_index_does_not_let_two_accounts_share_one(data_dir):
+    from tests.factory import PROFILE, account_form
+
+    advance_to(data_dir, Step.WELCOME)
+    (data_dir / "users.json").write_text(json.dumps({"users": {}}))
+    other = new_flow(data_dir, profile="other")
+    assert other.submit(Step.PROFILE, PROFILE).ok
+    outcome = other.submit(Step.ACCOUNT, {**account_form(), "user_id": USER_ID})
+    assert not outcome.ok and "taken" in (outcome.message + str(outcome.errors)), outcome
+    assert new_flow(data_dir, profile="other").record.user_id is None
