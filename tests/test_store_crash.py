@@ -267,14 +267,14 @@ def test_db_read_permission_error_is_explained_and_left_alone(data_dir, monkeypa
     Store(data_dir).save_account({"position": "account"})
     db = data_dir / DB_NAME
     before = db.read_bytes()
-    real_read_bytes = Path.read_bytes
+    real_open = os.open
 
-    def refuse(self):
-        if self == db:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+    def refuse(path, *args, **kwargs):  # the store opens its files with os.open (O_NOFOLLOW)
+        if Path(path) == db:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(DataDirError, match="permission denied") as info:
         Store(data_dir)
     monkeypatch.undo()

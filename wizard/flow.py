@@ -157,7 +157,12 @@ class OnboardingFlow:
         self.store = store
         self.clock = clock
         self._profile_cache: tuple[Any, Any, HarpProfile | None] | None = None
-        self.factor_service = otp.SecondFactor(clock, randbelow)
+        vault = store.vault
+        self.factor_service = otp.SecondFactor(
+            clock, randbelow,
+            code_mac=lambda text: vault.mac("sms-code", text, create=True),
+            check_mac=lambda text: vault.mac("sms-code", text),
+        )
         self.totp_secret_factory = totp_secret_factory
         self._directory = directory
         raw = store.load_account()
@@ -334,11 +339,35 @@ class OnboardingFlow:
             return None
 
     def _refresh_factor(self) -> None:
-        """Before a code is sent or checked: the newest factor, if another process changed it."""
-        if self.record.factor is not None and self.record.factor == self._saved_factor:
-            disk = self._disk_factor()
-            if disk is not None and disk.revision > self.record.factor.revision:
+        """Before a code is sent or checked: the newest factor, if another process changed it.
+        A factor changed here but not saved yet keeps its changes and takes the larger wrong-code
+        count and lock from disk, so no failure counted elsewhere is lost."""
+        mine = self.record.factor
+        if mine is None:
+            return
+        disk = self._disk_factor()
+        if disk is None:
+            return
+        if mine == self._saved_factor:
+            if disk.revision > mine.revision:
                 self.record.factor = self._saved_factor = disk
+            return
+        saved_revision = self._saved_factor.revision if self._saved_factor is not None else 0
+        if disk.revision > saved_revision and disk.failures > mine.failures:
+            self.record.factor = mine.model_copy(
+                update={"failures": disk.failures, "locked_until": disk.locked_until}
+            )
+
+    def _update_factor(self, change: Callable[[otp.FactorState], tuple[Any, otp.FactorState]]) -> Any:
+        """Read, change and write the second factor under the store lock: every wrong code and
+        every lock is counted even when several processes (wizard, console, runner) check codes
+        for one account at the same moment."""
+        with self.store.lock:
+            self._refresh_factor()
+            assert self.record.factor is not None
+            result, self.record.factor = change(self.record.factor)
+            self.save()
+        return result
 
     def go_to(self, step: Step) -> Step:
         """Move to ``step`` if its facts hold, else to the first step whose facts do not."""
@@ -594,6 +623,10 @@ class OnboardingFlow:
 
     def send_code(self) -> str:
         """Send Code: a new SMS/voice code to the outbox; the previous one stops working."""
+        with self.store.lock:  # read, issue and write under the lock, like every factor change
+            return self._send_code()
+
+    def _send_code(self) -> str:
         self._refresh_factor()
         factor = self.record.factor
         if factor is None:
@@ -632,12 +665,9 @@ class OnboardingFlow:
         return None
 
     def check_code(self, code: str) -> otp.CodeCheck:
-        self._refresh_factor()
-        assert self.record.factor is not None
-        result, self.record.factor = self.factor_service.check(self.record.factor, code)
+        result = self._update_factor(lambda factor: self.factor_service.check(factor, code))
         if not result.ok:
             event("code_refused", failures=self.record.factor.failures, locked=result.locked)
-        self.save()
         return result
 
     def _submit_two_factor_verify(self, form: dict[str, Any]) -> StepOutcome:
@@ -692,8 +722,7 @@ class OnboardingFlow:
         if not (login_ok and code_ok):
             if not login_ok:
                 # a wrong password counts like a wrong code, so guessing is throttled too
-                self.record.factor = self.factor_service.record_failure(self.record.factor)
-                self.save()
+                self._update_factor(lambda factor: (None, self.factor_service.record_failure(factor)))
             return self.factor_service.lock_message(self.record.factor) or _SIGN_IN_REFUSED
         if self.record.user_id:
             self.approvals.record_sign_in(self.record.user_id)

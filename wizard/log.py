@@ -25,7 +25,7 @@ class _PrivateRotatingFileHandler(RotatingFileHandler):
     """Log files are 0600 like everything else in the data directory, rotated ones included."""
 
     def _open(self):  # type: ignore[override]
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
         os.fchmod(fd, 0o600)
         return os.fdopen(fd, self.mode.replace("w", "a") or "a", encoding=self.encoding)
 

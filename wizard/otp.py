@@ -43,7 +43,7 @@ class Throttle(BaseModel):
 
 class FactorState(Throttle):
     """What is stored of a second factor. The TOTP secret is the one secret kept, because the
-    app must check codes later (the store encrypts it at rest); SMS codes only as a salted hash."""
+    app must check codes later (the store encrypts it at rest); SMS codes only as a salted HMAC under the data directory's key."""
 
     device_type: str
     phone: str | None = None
@@ -101,8 +101,20 @@ def group_secret(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def _hash_code(code: str, salt: str) -> str:
+CODE_MAC_PREFIX = "hmac-sha256:"
+
+
+def _legacy_hash_code(code: str, salt: str) -> str:
+    """How codes were kept before: SHA-256(salt:code), brute-forced from the file in a fraction
+    of a second; only recognised to refuse it."""
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+def _process_mac() -> Callable[[str], str]:
+    """An HMAC under a key that lives only in this process: for a SecondFactor used without a
+    data directory (its codes cannot be checked by another process, nor recovered from a file)."""
+    key = secrets.token_bytes(32)
+    return lambda text: hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class SecondFactor:
@@ -112,9 +124,25 @@ class SecondFactor:
         self,
         clock: Callable[[], datetime],
         randbelow: Callable[[int], int] = secrets.randbelow,
+        code_mac: Callable[[str], str] | None = None,
+        check_mac: Callable[[str], str] | None = None,
     ) -> None:
+        """``code_mac``/``check_mac``: HMAC of ``salt:code`` under the data directory's key (the
+        first may create the key, the second must not); text-message codes are kept only so."""
         self.clock = clock
         self.randbelow = randbelow
+        self.code_mac = code_mac or _process_mac()
+        self.check_mac = check_mac or self.code_mac
+
+    def _code_matches(self, state: "FactorState", code: str) -> bool:
+        stored = state.code_hash or ""
+        if not stored.startswith(CODE_MAC_PREFIX):
+            return False  # an unkeyed hash (an older version, or a hand edit) is never accepted
+        try:
+            expected = CODE_MAC_PREFIX + self.check_mac(f"{state.code_salt}:{code}")
+        except Exception:  # noqa: BLE001 - no usable key: the code cannot be checked, so it is wrong
+            return False
+        return hmac.compare_digest(expected, stored)
 
     def issue_code(self, state: FactorState) -> tuple[str, FactorState]:
         """A fresh SMS/voice code; the previous one stops working."""
@@ -122,7 +150,7 @@ class SecondFactor:
         salt = secrets.token_hex(8)
         return code, state.model_copy(
             update={
-                "code_hash": _hash_code(code, salt),
+                "code_hash": CODE_MAC_PREFIX + self.code_mac(f"{salt}:{code}"),
                 "code_salt": salt,
                 "code_expires_at": self.clock() + CODE_LIFETIME,
             }
@@ -180,7 +208,7 @@ class SecondFactor:
             and state.code_salt
             and state.code_expires_at
             and now <= state.code_expires_at
-            and hmac.compare_digest(_hash_code(code, state.code_salt), state.code_hash)
+            and self._code_matches(state, code)
         ):
             return CodeCheck(ok=True), state.model_copy(
                 update={"code_hash": None, "code_salt": None, "code_expires_at": None,

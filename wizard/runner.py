@@ -341,6 +341,10 @@ class _Driver:
         self.say(Step.AWAIT_APPROVAL, "request pending" if lines else "no request")
         for line in lines:
             self.detail(line)
+        if not lines:
+            # the verdict comes from what is stored: no stored request is not a submitted one
+            return RunEnd("failed", Step.AWAIT_APPROVAL,
+                          "no submitted request is stored (was onboarding.json moved aside or edited?)")
         return RunEnd("submitted", Step.AWAIT_APPROVAL, " ".join(lines))
 
 
@@ -415,7 +419,14 @@ class ScenarioRun:
 
     def flow_for(self, name: str) -> OnboardingFlow:
         if name not in self.flows:
-            self.flows[name] = OnboardingFlow(self.store_for(name), clock=self.clock, randbelow=self.randbelow)
+            store = self.store_for(name)
+            shared_notice = store.notice if store is self.store else None
+            self.flows[name] = OnboardingFlow(store, clock=self.clock, randbelow=self.randbelow)
+            if store.notice and store.notice != getattr(self, "_told", None):
+                # what the wizard shows on opening: a file kept aside, a secret that was lost
+                who = f"{name}: " if self.multi else ""
+                self.out(clean_line(f"{who}{store.notice}"))
+                self._told = store.notice if store.notice == shared_notice else None
         return self.flows[name]
 
     def preflight(self) -> list[tuple[str, str]]:

@@ -27,9 +27,11 @@ refuses, without touching it, a database written by a newer version of the app.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -43,6 +45,7 @@ from wizard.vault import KEY_NAME, KEY_TEMP_PREFIX, TEMP_SUFFIX, Vault, VaultErr
 
 DB_NAME = "onboarding.json"
 LOCK_NAME = ".onboarding.lock"
+MAX_STORE_BYTES = 64_000_000  # a file of the store larger than this is kept aside, not parsed
 WIZARD_LOCK_NAME = ".wizard.lock"
 CODE_MESSAGE_KINDS = frozenset({"sms", "voice"})
 TEMP_PREFIX = ".onboarding."  # + random + TEMP_SUFFIX
@@ -107,14 +110,42 @@ def prepare_data_dir(path: Path) -> Path:
         raise DataDirError(f"data directory {path} cannot be used: {err.strerror or err}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise DataDirError(f"data directory {path} is not writable")
+    _refuse_foreign_or_linked(path)
     for name in (LOCK_NAME, WIZARD_LOCK_NAME):  # lock files made by older versions were 0644
         lock_file = path / name
-        if lock_file.is_file() and lock_file.stat().st_mode & 0o077:
+        if lock_file.is_file() and lock_file.stat().st_mode & 0o077:  # links were refused above
             try:
                 os.chmod(lock_file, 0o600)
             except OSError:
                 pass
     return path
+
+
+def _refuse_foreign_or_linked(path: Path) -> None:
+    """A data directory someone else owns, or whose files or folders are symbolic links, would
+    have this app write (append, chmod) through them to places outside it: refused in one line,
+    before anything in it is read or written."""
+    from wizard.log import LOG_NAME
+
+    if hasattr(os, "getuid") and path.stat().st_uid != os.getuid():
+        raise DataDirError(f"data directory {path} belongs to another user; use a directory of your own")
+    names = [DB_NAME, KEY_NAME, LOCK_NAME, WIZARD_LOCK_NAME, LOG_NAME, PROFILES_DIR, MAIL_DIR_NAME, CLOCK_NAME]
+    try:
+        names += [entry.name for entry in os.scandir(path) if entry.name.startswith(".wizard.")]
+        profiles = path / PROFILES_DIR
+        if profiles.is_dir() and not profiles.is_symlink():
+            names += [f"{PROFILES_DIR}/{entry.name}" for entry in os.scandir(profiles)]
+    except OSError:
+        pass
+    for name in names:
+        candidate = path / name
+        if candidate.is_symlink():
+            raise DataDirError(
+                f"data directory {path} holds a symbolic link ({name}); the app writes only real files "
+                "of its own there: remove the link, or use another --data-dir"
+            )
+        if candidate.exists() and hasattr(os, "getuid") and candidate.lstat().st_uid != os.getuid():
+            raise DataDirError(f"data directory {path} holds {name}, which belongs to another user")
 
 
 class AtomicJSONStorage(Storage):
@@ -124,16 +155,33 @@ class AtomicJSONStorage(Storage):
         self.path = Path(path)
 
     def read(self) -> dict[str, Any] | None:
+        """The file's data, None when it is missing or empty; :class:`CorruptDatabase` when it is
+        not a regular file, larger than MAX_STORE_BYTES, nested deeper than Python can parse, or
+        not JSON of the right shape (so the caller keeps it aside instead of failing on it)."""
         try:
-            raw = self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
         except FileNotFoundError:
             return None
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise CorruptDatabase("a symbolic link, not a file") from None
+            raise
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise CorruptDatabase("not a regular file")
+            raw = handle.read(MAX_STORE_BYTES + 1)
+        if len(raw) > MAX_STORE_BYTES:
+            raise CorruptDatabase(f"larger than {MAX_STORE_BYTES // 1_000_000} MB")
         if not raw.strip():
             return None
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise CorruptDatabase(str(err)) from None
+        except RecursionError:
+            raise CorruptDatabase("nested too deeply") from None
+        except ValueError as err:  # a number longer than Python converts
+            raise CorruptDatabase(str(err)[:100]) from None
         if not isinstance(data, dict) or not all(
             isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
             for table in data.values()
@@ -186,6 +234,14 @@ def _newer_message(data_dir: Path, version: int) -> str:
         f"the database in {data_dir} was written by a newer iqies-onboard (schema version "
         f"{version}; this one knows up to {SCHEMA_VERSION}); update iqies-onboard, or use "
         "--data-dir DIR for a separate practice profile"
+    )
+
+
+def _newer_profile_message(path: Path, version: int) -> str:
+    return (
+        f"the practice profile {path.stem} in {path.parent.parent} was written by a newer "
+        f"iqies-onboard (schema version {version}; this one knows up to {SCHEMA_VERSION}); update "
+        "iqies-onboard, or use --profile NAME for another practice profile"
     )
 
 
@@ -305,6 +361,7 @@ class Store:
         profiles.mkdir(mode=0o700, exist_ok=True)
         os.chmod(profiles, 0o700)
         self.db = TinyDB(self.path, storage=AtomicJSONStorage)
+        self._profile_data()  # a newer profile file is refused now, in one line; a corrupt one kept aside
         if data is None:
             storage_probe.write({"meta": {"1": {"schema_version": SCHEMA_VERSION}}})
             return
@@ -387,7 +444,12 @@ class Store:
         (under the lock, never overwritten) and the profile starts fresh, saying so."""
         path = self.data_dir / PROFILES_DIR / f"{profile or self.profile}.json"
         try:
-            return AtomicJSONStorage(path).read() or {}
+            data = AtomicJSONStorage(path).read() or {}
+            if _declared_version(data) > SCHEMA_VERSION:
+                if profile is not None and profile != self.profile:
+                    return {}  # someone else's: its owner is told
+                raise DataDirError(_newer_profile_message(path, _declared_version(data)))
+            return data
         except CorruptDatabase:
             if profile is not None and profile != self.profile:
                 return {}  # someone else's: its owner keeps it aside, and is told so
@@ -443,7 +505,12 @@ class Store:
                     raise VaultError("not a token")
                 doc["factor"] = {**factor, "totp_secret": self.vault.decrypt(token)}
             except VaultError:
-                del doc["factor"]
+                if factor.get("failures") or factor.get("locked_until"):
+                    # deleting secret.key must not reset a locked factor's wrong-code count: the
+                    # device is set up again (no secret, not verified), its count and lock kept
+                    doc["factor"] = {**factor, "totp_secret": None, "verified": False, "last_totp_step": None}
+                else:
+                    del doc["factor"]
                 if note:
                     self.notice = SECRET_LOST_NOTICE
         return doc
@@ -495,19 +562,46 @@ class Store:
 
     def _index_user_id(self, user_id: str | None) -> None:
         """Give this profile ``user_id`` in the index (None: drop its entry); the caller holds the lock."""
-        users = self._users()
+        users = self._held_users()
         key = str(user_id).casefold() if user_id else None
         if key and any(u.get("key") == key and u.get("profile") != self.profile for u in users.values()):
             raise UserIdTaken(user_id)
+        if key and any(str(doc.get("user_id") or "").casefold() == key
+                       for profile, doc in self.accounts() if profile != self.profile):
+            raise UserIdTaken(user_id)  # an index edited by hand does not let two accounts share one
         kept = [u for u in users.values() if u.get("profile") != self.profile]
         if key:
             kept.append({"user_id": user_id, "key": key, "profile": self.profile})
         self._refuse_if_newer()
         AtomicJSONStorage(self.data_dir / USERS_NAME).write({"users": {str(i): u for i, u in enumerate(kept, 1)}})
 
+    def _held_users(self) -> dict[str, dict[str, Any]]:
+        """The index entries whose profile file really holds that User ID: one kept aside (or
+        deleted, or edited by hand) releases its User ID."""
+        held: dict[str, dict[str, Any]] = {}
+        for k, entry in self._users().items():
+            profile = str(entry.get("profile"))
+            if not PROFILE_PATTERN.fullmatch(profile):
+                continue
+            if profile == self.profile:
+                docs = list((self._own_profile_data_quiet().get("accounts") or {}).values())
+            else:
+                docs = list((self._profile_data(profile).get("accounts") or {}).values())
+            if docs and str(docs[0].get("user_id") or "").casefold() == entry.get("key"):
+                held[k] = entry
+        return held
+
+    def _own_profile_data_quiet(self) -> dict[str, Any]:
+        path = self.account_path
+        try:
+            return AtomicJSONStorage(path).read() or {}
+        except CorruptDatabase:
+            return {}
+
     def user_ids(self) -> list[str]:
-        """Every User ID created in this data directory, by any profile."""
-        return [u["user_id"] for u in self._users().values() if u.get("user_id")]
+        """Every User ID held in this data directory, by any profile (one whose file was kept
+        aside holds none)."""
+        return [u["user_id"] for u in self._held_users().values() if u.get("user_id")]
 
     def account_for_user_id(self, user_id: str) -> tuple[str, dict[str, Any]] | None:
         """(profile, account) of the account with this User ID (case-insensitive), if any."""

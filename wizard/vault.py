@@ -68,7 +68,9 @@ class Vault:
     def _read_key(self) -> bytes:
         """The key in the file; VaultError if there is none or it is not a key."""
         try:
-            raw = self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as handle:
+                raw = handle.read(4096)  # a key is 44 characters; never followed through a link
         except FileNotFoundError:
             raise VaultError("no key file") from None
         except OSError as err:
@@ -137,14 +139,28 @@ class Vault:
     def _for_decrypt(self) -> Any:
         return self._fernet_for(self._read_key())
 
-    def _for_encrypt(self) -> Any:
+    def _key_for_writing(self) -> bytes:
         try:
-            key = self._read_key()
+            return self._read_key()
         except VaultError:
             if self.path.exists() or self.path.is_symlink():
                 self._keep_aside()
-            key = self._create_key()
-        return self._fernet_for(key)
+            return self._create_key()
+
+    def _for_encrypt(self) -> Any:
+        return self._fernet_for(self._key_for_writing())
+
+    def mac(self, purpose: str, text: str, *, create: bool = False) -> str:
+        """HMAC-SHA256 of ``text`` under a key derived from this directory's key for ``purpose``:
+        without secret.key nobody can compute or check it (a short code is not brute-forced from
+        it, a hand-edited record cannot be given a valid one). ``create``: make the key if there is
+        none; else VaultError without a usable key."""
+        import hashlib
+        import hmac
+
+        key = self._key_for_writing() if create else self._read_key()
+        derived = hmac.new(base64.urlsafe_b64decode(key), f"iqies-onboard:{purpose}".encode(), hashlib.sha256).digest()
+        return hmac.new(derived, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
     @property
     def has_key(self) -> bool:
