@@ -341,8 +341,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class QrScreen(ModalScreen[None]):
-    """Full-screen QR code for an authenticator app (45x23 cells for an otpauth URI: it fits 80x24).
-    In a smaller window the code cannot scan: a notice says so, and the key is still there."""
+    """Full-screen QR code for an authenticator app, sized from its own matrix: two modules per
+    cell row (half blocks), a two-module quiet zone. A 6-character User ID makes a 45x23 code, the
+    longest the rules allow (74) a 57x29 one. Where the window is smaller than the code needs, a
+    notice gives the size it needs and the manual key is still there."""
 
     BINDINGS = [Binding("escape,q,enter", "dismiss", "Close QR code")]
 
@@ -352,8 +354,9 @@ class QrScreen(ModalScreen[None]):
         self.qr_text = self._render_qr(uri)
         rows = self.qr_text.split("\n")
         # one spare column and row: the code must not touch the window's edge to scan
-        self.min_width = max(cell_len(row) for row in rows) + 1
-        self.min_height = len(rows) + 1
+        self.qr_width, self.qr_height = max(cell_len(row) for row in rows), len(rows)
+        self.min_width = self.qr_width + 1
+        self.min_height = self.qr_height + 1
 
     @staticmethod
     def _render_qr(uri: str) -> str:
@@ -367,7 +370,9 @@ class QrScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="qr-layout"):
-            yield Static(self.qr_text, id="qr-code", markup=False)
+            code = Static(self.qr_text, id="qr-code", markup=False)
+            code.styles.width, code.styles.height = self.qr_width, self.qr_height
+            yield code
             with VerticalScroll(id="qr-side"):
                 yield Static(
                     f"Window too small for the QR code: enlarge it to at least "
