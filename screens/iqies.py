@@ -10,10 +10,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Input, RadioSet, Select, Static
 
 from screens.base import StepScreen, note, section
-from screens.widgets import FieldRow, field_input, one_line, plain
+from screens.widgets import FieldRow, RadioButton, field_input, one_line, plain
 from wizard import rules
 from wizard.catalogue import catalogue
 from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS

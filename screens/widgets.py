@@ -12,7 +12,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Label, RadioSet, Select, Static
+from textual.content import Content
+from textual.style import Style as VisualStyle
+from textual.widgets import Button, Footer, Input, Label, RadioSet, Select, Static
+from textual.widgets import Checkbox as _Checkbox
+from textual.widgets import RadioButton as _RadioButton
 
 from wizard.sanitize import clean_line, clean_text, mask_line
 from wizard.steps import Step
@@ -169,6 +173,28 @@ class TopBar(Vertical):
                 id="page-title",
             )
             yield Static(plain(f"real page: {info.real_address}"), id="page-address")
+
+
+def _toggle_glyph(widget: _Checkbox | _RadioButton, on: str, off: str) -> Content:
+    """The toggle's state as a glyph in the widget's own text colour: legible in 16 colours and
+    without colour, where Textual's coloured dot looks the same chosen or not."""
+    return Content.styled(on if widget.value else off, VisualStyle(bold=bool(widget.value)))
+
+
+class RadioButton(_RadioButton):
+    """A radio button whose choice shows as ◉ (chosen) or ○, not by colour alone."""
+
+    @property
+    def _button(self) -> Content:
+        return _toggle_glyph(self, "◉ ", "○ ")
+
+
+class Checkbox(_Checkbox):
+    """A checkbox that shows [x] or [ ], not by colour alone."""
+
+    @property
+    def _button(self) -> Content:
+        return _toggle_glyph(self, "[x] ", "[ ] ")
 
 
 class StepList(Vertical):
