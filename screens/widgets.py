@@ -151,9 +151,12 @@ class KeyFooter(Footer):
 
 
 def field_input(placeholder: str = "", password: bool = False, max_length: int = 0) -> Input:
-    """The one-line input every form uses (see :class:`FieldInput`)."""
+    """The one-line input every form uses (see :class:`FieldInput`). Focus never selects its
+    text: the next key adds to what is there (after Tab, or when the field gets its focus back
+    after a resize), never replaces it."""
     return FieldInput(
-        placeholder=clean_line(placeholder), password=password, max_length=max_length, compact=True
+        placeholder=clean_line(placeholder), password=password, max_length=max_length, compact=True,
+        select_on_focus=False,
     )
 
 
