@@ -72,7 +72,7 @@ class FieldInput(Input):
       browsers do with ``maxlength``), and so is a longer value set by code (a stale draft).
     - It shows its value sanitised (control and bidi characters as U+FFFD, one for one, so the
       cursor still lines up); the value itself stays as typed, for the rules to judge.
-    - A paste keeps its first line, without control characters.
+    - A paste goes in whole, its lines joined by spaces, without control characters.
     """
 
     def validate_value(self, value: str) -> str:
@@ -114,8 +114,12 @@ class FieldInput(Input):
         event.prevent_default()  # Input's own handler would paste the text again, uncut
         if not event.text:
             return
-        lines = event.text.splitlines()
-        text = clean_line(lines[0] if lines else "")
+        # one field, in order: line breaks inside become spaces, control characters go, and
+        # a trailing line break is no Enter
+        lines = [line for line in event.text.splitlines()]
+        while lines and not lines[-1].strip():
+            lines.pop()
+        text = clean_line(" ".join(lines))
         start, end = sorted(self.selection)
         if self.max_length:
             room = self.max_length - (len(self.value) - (end - start))

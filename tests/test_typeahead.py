@@ -101,3 +101,31 @@ async def test_a_key_during_the_too_small_notice_is_refused_with_a_word(data_dir
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         assert first.value == "Ana"
+
+
+def test_an_esc_inside_a_bracketed_paste_is_removed_before_textual_reads_it():
+    from screens.keys import _clean_paste
+
+    def read(chunks):
+        state, out = (False, "", ""), ""
+        for chunk in chunks:
+            text, *rest = _clean_paste(chunk, *state)
+            state, out = tuple(rest), out + text
+        return out
+
+    whole = "x\x1b[200~abc\x1bdef\r\n\x1b[201~y"
+    assert read([whole]) == "x\x1b[200~abcdef\r\n\x1b[201~y"
+    # markers and the ESC split across reads
+    assert read(["x\x1b[2", "00~abc\x1b", "def\x1b[2", "01~y"]) == "x\x1b[200~abcdef\x1b[201~y"
+    assert read(["\x1b", "[A"]) == "\x1b[A"  # outside a paste nothing is held back or changed
+
+
+async def test_a_paste_then_keys_stay_in_order_in_one_field(data_dir):
+    app = app_at(data_dir, Step.PROFILE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = app.focused
+        app.post_message(events.Paste("Ana\x1b\r\n"))
+        burst(app, [*"bel"])
+        await settle(pilot)
+        assert first.value == "Anabel" and app.focused is first  # no Enter from the paste
