@@ -307,6 +307,24 @@ class OrganizationsScreen(StepScreen):
         """Enter in Search for means Add, as on the real page."""
         self.add()
 
+    def action_next(self) -> None:
+        """Next with an organization found but not added adds it and says so, staying on the
+        page so the list can be checked: a found organization is never silently left out."""
+        form = self.collect()
+        text = (form.get("search_for") or "").strip()
+        if text:
+            provider, _ = self.flow.find_organization(form.get("search_by") or "ccn", text)
+            added = {org.ccn for org in self.flow.record.request.organizations}
+            if provider and provider.ccn not in added:
+                self.add()
+                if provider.ccn in {org.ccn for org in self.flow.record.request.organizations}:
+                    self.query_one("#search-preview", Static).update("")
+                    self.show_message(
+                        f"Added {provider.name} (CCN {provider.ccn}): it was found but not yet "
+                        "added. Check the list, then press Next again.", "info")
+                return
+        super().action_next()
+
     @on(Button.Pressed, ".remove")
     def _remove(self, event: Button.Pressed) -> None:
         event.stop()
