@@ -289,6 +289,33 @@ class StepScreen(Screen):
         if name and not isinstance(event, Input.Changed):
             self.touched.add(name)
         self.recheck()
+        if isinstance(event, Input.Changed) and not event.input.password:
+            self._schedule_draft_save()
+
+    # --- saving while typing: within DRAFT_DELAY of the last key, off the UI thread -----------
+
+    DRAFT_DELAY = 0.8  # seconds after the last keystroke
+    _draft_timer: Any = None
+
+    def _schedule_draft_save(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(self.DRAFT_DELAY, self._save_draft_now)
+
+    def _save_draft_now(self) -> None:
+        self._draft_timer = None
+        if not self.is_attached:
+            return
+        form = dict(self.collect())  # read on the UI thread; flow.save_draft drops the secrets
+        step, flow = self.STEP, self.flow
+
+        def write() -> None:
+            try:
+                flow.save_draft(step, form)
+            except Exception:  # noqa: BLE001 - leaving the field saves again, on the UI thread
+                pass
+
+        self.run_worker(write, thread=True, group="draft-save", exit_on_error=False)
 
     @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:
