@@ -9,6 +9,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widget import Widget
 
+from screens.keys import KeysInOrder
 from screens.base import STEP_LIST_WIDTH, StepScreen
 from screens.errors import ClosesQuietly
 from screens.harp import (
@@ -42,7 +43,7 @@ SCREENS_BY_STEP: dict[Step, type[StepScreen]] = {
 }
 
 
-class OnboardingApp(ClosesQuietly, App):
+class OnboardingApp(KeysInOrder, ClosesQuietly, App):
     TITLE = "iqies-onboard"
     CSS_PATH = "app.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]

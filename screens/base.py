@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -34,12 +34,37 @@ class TooSmallNotice(Static):
     """Covers the page while the window is too small; focusable, so keys go nowhere else."""
 
     can_focus = True
+    refused = 0
+    _window = (0, 0)
 
     def show_size(self, width: int, height: int) -> None:
-        self.update(
+        if (width, height) != self._window:
+            self._window = (width, height)
+        self._show()
+
+    def _show(self) -> None:
+        width, height = self._window
+        text = (
             f"Make this window at least {MIN_WIDTH}x{MIN_HEIGHT} to use the wizard "
             f"(it is {width}x{height} now).\n\nWhat you entered is kept. Ctrl+Q quits."
         )
+        if self.refused:
+            keys = "1 key" if self.refused == 1 else f"{self.refused} keys"
+            text += f"\n\n{keys} not typed: nothing is typed while the window is too small."
+        self.update(text)
+
+    def reset(self) -> None:
+        self.refused = 0
+
+    def on_key(self, event: events.Key) -> None:
+        # no field can be seen, so none is typed into: the key is refused, and the notice says so
+        if event.is_printable or event.key in ("space", "backspace", "delete", "enter", "tab",
+                                                 "up", "down", "left", "right"):
+            event.stop()
+            event.prevent_default()
+            self.refused += 1
+            self.app.bell()
+            self._show()
 
 
 class StepScreen(Screen):
@@ -138,6 +163,8 @@ class StepScreen(Screen):
         self.too_small = too_small
         self.set_class(too_small, "-too-small")
         if too_small:
+            notice.reset()
+            notice.show_size(width, height)
             # keys must not reach a field nobody can see; focus comes back on recovery
             if self.focused is not notice:
                 self._focus_before_too_small = self.focused
@@ -262,6 +289,33 @@ class StepScreen(Screen):
         if name and not isinstance(event, Input.Changed):
             self.touched.add(name)
         self.recheck()
+        if isinstance(event, Input.Changed) and not event.input.password:
+            self._schedule_draft_save()
+
+    # --- saving while typing: within DRAFT_DELAY of the last key, off the UI thread -----------
+
+    DRAFT_DELAY = 0.8  # seconds after the last keystroke
+    _draft_timer: Any = None
+
+    def _schedule_draft_save(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(self.DRAFT_DELAY, self._save_draft_now)
+
+    def _save_draft_now(self) -> None:
+        self._draft_timer = None
+        if not self.is_attached:
+            return
+        form = dict(self.collect())  # read on the UI thread; flow.save_draft drops the secrets
+        step, flow = self.STEP, self.flow
+
+        def write() -> None:
+            try:
+                flow.save_draft(step, form)
+            except Exception:  # noqa: BLE001 - leaving the field saves again, on the UI thread
+                pass
+
+        self.run_worker(write, thread=True, group="draft-save", exit_on_error=False)
 
     @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Input, Static
 
+from screens.keys import KeysInOrder
 from screens.errors import ClosesQuietly
 from screens.widgets import (
     SANDBOX_LINE,
@@ -821,7 +822,7 @@ class PsoScreen(ConsoleScreen):
 # --- the app -------------------------------------------------------------------------------------
 
 
-class ApproverConsoleApp(ClosesQuietly, App):
+class ApproverConsoleApp(KeysInOrder, ClosesQuietly, App):
     ERROR_WHERE = "console"
     TITLE = "iqies-onboard approver console"
     CSS_PATH = ["app.tcss", "console.tcss"]

@@ -7,11 +7,10 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, RadioSet, Select, Static
 
 from screens.base import StepScreen, note, section
-from screens.widgets import StateSelect
-from screens.widgets import ConfirmScreen, FieldRow, QrScreen, field_input, one_line, plain, styled
+from screens.widgets import Checkbox, ConfirmScreen, FieldRow, QrScreen, RadioButton, field_input, one_line, plain, styled
 from wizard import otp, rules
 from wizard.catalogue import challenge_questions
 from wizard.models import DEVICE_TYPES, PHONE_DEVICES, SSN_CHOICES
@@ -52,8 +51,8 @@ class ProfileScreen(StepScreen):
         yield FieldRow("city", "City", field_input(max_length=60))
         yield FieldRow(
             "state", "State",
-            StateSelect([(f"{code}  {name}", code) for code, name in rules.US_STATES.items()],
-                        prompt="Choose (type to search)", compact=True),
+            Select([(f"{code}  {name}", code) for code, name in rules.US_STATES.items()],
+                   prompt="Choose (type to search)", compact=True),
         )
         yield FieldRow("zip_code", "ZIP code", field_input("e.g. 43215", max_length=10))
         yield section("Social Security Number")

@@ -10,10 +10,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Input, RadioSet, Select, Static
 
 from screens.base import StepScreen, note, section
-from screens.widgets import FieldRow, field_input, one_line, plain
+from screens.widgets import FieldRow, RadioButton, field_input, one_line, plain
 from wizard import rules
 from wizard.catalogue import catalogue
 from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS
@@ -315,6 +315,24 @@ class OrganizationsScreen(StepScreen):
     def enter_pressed(self, field: Input) -> None:
         """Enter in Search for means Add, as on the real page."""
         self.add()
+
+    def action_next(self) -> None:
+        """Next with an organization found but not added adds it and says so, staying on the
+        page so the list can be checked: a found organization is never silently left out."""
+        form = self.collect()
+        text = (form.get("search_for") or "").strip()
+        if text:
+            provider, _ = self.flow.find_organization(form.get("search_by") or "ccn", text)
+            added = {org.ccn for org in self.flow.record.request.organizations}
+            if provider and provider.ccn not in added:
+                self.add()
+                if provider.ccn in {org.ccn for org in self.flow.record.request.organizations}:
+                    self.query_one("#search-preview", Static).update("")
+                    self.show_message(
+                        f"Added {provider.name} (CCN {provider.ccn}): it was found but not yet "
+                        "added. Check the list, then press Next again.", "info")
+                return
+        super().action_next()
 
     @on(Button.Pressed, ".remove")
     def _remove(self, event: Button.Pressed) -> None:

@@ -12,7 +12,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Label, RadioSet, Select, Static
+from textual.content import Content
+from textual.style import Style as VisualStyle
+from textual.widgets import Button, Footer, Input, Label, RadioSet, Select, Static
+from textual.widgets import Checkbox as _Checkbox
+from textual.widgets import RadioButton as _RadioButton
 
 from wizard.sanitize import clean_line, clean_text, mask_line
 from wizard.steps import Step
@@ -68,7 +72,7 @@ class FieldInput(Input):
       browsers do with ``maxlength``), and so is a longer value set by code (a stale draft).
     - It shows its value sanitised (control and bidi characters as U+FFFD, one for one, so the
       cursor still lines up); the value itself stays as typed, for the rules to judge.
-    - A paste keeps its first line, without control characters.
+    - A paste goes in whole, its lines joined by spaces, without control characters.
     """
 
     def validate_value(self, value: str) -> str:
@@ -110,8 +114,12 @@ class FieldInput(Input):
         event.prevent_default()  # Input's own handler would paste the text again, uncut
         if not event.text:
             return
-        lines = event.text.splitlines()
-        text = clean_line(lines[0] if lines else "")
+        # one field, in order: line breaks inside become spaces, control characters go, and
+        # a trailing line break is no Enter
+        lines = [line for line in event.text.splitlines()]
+        while lines and not lines[-1].strip():
+            lines.pop()
+        text = clean_line(" ".join(lines))
         start, end = sorted(self.selection)
         if self.max_length:
             room = self.max_length - (len(self.value) - (end - start))
@@ -147,9 +155,12 @@ class KeyFooter(Footer):
 
 
 def field_input(placeholder: str = "", password: bool = False, max_length: int = 0) -> Input:
-    """The one-line input every form uses (see :class:`FieldInput`)."""
+    """The one-line input every form uses (see :class:`FieldInput`). Focus never selects its
+    text: the next key adds to what is there (after Tab, or when the field gets its focus back
+    after a resize), never replaces it."""
     return FieldInput(
-        placeholder=clean_line(placeholder), password=password, max_length=max_length, compact=True
+        placeholder=clean_line(placeholder), password=password, max_length=max_length, compact=True,
+        select_on_focus=False,
     )
 
 
@@ -169,6 +180,28 @@ class TopBar(Vertical):
                 id="page-title",
             )
             yield Static(plain(f"real page: {info.real_address}"), id="page-address")
+
+
+def _toggle_glyph(widget: _Checkbox | _RadioButton, on: str, off: str) -> Content:
+    """The toggle's state as a glyph in the widget's own text colour: legible in 16 colours and
+    without colour, where Textual's coloured dot looks the same chosen or not."""
+    return Content.styled(on if widget.value else off, VisualStyle(bold=bool(widget.value)))
+
+
+class RadioButton(_RadioButton):
+    """A radio button whose choice shows as ◉ (chosen) or ○, not by colour alone."""
+
+    @property
+    def _button(self) -> Content:
+        return _toggle_glyph(self, "◉ ", "○ ")
+
+
+class Checkbox(_Checkbox):
+    """A checkbox that shows [x] or [ ], not by colour alone."""
+
+    @property
+    def _button(self) -> Content:
+        return _toggle_glyph(self, "[x] ", "[ ] ")
 
 
 class StepList(Vertical):
@@ -341,8 +374,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class QrScreen(ModalScreen[None]):
-    """Full-screen QR code for an authenticator app (45x23 cells for an otpauth URI: it fits 80x24).
-    In a smaller window the code cannot scan: a notice says so, and the key is still there."""
+    """Full-screen QR code for an authenticator app, sized from its own matrix: two modules per
+    cell row (half blocks), a two-module quiet zone. A 6-character User ID makes a 45x23 code, the
+    longest the rules allow (74) a 57x29 one. Where the window is smaller than the code needs, a
+    notice gives the size it needs and the manual key is still there."""
 
     BINDINGS = [Binding("escape,q,enter", "dismiss", "Close QR code")]
 
@@ -352,8 +387,9 @@ class QrScreen(ModalScreen[None]):
         self.qr_text = self._render_qr(uri)
         rows = self.qr_text.split("\n")
         # one spare column and row: the code must not touch the window's edge to scan
-        self.min_width = max(cell_len(row) for row in rows) + 1
-        self.min_height = len(rows) + 1
+        self.qr_width, self.qr_height = max(cell_len(row) for row in rows), len(rows)
+        self.min_width = self.qr_width + 1
+        self.min_height = self.qr_height + 1
 
     @staticmethod
     def _render_qr(uri: str) -> str:
@@ -367,7 +403,9 @@ class QrScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="qr-layout"):
-            yield Static(self.qr_text, id="qr-code", markup=False)
+            code = Static(self.qr_text, id="qr-code", markup=False)
+            code.styles.width, code.styles.height = self.qr_width, self.qr_height
+            yield code
             with VerticalScroll(id="qr-side"):
                 yield Static(
                     f"Window too small for the QR code: enlarge it to at least "

@@ -381,7 +381,7 @@ async def test_every_field_has_a_length_limit_and_a_huge_paste_is_cut(data_dir, 
         assert_screen_safe(app)
 
 
-async def test_paste_keeps_the_first_line_without_controls_and_fits_the_room(data_dir):
+async def test_paste_keeps_its_lines_in_one_field_without_controls_and_fits_the_room(data_dir):
     app = app_at(data_dir, Step.PROFILE)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -390,7 +390,7 @@ async def test_paste_keeps_the_first_line_without_controls_and_fits_the_room(dat
         await pilot.pause()
         field.post_message(events.Paste("Ja\x1b[2Jne\u202e\tX\nsecond line"))
         await pilot.pause()
-        assert field.value == "Ja[2Jne X"
+        assert field.value == "Ja[2Jne X second line"
         field.value = "y" * 45
         field.cursor_position = 45
         field.post_message(events.Paste("z" * 100))

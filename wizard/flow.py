@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -156,6 +157,8 @@ class OnboardingFlow:
     ) -> None:
         self.store = store
         self.clock = clock
+        # a draft is also saved from a worker thread (the screens' debounced save while typing)
+        self._write_lock = threading.RLock()
         self._profile_cache: tuple[Any, Any, HarpProfile | None] | None = None
         vault = store.vault
         self.factor_service = otp.SecondFactor(
@@ -317,7 +320,7 @@ class OnboardingFlow:
         """Write the account. The second factor may have been changed meanwhile by another
         process (the approver console signing this user in): a factor changed here gets the
         next revision; one unchanged here but newer on disk is taken from disk, never overwritten."""
-        with self.store.lock:
+        with self._write_lock, self.store.lock:
             disk = self._disk_factor()
             mine = self.record.factor
             if mine is not None and mine != self._saved_factor:
@@ -398,10 +401,11 @@ class OnboardingFlow:
         draft = {
             k: v for k, v in form.items() if k not in secret and isinstance(v, (str, bool, int, type(None)))
         }
-        if self.record.drafts.get(step.key) == draft:
-            return  # leaving a field without changing anything costs no write
-        self.record.drafts[step.key] = draft
-        self.save()
+        with self._write_lock:
+            if self.record.drafts.get(step.key) == draft:
+                return  # leaving a field without changing anything costs no write
+            self.record.drafts[step.key] = draft
+            self.save()
 
     def back(self, step: Step, form: dict[str, Any] | None = None) -> StepOutcome:
         if form is not None:

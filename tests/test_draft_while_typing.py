@@ -1,0 +1,47 @@
+"""The field being typed is saved within about a second of the last keystroke, from a worker
+thread, without leaving the field: a kill -9 loses at most that second. Secrets are never saved."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.factory import make_app
+from tests.states import advance_to
+from wizard.flow import OnboardingFlow
+from wizard.steps import Step
+from wizard.store import Store
+
+
+def draft_on_disk(data_dir, step: Step) -> dict:
+    return OnboardingFlow(Store(data_dir)).draft(step)
+
+
+async def test_a_field_is_saved_a_second_after_the_last_key_without_leaving_it(data_dir):
+    flow = advance_to(data_dir, Step.PROFILE)
+    app = make_app(data_dir, flow.clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = app.focused
+        await pilot.press(*"Anab")
+        assert draft_on_disk(data_dir, Step.PROFILE).get("first_name") in (None, "")
+        await asyncio.sleep(1.5)
+        await pilot.pause()
+        assert app.focused is first  # still in the field
+        assert draft_on_disk(data_dir, Step.PROFILE).get("first_name") == "Anab"
+
+
+async def test_a_password_being_typed_is_never_saved(data_dir):
+    flow = advance_to(data_dir, Step.ACCOUNT)
+    app = make_app(data_dir, flow.clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        password = app.screen.query_one("#field-password").control
+        password.focus()
+        await pilot.pause()
+        await pilot.press(*"Secret-Horse-99x")
+        await asyncio.sleep(1.5)
+        await pilot.pause()
+    draft = draft_on_disk(data_dir, Step.ACCOUNT)
+    assert "Secret-Horse-99x" not in repr(draft)
+    raw = "".join(p.read_text(errors="ignore") for p in data_dir.rglob("*") if p.is_file())
+    assert "Secret-Horse-99x" not in raw
