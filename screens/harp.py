@@ -10,7 +10,10 @@ from textual.app import ComposeResult
 from textual.widgets import Button, RadioSet, Select, Static
 
 from screens.base import StepScreen, note, section
-from screens.widgets import Checkbox, ConfirmScreen, FieldRow, QrScreen, RadioButton, field_input, one_line, plain, styled
+from screens.widgets import (
+    Checkbox, ConfirmScreen, FieldRow, QrScreen, RadioButton, StateSelect, field_input, one_line, plain,
+    styled,
+)
 from wizard import otp, rules
 from wizard.catalogue import challenge_questions
 from wizard.models import DEVICE_TYPES, PHONE_DEVICES, SSN_CHOICES
@@ -51,8 +54,8 @@ class ProfileScreen(StepScreen):
         yield FieldRow("city", "City", field_input(max_length=60))
         yield FieldRow(
             "state", "State",
-            Select([(f"{code}  {name}", code) for code, name in rules.US_STATES.items()],
-                   prompt="Choose (type to search)", compact=True),
+            StateSelect([(f"{code}  {name}", code) for code, name in rules.US_STATES.items()],
+                        prompt="Choose (type to search)", compact=True),
         )
         yield FieldRow("zip_code", "ZIP code", field_input("e.g. 43215", max_length=10))
         yield section("Social Security Number")

@@ -102,7 +102,8 @@ def check_host(text: str, allow_remote: bool) -> str:
             ) from None
     if not allow_remote and not is_loopback(host):
         raise ServeSettingError(
-            f"--host {host} is reachable from other computers and the browser view has no sign-in; "
+            f"--host {host} is reachable from other computers, where anyone who has the join address "
+            "drives a trainee's session; "
             "add --allow-remote to serve there anyway, or leave --host out for 127.0.0.1"
         )
     return host
