@@ -349,3 +349,17 @@ def test_a_second_plain_on_the_same_profile_is_refused(tmp_path: Path) -> None:
     first.expect(pexpect.EOF)
     assert second.returncode == 2 and "error" in second.stderr and second.stdout == ""
     assert first.wait() == 0
+
+
+def test_ctrl_c_mid_question_stops_on_its_own_line_without_a_traceback(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    log: list[str] = []
+    person = Person(home, tty=True, log=log)
+    person.expect(r"First name, required\.")
+    person.child.sendintr()
+    person.expect(pexpect.EOF)
+    person.child.close()
+    text = "".join(log)
+    assert "Traceback" not in text
+    assert re.search(r"(^|\n)Stopped; your progress", text.replace("\r", "")), text[-300:]
+    assert person.child.exitstatus == 130
