@@ -363,3 +363,30 @@ def test_ctrl_c_mid_question_stops_on_its_own_line_without_a_traceback(tmp_path:
     assert "Traceback" not in text
     assert re.search(r"(^|\n)Stopped; your progress", text.replace("\r", "")), text[-300:]
     assert person.child.exitstatus == 130
+
+
+def test_end_of_input_at_a_hidden_answer_saves_on_its_own_line(tmp_path: Path) -> None:
+    import io
+
+    from wizard.flow import OnboardingFlow
+    from wizard.plain import PlainSession
+    from wizard.store import Store
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def eof(prompt: str) -> str:
+        out.write(prompt)
+        raise EOFError
+
+    store = Store(tmp_path / "home", profile="maria")
+    flow = OnboardingFlow(store)
+    out = io.StringIO()
+    session = PlainSession(flow, stdin=Tty(""), stdout=out, getpass=eof)
+    session.step = flow.current_step
+    with pytest.raises(Exception) as caught:
+        session.read(secret=True)
+    assert type(caught.value).__name__ == "Quit"
+    session.say("Saved.")
+    assert "(not shown) \nSaved." in out.getvalue()

@@ -178,6 +178,7 @@ class PlainSession:
             try:
                 return self._getpass("(not shown) ")
             except EOFError:
+                self.stdout.write("\n")  # end getpass's prompt line, so what follows starts its own
                 raise Quit from None
         line = self.stdin.readline()
         if not line:
