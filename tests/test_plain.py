@@ -390,3 +390,20 @@ def test_end_of_input_at_a_hidden_answer_saves_on_its_own_line(tmp_path: Path) -
     assert type(caught.value).__name__ == "Quit"
     session.say("Saved.")
     assert "(not shown) \nSaved." in out.getvalue()
+
+
+def test_a_refused_sign_in_never_offers_the_old_code_again(tmp_path: Path) -> None:
+    import io
+
+    from tests.states import PASSWORD as STATE_PASSWORD, USER_ID, advance_to
+    from wizard.plain import PlainSession
+    from wizard.steps import Step
+
+    flow = advance_to(tmp_path / "home", Step.IQIES_SIGN_IN)
+    lines = "\n".join([USER_ID, STATE_PASSWORD, "123456", STATE_PASSWORD, "q"]) + "\n"
+    out = io.StringIO()
+    PlainSession(flow, stdin=io.StringIO(lines), stdout=out).run()
+    text = out.getvalue()
+    refused = text.index("Not accepted: The User ID, password or code is not right")
+    again = text[refused:]
+    assert "Security code, required" in again and "Current value: 123456" not in again

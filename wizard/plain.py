@@ -574,6 +574,7 @@ class PlainSession:
                 self.say("Welcome to iQIES.")
                 return
             todo = ["password", "code"]
+            self.form.pop("code", None)  # a new code is on its way: never offer the refused one
             self.refused(step, outcome)
 
     # iQIES steps with something of their own
