@@ -259,7 +259,12 @@ class OrganizationsScreen(StepScreen):
         return super().collect()
 
     def recheck(self) -> None:
-        # Organizations are checked by Search/Add, not as a whole form.
+        # Organizations are checked by Search/Add, not as a whole form. A refused Add's message
+        # was about the text as it was: once it is edited, the live preview speaks for the new
+        # text, and the old refusal (above the form and under the field) would contradict it.
+        self.show_errors({})
+        if self.summary_shown:
+            self.show_message("")
         self.on_form_changed()
 
     def on_form_changed(self) -> None:
@@ -310,6 +315,9 @@ class OrganizationsScreen(StepScreen):
         if outcome.ok:
             self.query_one("#field-search_for", FieldRow).control.value = ""  # type: ignore[attr-defined]
             self.refresh_orgs()
+        elif outcome.errors:
+            # the error under the field now says what the preview said: once is enough on 24 lines
+            self.query_one("#search-preview", Static).update(self.idle_preview())
         self.focus_field("search_for")  # to type the next one, or to correct this one
 
     def enter_pressed(self, field: Input) -> None:

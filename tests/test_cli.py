@@ -256,3 +256,22 @@ def test_a_missing_data_file_gets_one_line_not_a_traceback(monkeypatch, capsys, 
         r"iqies-onboard: the data file help\.json is missing from this installation"
         r"( \(reference [0-9a-f]{8}\))?; reinstall iqies-onboard \(for example: pipx reinstall "
         r"iqies-onboard\)", line), line
+
+
+@pytest.mark.parametrize("args", [("schema",), ("plain",)])
+def test_an_unusable_stdout_gets_one_line_not_an_unexpected_error(home, args):
+    """``>&-`` (standard output closed) and ``> /dev/full`` (it cannot be written): one line on
+    stderr saying so, and a failing exit, not 'stopped after an unexpected error'."""
+    env = {**os.environ, "IQIES_ONBOARD_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    closed = subprocess.run(["sh", "-c", 'exec "$0" -m wizard "$@" >&-', sys.executable, *args],
+                            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+                            timeout=120)
+    assert closed.returncode == 2 and "standard output is closed" in closed.stderr, closed.stderr
+    if not os.path.exists("/dev/full"):
+        return
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "wizard", *args], stdin=subprocess.DEVNULL, stdout=full,
+                                stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == ["iqies-onboard: error: cannot write to standard output "
+                                          "(No space left on device)"], result.stderr

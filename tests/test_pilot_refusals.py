@@ -259,3 +259,22 @@ async def test_typing_on_the_closed_state_picker_picks_the_state(data_dir):
         await pilot.press("t", "e", "x")
         await pilot.pause()
         assert picker.value == "TX"
+
+
+async def test_a_refused_add_says_it_once_and_is_gone_once_the_ccn_is_edited(data_dir):
+    app = app_at(data_dir, Step.ORGANIZATIONS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.focus_field("search_for")
+        await pilot.press("enter")  # Add with nothing typed
+        await pilot.pause()
+        assert "Enter a CCN" in error_of(pilot, "search_for") and "Enter a CCN" in message_of(pilot)
+        await fill(pilot, {"search_for": "15009"})
+        await pilot.pause()
+        # the refusal was about the empty field: the preview speaks for what is typed now
+        assert "Enter a CCN" not in error_of(pilot, "search_for") + message_of(pilot)
+        assert "lost its leading zero" in str(app.screen.query_one("#search-preview", Static).render())
+        app.screen.focus_field("search_for")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "lost its leading zero" in error_of(pilot, "search_for")
+        assert "lost its leading zero" not in str(app.screen.query_one("#search-preview", Static).render())

@@ -349,3 +349,61 @@ def test_a_second_plain_on_the_same_profile_is_refused(tmp_path: Path) -> None:
     first.expect(pexpect.EOF)
     assert second.returncode == 2 and "error" in second.stderr and second.stdout == ""
     assert first.wait() == 0
+
+
+def test_ctrl_c_mid_question_stops_on_its_own_line_without_a_traceback(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    log: list[str] = []
+    person = Person(home, tty=True, log=log)
+    person.expect(r"First name, required\.")
+    person.child.sendintr()
+    person.expect(pexpect.EOF)
+    person.child.close()
+    text = "".join(log)
+    assert "Traceback" not in text
+    assert re.search(r"(^|\n)Stopped; your progress", text.replace("\r", "")), text[-300:]
+    assert person.child.exitstatus == 130
+
+
+def test_end_of_input_at_a_hidden_answer_saves_on_its_own_line(tmp_path: Path) -> None:
+    import io
+
+    from wizard.flow import OnboardingFlow
+    from wizard.plain import PlainSession
+    from wizard.store import Store
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def eof(prompt: str) -> str:
+        out.write(prompt)
+        raise EOFError
+
+    store = Store(tmp_path / "home", profile="maria")
+    flow = OnboardingFlow(store)
+    out = io.StringIO()
+    session = PlainSession(flow, stdin=Tty(""), stdout=out, getpass=eof)
+    session.step = flow.current_step
+    with pytest.raises(Exception) as caught:
+        session.read(secret=True)
+    assert type(caught.value).__name__ == "Quit"
+    session.say("Saved.")
+    assert "(not shown) \nSaved." in out.getvalue()
+
+
+def test_a_refused_sign_in_never_offers_the_old_code_again(tmp_path: Path) -> None:
+    import io
+
+    from tests.states import PASSWORD as STATE_PASSWORD, USER_ID, advance_to
+    from wizard.plain import PlainSession
+    from wizard.steps import Step
+
+    flow = advance_to(tmp_path / "home", Step.IQIES_SIGN_IN)
+    lines = "\n".join([USER_ID, STATE_PASSWORD, "123456", STATE_PASSWORD, "q"]) + "\n"
+    out = io.StringIO()
+    PlainSession(flow, stdin=io.StringIO(lines), stdout=out).run()
+    text = out.getvalue()
+    refused = text.index("Not accepted: The User ID, password or code is not right")
+    again = text[refused:]
+    assert "Security code, required" in again and "Current value: 123456" not in again

@@ -239,6 +239,18 @@ class _QuietPipe:
     def __init__(self, stream) -> None:
         self._stream = stream
         self.broken = False
+        self.failed = ""  # why stdout could not be written (a full disk, say): main exits 1
+
+    def _unwritable(self, err: OSError) -> None:
+        """Another write error (``> /dev/full``): said once on stderr, then the output is dropped
+        as after a closed pipe (a support-log ``unexpected error`` would only mislead)."""
+        if not self.failed:
+            self.failed = err.strerror or type(err).__name__
+            try:
+                print(f"{PROG}: error: cannot write to standard output ({self.failed})", file=sys.stderr)
+            except Exception:
+                pass
+        self._closed()
 
     def _closed(self) -> None:
         import os
@@ -255,13 +267,18 @@ class _QuietPipe:
                 return self._stream.write(text)
             except BrokenPipeError:
                 self._closed()
+            except OSError as err:
+                self._unwritable(err)
         return len(text)
 
     def flush(self) -> None:
         try:
             self._stream.flush()
-        except BrokenPipeError:
-            self._closed()
+        except (BrokenPipeError, OSError) as err:
+            if isinstance(err, BrokenPipeError):
+                self._closed()
+            else:
+                self._unwritable(err)
             try:
                 self._stream.flush()  # the rest goes to the null device
             except (OSError, ValueError):
@@ -274,18 +291,28 @@ class _QuietPipe:
 def main(argv: list[str] | None = None) -> int:
     """The command line; a closed pipe on stdout ends it quietly (see ``_QuietPipe``)."""
     original = sys.stdout
-    quiet = _QuietPipe(original) if original is not None else None
-    if quiet is not None:
-        sys.stdout = quiet
+    if original is None:  # started with standard output closed (``>&-``): nothing could be shown
+        if sys.stderr is not None:
+            print(f"{PROG}: error: standard output is closed; run it with its output going "
+                  "somewhere (a terminal, a file or a pipe)", file=sys.stderr)
+        return 2
+    quiet = _QuietPipe(original)
+    sys.stdout = quiet
+    code: int = 1
     try:
-        return _main(argv)
+        code = _main(argv)
+    except SystemExit as done:  # --help, --version: still exit 1 if that output was lost
+        quiet.flush()
+        if quiet.failed and not done.code:
+            raise SystemExit(1) from None
+        raise
     except Exception as err:  # the last guard: never a traceback for a user
-        return _unexpected(err)
+        code = _unexpected(err)
     finally:  # also after SystemExit (--help, --version, a bad argument)
-        if quiet is not None:
-            quiet.flush()
-            if sys.stdout is quiet:
-                sys.stdout = original
+        quiet.flush()
+        if sys.stdout is quiet:
+            sys.stdout = original
+    return 1 if quiet.failed and code == 0 else code
 
 
 def _unexpected(err: Exception) -> int:

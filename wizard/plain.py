@@ -178,6 +178,7 @@ class PlainSession:
             try:
                 return self._getpass("(not shown) ")
             except EOFError:
+                self.stdout.write("\n")  # end getpass's prompt line, so what follows starts its own
                 raise Quit from None
         line = self.stdin.readline()
         if not line:
@@ -573,6 +574,7 @@ class PlainSession:
                 self.say("Welcome to iQIES.")
                 return
             todo = ["password", "code"]
+            self.form.pop("code", None)  # a new code is on its way: never offer the refused one
             self.refused(step, outcome)
 
     # iQIES steps with something of their own
@@ -675,6 +677,13 @@ class PlainSession:
                 self.say(f"Not accepted: {outcome.message}")
 
 
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def command(data_dir: Path, profile: str, smtp: Any = None) -> int:
     """``iqies-onboard plain``: the exit code (0 after a quit or a finished session)."""
     from wizard import __version__
@@ -691,7 +700,9 @@ def command(data_dir: Path, profile: str, smtp: Any = None) -> int:
     try:
         code = PlainSession(OnboardingFlow(store)).run()
     except KeyboardInterrupt:
-        print("Stopped; your progress up to the last step is saved.", flush=True)
+        # a terminal has echoed ^C (or getpass its prompt) with no newline: end that line first
+        lead = "\n" if _isatty(sys.stdin) else ""
+        print(f"{lead}Stopped; your progress up to the last step is saved.", flush=True)
         code = 130
     except DataDirError as err:
         print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
