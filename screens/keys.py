@@ -37,6 +37,11 @@ class KeysInOrder:
             and app._screen_stack  # type: ignore[attr-defined]
             and app.screen.maximized is None  # type: ignore[attr-defined]
         ):
+            if not app.app_focus:  # type: ignore[attr-defined]
+                # as Textual's own App.on_event: a key after an AppBlur (a browser tab that
+                # lost focus, a terminal that reported it) gives focus back to the widget
+                # that had it, so the key lands there and not on the bare screen
+                app.app_focus = True  # type: ignore[attr-defined]
             if app.focused:  # type: ignore[attr-defined]
                 try:
                     app.screen._clear_tooltip()  # type: ignore[attr-defined]

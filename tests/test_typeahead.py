@@ -129,3 +129,20 @@ async def test_a_paste_then_keys_stay_in_order_in_one_field(data_dir):
         burst(app, [*"bel"])
         await settle(pilot)
         assert first.value == "Anabel" and app.focused is first  # no Enter from the paste
+
+
+async def test_keys_after_the_app_lost_focus_land_in_the_field(data_dir):
+    """Found merging the browser view with in-order keys: textual-serve reports a tab that is not
+    the focused window as AppBlur, and the keys then went to the bare screen (nothing typed,
+    nothing saved). As Textual's own App does, a key gives the app its focus back first."""
+    app = make_app(data_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        field = app.focused
+        assert isinstance(field, Input)
+        app.post_message(events.AppBlur())
+        await settle(pilot)
+        assert app.focused is None
+        burst(app, list("Zelda"))
+        await settle(pilot)
+        assert app.focused is field and field.value == "Zelda"
