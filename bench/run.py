@@ -205,7 +205,7 @@ print(json.dumps({"ready": True, "rss_kib": resource.getrusage(resource.RUSAGE_S
 OURS_CHILD = r"""
 import json, os, resource, tempfile
 from wizard.memory import return_large_blocks_to_os
-return_large_blocks_to_os()  # as wizard.cli.main does first
+return_large_blocks_to_os()  # as app.cli.main does first
 with tempfile.TemporaryDirectory(prefix="cold-", dir=os.environ.get("BENCH_TMP")) as tmp:
     from screens.app import OnboardingApp
     from screens.base import StepScreen
@@ -778,7 +778,7 @@ def _child_rss(kind: str) -> None:
         from tests.factory import make_app
         from wizard.memory import return_large_blocks_to_os
 
-        return_large_blocks_to_os()  # as wizard.cli.main does first
+        return_large_blocks_to_os()  # as app.cli.main does first
 
         with tempfile.TemporaryDirectory(prefix="rss-", dir=os.environ.get("BENCH_TMP")) as tmp:
             app = make_app(Path(tmp) / "data")

@@ -12,8 +12,9 @@ from screens.widgets import KeyFooter
 
 
 class ErrorApp(App[bool]):
-    """Shown instead of a traceback after the wizard stopped on an unexpected error: what
-    happened, that progress is kept, a reference id; Enter reopens the wizard where it was."""
+    """Shown instead of a traceback after the wizard, the approver console or the demo (``what``)
+    stopped on an unexpected error: what happened, that progress is kept, a reference id; Enter
+    reopens it where it was (the loop is ``app.guard.run_reopening``)."""
 
     CSS = """
     Screen { align: center middle; }
@@ -25,22 +26,29 @@ class ErrorApp(App[bool]):
         Binding("enter", "reopen", "Reopen the wizard"),
         Binding("ctrl+q,q,escape", "leave", "Quit"),
     ]
+    KEPT = {  # what is saved, by what stopped
+        "wizard": "What you entered up to your last completed step is saved.",
+        "approver console": "Every decision already made is saved.",
+        "demo": "The demo's progress up to its last completed step is saved.",
+    }
 
-    def __init__(self, reference: str, log_path: str) -> None:
+    def __init__(self, reference: str, log_path: str, what: str = "wizard") -> None:
         super().__init__()
-        self.reference, self.log_path = reference, log_path
+        self.reference, self.log_path, self.what = reference, log_path, what
+        if what != "wizard":  # the footer names what Enter reopens
+            self._bindings.key_to_bindings["enter"] = [Binding("enter", "reopen", f"Reopen the {what}")]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-dialog"):
             yield Static(Text("Something went wrong", style="bold"), id="error-title")
             yield Static(
-                f"The wizard stopped on an unexpected error (reference {self.reference}). What "
-                "you entered up to your last completed step is saved. The support log has the "
+                f"The {self.what} stopped on an unexpected error (reference {self.reference}). "
+                f"{self.KEPT.get(self.what, self.KEPT['wizard'])} The support log has the "
                 f"details, without anything you typed: {self.log_path}",
                 id="error-body",
                 markup=False,
             )
-            yield Static("Enter: reopen the wizard where you were    Q: quit", markup=False)
+            yield Static(f"Enter: reopen the {self.what} where you were    Q: quit", markup=False)
         yield KeyFooter()
 
     def action_reopen(self) -> None:
@@ -53,7 +61,7 @@ class ErrorApp(App[bool]):
 class ClosesQuietly:
     """For our Apps: never a traceback for a user (Textual's shows local variables, typed
     passwords among them). An error is logged with a reference and the app closes, keeping what
-    was saved; the CLI then shows :class:`ErrorApp`. A data directory that can no longer be used
+    was saved; ``app.guard.run_reopening`` then shows :class:`ErrorApp`. A data directory that can no longer be used
     ends the app with its one-line reason instead (``data_dir_problem``, exit code 2).
     Tests set ``catch_errors = False`` so that errors fail them loudly."""
 

@@ -1,4 +1,4 @@
-"""The browser view's web server: textual-serve's, plus the checks of :mod:`wizard.serve`
+"""The browser view's web server: textual-serve's, plus the checks of :mod:`wizard.browser`
 (loopback unless allowed, Host and Origin on every path, the join code), one practice account per
 browser tab (kept across reloads), a cap on open tabs, and our copy of its page. It is the UI's
 side, so it lives with the screens; building it imports no textual (textual-serve runs each tab's
@@ -10,7 +10,7 @@ from html import escape
 from pathlib import Path
 from typing import Callable
 
-from wizard.serve import (
+from wizard.browser import (
     CODE_PARAM,
     DEFAULT_MAX_SESSIONS,
     DEFAULT_PROFILE_PREFIX,

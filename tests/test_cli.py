@@ -1,4 +1,4 @@
-"""The command line (wizard/cli.py): bad input gets one line on stderr and exit 2, never a
+"""The command line (app/cli.py): bad input gets one line on stderr and exit 2, never a
 traceback. The wizard itself (which would start the Textual app) is not run here."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from wizard import __version__, cli
+from app import cli
+from wizard import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "IQIES_ONBOARD_HOME": str(home), "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "wizard", *args],
+        [sys.executable, "-m", "app", *args],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL,
     )
 
@@ -33,7 +34,7 @@ def test_version_constant():
     assert __version__ == "0.1.0"
 
 
-# -- in a subprocess: python -m wizard ------------------------------------------------------------
+# -- in a subprocess: python -m app ---------------------------------------------------------------
 
 
 def test_version_flag(home):
@@ -227,7 +228,7 @@ def test_a_closed_pipe_ends_quietly(home, args):
     write surely meets the closed pipe); the command ends with no error line and exit 0."""
     env = {**os.environ, "IQIES_ONBOARD_HOME": str(home), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "wizard", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL, env=env, cwd=ROOT,
     )
     process.stdout.close()  # what head does after its line
@@ -240,14 +241,14 @@ def test_a_closed_pipe_ends_quietly(home, args):
 def test_a_missing_data_file_gets_one_line_not_a_traceback(monkeypatch, capsys, home):
     import errno
 
-    from wizard import runner
+    from app import commands
     from wizard.resources import data_path
 
     def broken() -> int:
         path = str(data_path("help.json"))
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
 
-    monkeypatch.setattr(runner, "print_schema", broken)
+    monkeypatch.setattr(commands, "print_schema", broken)
     assert cli.main(["--data-dir", str(home), "schema"]) == 1
     err = capsys.readouterr().err
     # a support-log reference appears when an earlier test in this process opened the log
@@ -263,14 +264,14 @@ def test_an_unusable_stdout_gets_one_line_not_an_unexpected_error(home, args):
     """``>&-`` (standard output closed) and ``> /dev/full`` (it cannot be written): one line on
     stderr saying so, and a failing exit, not 'stopped after an unexpected error'."""
     env = {**os.environ, "IQIES_ONBOARD_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    closed = subprocess.run(["sh", "-c", 'exec "$0" -m wizard "$@" >&-', sys.executable, *args],
+    closed = subprocess.run(["sh", "-c", 'exec "$0" -m app "$@" >&-', sys.executable, *args],
                             stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
                             timeout=120)
     assert closed.returncode == 2 and "standard output is closed" in closed.stderr, closed.stderr
     if not os.path.exists("/dev/full"):
         return
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-m", "wizard", *args], stdin=subprocess.DEVNULL, stdout=full,
+        result = subprocess.run([sys.executable, "-m", "app", *args], stdin=subprocess.DEVNULL, stdout=full,
                                 stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, timeout=120)
     assert result.returncode == 1
     assert result.stderr.splitlines() == ["iqies-onboard: error: cannot write to standard output "

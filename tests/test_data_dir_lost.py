@@ -9,7 +9,7 @@ from textual import events
 
 from screens.app import OnboardingApp
 from tests.conftest import FrozenClock, SequentialCodes
-from wizard import cli
+from app import cli
 from wizard.store import DataDirError, Store
 
 

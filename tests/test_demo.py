@@ -13,7 +13,8 @@ import pytest
 from tests.conftest import FrozenClock, SequentialCodes
 from tests.factory import make_app
 from tests.states import advance_to
-from wizard import cli
+from app import cli
+from app.demo import console_command
 from wizard.answers import personas
 from wizard.approvals import CMS_REVIEWER, Approvals
 from wizard.demo import (
@@ -21,7 +22,6 @@ from wizard.demo import (
     DemoChoiceError,
     DemoSession,
     JumpResult,
-    console_command,
     demo_data_dir,
     jump,
     page_fill,

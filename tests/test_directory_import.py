@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard import cli
+from app import cli
 from wizard.directory import BUILT_IN_RELEASE, default_directory, find_organization, use_data_dir
 from wizard.directory_build import DirectorySourceError, build, import_directory
 

@@ -49,7 +49,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wizard import cli
+from app import cli
 from wizard.answers import AnswersFileError, parse_text, read_raw
 
 SECRET = "Practice-Only-2026a"

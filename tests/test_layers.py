@@ -1,5 +1,7 @@
-"""Layering (DESIGN.md section 3): wizard/ is the domain and never imports textual; screens/ use
-wizard/ only through its public names."""
+"""Layering (DESIGN.md section 3): wizard/ is the domain and never imports textual, textual-serve,
+screens/ or the app layer (app/), not even inside a function; screens/ use wizard/ only through its
+public names and never import app/; app/ composes both. The import-linter contracts in
+pyproject.toml say the same and run here, so the test command checks them."""
 
 from __future__ import annotations
 
@@ -7,25 +9,35 @@ import ast
 import os
 import pkgutil
 import re
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+import app
 import wizard
 
 ROOT = Path(__file__).resolve().parent.parent
 WIZARD_DIR = ROOT / "wizard"
 SCREENS_DIR = ROOT / "screens"
+APP_DIR = ROOT / "app"
 
-# wizard.__main__ runs the CLI (and so the app) when imported: it is checked statically only.
+# app.__main__ runs the CLI (and so the app) when imported: it is checked statically only.
 _RUNS_ON_IMPORT = {"__main__"}
 MODULES = sorted(m.name for m in pkgutil.iter_modules(wizard.__path__) if m.name not in _RUNS_ON_IMPORT)
+APP_MODULES = sorted(m.name for m in pkgutil.iter_modules(app.__path__) if m.name not in _RUNS_ON_IMPORT)
+# what the domain may never import, in any form and anywhere in a module (the UI and the app layer)
+_UI_ROOTS = ("textual", "textual_serve", "screens", "app")
 
 
 def test_modules_discovered():
-    assert {"rules", "models", "otp", "proofing", "flow", "store", "cli", "steps"} <= set(MODULES)
+    assert {"rules", "models", "otp", "proofing", "flow", "store", "steps", "browser"} <= set(MODULES)
+    assert {"cli", "serve", "guard", "commands", "run", "plain", "demo", "terminal"} <= set(APP_MODULES)
+    # the command line and the browser view's server are the app layer's, not the domain's
+    assert not {"cli", "serve", "__main__"} & {m.name for m in pkgutil.iter_modules(wizard.__path__)}
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -37,6 +49,19 @@ def test_importing_wizard_module_does_not_import_textual(module, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False", f"wizard.{module} imports textual"
+
+
+def test_the_command_line_imports_the_ui_only_when_it_opens_it(tmp_path):
+    """``iqies-onboard --version``, ``schema`` and ``run`` stay quick: app.cli and the commands
+    that print import no textual (the UI is imported inside the functions that open it)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "IQIES_ONBOARD_HOME": str(tmp_path / "home")}
+    modules = ", ".join(f"app.{m}" for m in APP_MODULES)
+    out = subprocess.run(
+        [sys.executable, "-c", f"import sys, {modules}; print('textual' in sys.modules)"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
 
 
 def test_running_the_flow_does_not_import_textual(tmp_path):
@@ -88,15 +113,110 @@ def test_no_textual_import_in_wizard_ast(path):
     assert not [n for n in names if n == "textual" or n.startswith("textual.")]
 
 
-def test_wizard_does_not_import_screens_at_module_level():
-    """The domain never depends on the UI (cli.main imports screens.app lazily, inside main)."""
-    for path in WIZARD_DIR.glob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in tree.body:  # module level only
-            if isinstance(node, ast.ImportFrom) and node.module:
-                assert not node.module.startswith("screens"), path.name
-            if isinstance(node, ast.Import):
-                assert not any(a.name.startswith("screens") for a in node.names), path.name
+def _imported_modules(tree: ast.AST) -> list[tuple[int, str]]:
+    """Every module a file imports, anywhere (inside functions, classes, ``if`` and ``try``
+    too): ``import a.b``, ``from a.b import c`` (as ``a.b.c`` too, for ``from a import b``) and
+    ``importlib.import_module("a.b")`` / ``__import__("a.b")`` with a literal name."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and (
+                (isinstance(node.func, ast.Name) and node.func.id in ("__import__", "import_module"))
+                or (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+            )
+        ):
+            found.append((node.lineno, node.args[0].value))
+    return found
+
+
+def ui_imports(source: str) -> list[str]:
+    """The imports of the UI or the app layer in ``source``, anywhere in it."""
+    return [
+        f"{lineno}: {name}"
+        for lineno, name in _imported_modules(ast.parse(source))
+        if name.split(".")[0] in _UI_ROOTS
+    ]
+
+
+@pytest.mark.parametrize("path", sorted(WIZARD_DIR.rglob("*.py")), ids=lambda p: str(p.relative_to(WIZARD_DIR)))
+def test_wizard_imports_no_ui_even_inside_a_function(path):
+    """The domain never depends on the UI or the app layer: not at module level, and not lazily
+    inside a function either (the command functions that open the UI live in app/)."""
+    assert ui_imports(path.read_text(encoding="utf-8")) == [], path.name
+
+
+@pytest.mark.parametrize(
+    ("source", "caught"),
+    [
+        ("def run():\n    from screens.app import OnboardingApp\n", True),
+        ("class A:\n    def f(self):\n        if x:\n            import textual.app\n", True),
+        ("try:\n    import os, textual_serve.server\nexcept ImportError:\n    pass\n", True),
+        ("def f():\n    from app import cli\n", True),
+        ("def f():\n    import importlib\n    importlib.import_module('screens.demo')\n", True),
+        ("def f():\n    __import__('textual')\n", True),
+        ("from wizard.textual_free import x\nimport rich.text\nfrom wizard import screens_of\n", False),
+        ("def f():\n    from . import app\n", False),  # relative: wizard's own module
+    ],
+)
+def test_the_ui_import_check_sees_every_import_node(source, caught):
+    assert bool(ui_imports(source)) is caught
+
+
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    """import-linter (``lint-imports``) on the contracts in ``cwd``'s pyproject.toml, against
+    the packages in ``cwd``; no cache is written."""
+    code = ("import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(no_logo=True, no_cache=True))")
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=120)
+
+
+def test_the_import_linter_contracts_hold():
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    assert len(contracts["contracts"]) >= 3
+    out = _lint_imports(ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert " broken" in out.stdout and "0 broken" in out.stdout
+
+
+def test_the_import_linter_contracts_catch_a_ui_import_inside_a_function(tmp_path):
+    """The contracts are not vacuous: a copy of the tree whose domain imports the screens and
+    textual-serve inside a function, and a view that imports the app layer, is refused."""
+    for package in ("wizard", "screens", "app"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    with (tmp_path / "wizard" / "rules.py").open("a", encoding="utf-8") as fh:
+        fh.write("\n\ndef _sneaky():\n    from screens.errors import ErrorApp\n    import textual_serve.server\n")
+    with (tmp_path / "screens" / "errors.py").open("a", encoding="utf-8") as fh:
+        fh.write("\n\ndef _sneaky():\n    from app import guard\n")
+    out = _lint_imports(tmp_path)
+    assert out.returncode != 0, out.stdout
+    text = " ".join(out.stdout.split())
+    assert "wizard.rules -> screens.errors" in text
+    assert "wizard.rules -> textual_serve" in text
+    assert "screens.errors -> app.guard" in text
+
+
+def test_the_entry_points_are_the_app_layer():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["iqies-onboard"] == "app.cli:main"
+    assert "app" in project["tool"]["setuptools"]["packages"]
+    assert (APP_DIR / "__main__.py").is_file() and not (WIZARD_DIR / "__main__.py").exists()
+
+
+@pytest.mark.parametrize("path", sorted(APP_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_no_app_module_is_over_500_lines(path):
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 500
 
 
 def _screen_files() -> list[Path]:

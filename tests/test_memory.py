@@ -49,7 +49,7 @@ def test_a_freed_large_block_leaves_resident_memory():
 
 def test_every_command_sets_it_first(monkeypatch, capsys):
     import wizard.memory
-    from wizard.cli import main
+    from app.cli import main
 
     calls = []
     monkeypatch.setattr(wizard.memory, "return_large_blocks_to_os", lambda: calls.append(1) or True)

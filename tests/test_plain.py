@@ -31,7 +31,7 @@ class Person:
 
     def __init__(self, home: Path, tty: bool, log: list[str]) -> None:
         self.tty = tty
-        cmd = [sys.executable, "-m", "wizard", "--profile", "maria", "plain"]
+        cmd = [sys.executable, "-m", "app", "--profile", "maria", "plain"]
         if tty:
             self.child = pexpect.spawn(cmd[0], cmd[1:], env=_env(home), cwd=str(ROOT), encoding="utf-8",
                                        timeout=TIMEOUT, dimensions=(24, 80))
@@ -247,7 +247,7 @@ def by_runner(tmp_path_factory: pytest.TempPathFactory) -> dict:
     import subprocess
 
     home = tmp_path_factory.mktemp("runner")
-    done = subprocess.run([sys.executable, "-m", "wizard", "run", "--answers", "examples/happy-path.yaml"],
+    done = subprocess.run([sys.executable, "-m", "app", "run", "--answers", "examples/happy-path.yaml"],
                           cwd=ROOT, env=_env(home), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     return _stored(home, "maria")
@@ -340,10 +340,10 @@ def test_a_second_plain_on_the_same_profile_is_refused(tmp_path: Path) -> None:
     import subprocess
 
     home = tmp_path / "home"
-    first = pexpect.popen_spawn.PopenSpawn([sys.executable, "-m", "wizard", "--profile", "maria", "plain"],
+    first = pexpect.popen_spawn.PopenSpawn([sys.executable, "-m", "app", "--profile", "maria", "plain"],
                                            env=_env(home), cwd=str(ROOT), encoding="utf-8", timeout=TIMEOUT)
     first.expect(r"First name, required\.")
-    second = subprocess.run([sys.executable, "-m", "wizard", "--profile", "maria", "plain"], input="q\n",
+    second = subprocess.run([sys.executable, "-m", "app", "--profile", "maria", "plain"], input="q\n",
                             env=_env(home), cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
     first.sendline("q")
     first.expect(pexpect.EOF)

@@ -26,7 +26,7 @@ class Terminal:
             env.pop(name, None)
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
-        self.child = pexpect.spawn(sys.executable, ["-m", "wizard"], env=env,
+        self.child = pexpect.spawn(sys.executable, ["-m", "app"], env=env,
                                    dimensions=(rows, cols), timeout=30)
 
     def pump(self, seconds: float = 0.3) -> None:

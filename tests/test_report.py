@@ -17,7 +17,8 @@ import pytest
 from tests.conftest import FIXED_TOTP_SECRET
 from tests.factory import CCN, CHALLENGE_ANSWER, PASSWORD, make_app
 from tests.states import advance_to, last_code, new_flow
-from wizard import cli, otp
+from app import cli
+from wizard import otp
 from wizard.approvals import CMS_REVIEWER, Approvals
 from wizard.flow import OnboardingFlow
 from wizard.report import HTML_NAME, MD_NAME, build_report, write_report
@@ -375,13 +376,13 @@ def test_cli_report_in_a_subprocess(data_dir, clock, tmp_path):
     advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run(
-        [sys.executable, "-m", "wizard", "--data-dir", str(data_dir), "report"],
+        [sys.executable, "-m", "app", "--data-dir", str(data_dir), "report"],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [str(data_dir / MD_NAME), str(data_dir / HTML_NAME)]
     help_out = subprocess.run(
-        [sys.executable, "-m", "wizard", "report", "--help"],
+        [sys.executable, "-m", "app", "report", "--help"],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL,
     )
     assert help_out.returncode == 0 and "--output DIR" in help_out.stdout

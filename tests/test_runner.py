@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import FrozenClock, SequentialCodes
-from wizard import cli
+from app import cli
 from wizard.answers import AnswersFile, _text_loader, personas
 from wizard.flow import OnboardingFlow
 from wizard.steps import Step
@@ -172,7 +172,7 @@ def test_a_real_subprocess_runs_an_example(tmp_path):
     data = tmp_path / "data"
     # the common options work after the command too
     proc = subprocess.run(
-        [sys.executable, "-m", "wizard", "run", "--answers", str(EXAMPLES / "second-pso.yaml"),
+        [sys.executable, "-m", "app", "run", "--answers", str(EXAMPLES / "second-pso.yaml"),
          "--data-dir", str(data)],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, stdin=subprocess.DEVNULL,
     )
@@ -422,7 +422,8 @@ def test_every_example_matches_the_schemas_own_model():
 
 
 async def test_interactive_opens_the_wizard_at_the_first_open_step(data_dir, tmp_path):
-    from wizard.runner import interactive_app, prepare
+    from app.run import interactive_app
+    from wizard.runner import prepare
 
     raw = read_yaml(EXAMPLES / "happy-path.yaml")
     del raw["organizations"]
@@ -446,7 +447,8 @@ async def test_interactive_opens_the_wizard_at_the_first_open_step(data_dir, tmp
 
 
 async def test_interactive_puts_a_half_filled_profile_on_the_page(data_dir, tmp_path):
-    from wizard.runner import interactive_app, prepare
+    from app.run import interactive_app
+    from wizard.runner import prepare
 
     raw = {"expect": "submitted", "profile": {"first_name": "Maria", "email": "maria.lopez@example.org"}}
     path = tmp_path / "start.yaml"

@@ -1,4 +1,4 @@
-"""The browser view (wizard/serve.py, ``iqies-onboard serve``).
+"""The browser view (app/serve.py, wizard/browser.py, ``iqies-onboard serve``).
 
 Unit tests of the settings and the request check, CLI tests of the refusals, and an end-to-end
 test that starts ``serve`` as a real process and drives it in a real headless Chromium over the
@@ -32,15 +32,15 @@ from pathlib import Path
 
 import pytest
 
-from wizard import serve as serve_mod
-from wizard.serve import (
+from app import serve as serve_mod
+from app.serve import session_command
+from wizard.browser import (
     REMOTE_WARNING,
     ServeSettingError,
     check_host,
     check_port,
     check_profile_prefix,
     request_allowed,
-    session_command,
     session_profile,
 )
 from wizard.store import Store, check_profile_name
@@ -65,7 +65,7 @@ def cli_env(home: Path) -> dict[str, str]:
 
 def run_cli(*args: str, home: Path, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "wizard", *args],
+        [sys.executable, "-m", "app", *args],
         capture_output=True, text=True, env=cli_env(home), cwd=ROOT, timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
@@ -159,13 +159,13 @@ def test_session_command_runs_the_session_entry_with_quoted_arguments(tmp_path):
     data_dir = tmp_path / "class room; rm -rf ~"
     argv = shlex.split(session_command(data_dir, "room3", "mail.example:2525", python="/opt/py thon"))
     assert argv == [
-        "/opt/py thon", "-m", "wizard.serve", "--data-dir", str(data_dir), "--profile-prefix", "room3",
+        "/opt/py thon", "-m", "app.serve", "--data-dir", str(data_dir), "--profile-prefix", "room3",
         "--smtp", "mail.example:2525",
     ]
 
 
 def test_session_main_runs_the_wizard_on_a_fresh_profile(monkeypatch, tmp_path):
-    from wizard import cli
+    from app import cli
 
     seen = []
     monkeypatch.setattr(cli, "main", lambda argv: seen.append(argv) or 0)
@@ -269,7 +269,7 @@ def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen, int]:
     ``process.join_url``."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "serve", "--data-dir", str(data_dir), "--port", str(port), *extra],
+        [sys.executable, "-m", "app", "serve", "--data-dir", str(data_dir), "--port", str(port), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
         env=cli_env(data_dir.parent / "home"), cwd=ROOT, start_new_session=True,
     )

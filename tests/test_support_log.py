@@ -109,7 +109,7 @@ async def test_an_unexpected_error_closes_quietly_and_the_error_app_explains(dat
 def test_cli_logs_start_and_stop_in_the_data_directory(tmp_path):
     data = tmp_path / "d"
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from wizard.cli import main; "
+        [sys.executable, "-c", "import sys; from app.cli import main; "
          "import screens.app as a; a.OnboardingApp.run = lambda self: None; sys.exit(main(['--data-dir', sys.argv[1]]))",
          str(data)],
         capture_output=True, text=True, timeout=60,

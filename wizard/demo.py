@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -549,70 +548,3 @@ def presenter_notes(step: Step, *, manual_proofing: bool = False) -> StepNotes:
     if step == Step.PROOFING and manual_proofing and "proofing_manual" in notes:
         return notes["proofing_manual"]
     return notes.get(step.key, StepNotes("", (), ()))
-
-
-# --- the command ---------------------------------------------------------------------------------
-
-
-def console_command(data_dir: Path | None) -> str:
-    """How the trainer opens the approver console on this demo (with --data-dir when not the default)."""
-    if data_dir is None:
-        return f"{PROG} approve --demo"
-    import shlex
-
-    return f"{PROG} --data-dir {shlex.quote(str(data_dir))} approve --demo"
-
-
-def command(data_dir: Path, *, persona: str | None = None, scenario: str | None = None,
-            smtp: Any = None, explicit_dir: bool = True) -> int:
-    """``iqies-onboard demo [--persona NAME] [--scenario NAME]``: the exit code. Without either,
-    a picker opens first."""
-    try:
-        if persona is not None or scenario is not None:
-            chosen_persona, chosen_scenario = resolve(persona, scenario)
-        else:
-            from screens.demo import pick  # the UI only when it is asked for
-
-            picked = pick()
-            if picked is None:
-                return 0
-            chosen_persona, chosen_scenario = resolve(*picked)
-    except (DemoChoiceError, AnswersFileError) as err:
-        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
-        return 2
-    session = DemoSession(chosen_persona, chosen_scenario,
-                          console_command(data_dir if explicit_dir else None))
-    try:
-        store = Store(demo_data_dir(data_dir), profile=session.profile, smtp=smtp)
-        store.claim_wizard()
-    except DataDirError as err:
-        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
-        return 2
-    from wizard import __version__
-    from wizard.log import event, log_error, setup_logging
-
-    log_path = setup_logging(store.data_dir)
-    event("start", version=__version__, command="demo")
-    try:
-        start(store, session)
-        from screens.demo import DemoApp
-
-        app = DemoApp(store, session)
-        app.run()
-        code = app.return_code or 0
-        if app.error_references:
-            print(f"{PROG}: the demo stopped after an unexpected error (reference "
-                  f"{app.error_references[-1]}). Details without personal data: {log_path}", file=sys.stderr)
-            code = 1
-    except DemoChoiceError as err:
-        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
-        return 1
-    except Exception as err:  # never a traceback for a user
-        ref = log_error("demo", err)
-        print(f"{PROG}: the demo stopped after an unexpected error (reference {ref}). Details without "
-              f"personal data: {log_path}", file=sys.stderr)
-        return 1
-    finally:
-        store.release_wizard()
-    event("stop", code=code)
-    return code

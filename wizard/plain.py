@@ -18,7 +18,6 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from wizard import otp, rules
@@ -675,44 +674,3 @@ class PlainSession:
                 if outcome.ok:
                     return True
                 self.say(f"Not accepted: {outcome.message}")
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-def command(data_dir: Path, profile: str, smtp: Any = None) -> int:
-    """``iqies-onboard plain``: the exit code (0 after a quit or a finished session)."""
-    from wizard import __version__
-    from wizard.log import event, log_error, setup_logging
-    from wizard.store import DataDirError, Store
-
-    try:
-        store = Store(data_dir, profile=profile, smtp=smtp, claim_wizard=True)
-    except DataDirError as err:
-        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
-        return 2
-    log_path = setup_logging(store.data_dir)
-    event("start", version=__version__, command="plain")
-    try:
-        code = PlainSession(OnboardingFlow(store)).run()
-    except KeyboardInterrupt:
-        # a terminal has echoed ^C (or getpass its prompt) with no newline: end that line first
-        lead = "\n" if _isatty(sys.stdin) else ""
-        print(f"{lead}Stopped; your progress up to the last step is saved.", flush=True)
-        code = 130
-    except DataDirError as err:
-        print(f"{PROG}: error: {clean_line(str(err))}", file=sys.stderr)
-        code = 2
-    except Exception as err:  # never a traceback for a user
-        ref = log_error("plain", err)
-        print(f"{PROG}: stopped after an unexpected error (reference {ref}); your progress up to the last "
-              f"step is saved. Details without personal data: {log_path}", file=sys.stderr)
-        code = 1
-    finally:
-        store.release_wizard()
-    event("stop", code=code)
-    return code

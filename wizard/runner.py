@@ -657,13 +657,12 @@ def _raw_person(scenario: ScenarioRun) -> Any:
     return scenario.raw if not (isinstance(scenario.raw, dict) and scenario.raw.get("people")) else None
 
 
-def interactive_app(scenario: ScenarioRun):
-    """Run the one person up to the first step the file leaves open, put what the file says for
-    that step on the page, and return the wizard (screens.app.OnboardingApp) opening there."""
-    from screens.app import OnboardingApp  # the UI only when it is asked for
-
-    name, person = scenario.names[0], scenario.persons[0]
-    flow = scenario.flow_for(name)
+def run_to_opening(scenario: ScenarioRun) -> OnboardingFlow:
+    """``run --interactive``'s domain half: run the one person up to the first step the file
+    leaves open and put what the file says for that step on the page; the flow the wizard
+    opens on (``app.run.interactive_app``)."""
+    person = scenario.persons[0]
+    flow = scenario.flow_for(scenario.names[0])
     opening = scenario.opening or Step.AWAIT_APPROVAL
     end = advance(flow, person, until=opening, out=scenario.out)
     if end.end == "until":
@@ -671,51 +670,4 @@ def interactive_app(scenario: ScenarioRun):
         scenario.out(clean_line(f"Opening the wizard at {_title(flow.current_step)}."))
     else:
         scenario.out(clean_line(f"Opening the wizard where the run stopped: {_title(flow.current_step)}."))
-    app = OnboardingApp(store=scenario.store_for(name))
-    app.flow.signed_in = flow.signed_in  # a session fact: this process signed in to iQIES
-    return app
-
-
-def print_schema() -> int:
-    """``iqies-onboard schema``: the answers file's JSON schema on stdout."""
-    import json
-    import os
-
-    from wizard.answers import answers_schema
-
-    try:
-        print(json.dumps(answers_schema(), indent=2))
-        sys.stdout.flush()
-    except BrokenPipeError:  # `| head`: the reader stopped, which is fine
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
-
-
-def command(path: Path, *, data_dir: Path, profile: str | None = None, default_profile: str = "default",
-            smtp: Any = None, interactive: bool = False) -> int:
-    """``iqies-onboard run --answers FILE [--interactive]``: the exit code."""
-    code, scenario = prepare(path, data_dir=data_dir, profile=profile, default_profile=default_profile,
-                             smtp=smtp, interactive=interactive)
-    if scenario is None:
-        return code
-    from wizard import __version__
-    from wizard.log import event, log_error, setup_logging
-
-    log_path = setup_logging(scenario.store.data_dir)
-    event("start", version=__version__, command="run")
-    try:
-        if interactive:
-            app = interactive_app(scenario)
-            app.run()
-            result = app.return_code or 0
-        else:
-            result = scenario.run()
-    except Exception as problem:  # never a traceback for a user
-        ref = log_error("run", problem)
-        print(f"{PROG}: stopped after an unexpected error (reference {ref}); the steps done so far are "
-              f"saved. Details without personal data: {log_path}", file=sys.stderr)
-        return 1
-    finally:
-        scenario.release()
-    event("stop", code=result)
-    return result
+    return flow

@@ -7,9 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.guard import PROG, error_line as _error
 from wizard import __version__
-
-PROG = "iqies-onboard"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -167,70 +166,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _error(message: str) -> int:
-    from wizard.sanitize import clean_line
-
-    print(f"{PROG}: error: {clean_line(message)}", file=sys.stderr)
-    return 2
-
-
-def _directory_import(data_dir: Path, source: Path) -> int:
-    """``iqies-onboard directory import FILE.csv``: one line either way; on any failure the
-    directory in use is kept (exit 2 for a file that is not a download, 1 otherwise)."""
-    from wizard.directory_build import DirectorySourceError, import_directory
-    from wizard.sanitize import clean_line
-    from wizard.store import DataDirError
-
-    try:
-        release, count = import_directory(source, data_dir)
-    except DataDirError as err:
-        return _error(str(err))
-    except DirectorySourceError as err:
-        return _error(f"{err}; the provider directory in use is kept")
-    except FileNotFoundError:
-        return _error(f"{source} does not exist; the provider directory in use is kept")
-    except OSError as err:
-        return _error(f"{source}: {err.strerror or err}; the provider directory in use is kept")
-    except Exception as err:  # never a traceback for a user
-        from wizard.log import log_error
-
-        print(f"{PROG}: the import stopped after an unexpected error (reference "
-              f"{log_error('directory', err)}); the provider directory in use is kept", file=sys.stderr)
-        return 1
-    print(clean_line(f"Provider directory: {release}, {count:,} providers; used from now on "
-                     f"(in {data_dir})"))
-    return 0
-
-
-def _report(data_dir: Path, profile: str, output: Path | None) -> int:
-    """``iqies-onboard report``: only reads the profile (no wizard claim, so it works while the
-    wizard is open); 1 when there is nothing to report yet, 2 when the output cannot be written."""
-    from wizard.flow import OnboardingFlow
-    from wizard.log import setup_logging
-    from wizard.report import ReportUnavailable, ReportWriteError, write_report
-    from wizard.sanitize import clean_line
-    from wizard.store import DataDirError, Store
-
-    try:
-        store = Store(data_dir, profile=profile)
-        setup_logging(store.data_dir)
-        paths = write_report(OnboardingFlow(store), output)
-    except (DataDirError, ReportWriteError) as err:
-        return _error(str(err))
-    except ReportUnavailable as err:
-        print(f"{PROG}: {clean_line(str(err))}", file=sys.stderr)
-        return 1
-    except Exception as err:  # never a traceback for a user
-        from wizard.log import log_error
-
-        print(f"{PROG}: the report stopped after an unexpected error (reference "
-              f"{log_error('report', err)}); nothing secret was written", file=sys.stderr)
-        return 1
-    for path in paths:
-        print(clean_line(str(path)))
-    return 0
-
-
 class _QuietPipe:
     """``sys.stdout``, except that a reader who stops reading (``| head -1``) ends the output
     quietly: on a broken pipe, stdout is pointed at the null device (as the Python docs
@@ -347,7 +282,7 @@ def _main(argv: list[str] | None = None) -> int:
     return_large_blocks_to_os()  # argon2id's 7 MiB block is not kept after each hash
 
     from wizard.mail import SMTP_ENV, SmtpSettingError, parse_smtp
-    from wizard.store import DataDirError, Store, default_data_dir
+    from wizard.store import DataDirError, default_data_dir
 
     data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
     profile = args.profile if args.profile is not None else os.environ.get("IQIES_ONBOARD_PROFILE") or "default"
@@ -360,9 +295,11 @@ def _main(argv: list[str] | None = None) -> int:
 
     use_data_dir(data_dir)  # an imported provider directory, if this data directory has one
     if args.command == "directory":
-        return _directory_import(data_dir, args.file)
+        from app.commands import directory_import
+
+        return directory_import(data_dir, args.file)
     if args.command == "serve":
-        from wizard.serve import ServeSettingError, check_max_sessions, serve
+        from app.serve import ServeSettingError, check_max_sessions, serve
 
         try:
             return serve(data_dir, args.host, args.port, args.allow_remote, args.profile, smtp_text,
@@ -370,75 +307,28 @@ def _main(argv: list[str] | None = None) -> int:
         except (ServeSettingError, DataDirError) as err:
             return _error(str(err))
     if args.command == "report":
-        return _report(data_dir, profile, args.output)
+        from app.commands import report
+
+        return report(data_dir, profile, args.output)
     if args.command == "schema":
-        from wizard.runner import print_schema
+        from app.commands import print_schema
 
         return print_schema()
     if args.command == "run":  # checks the whole file before it opens (or creates) anything
-        from wizard.runner import command
+        from app.run import command
 
         return command(args.answers, data_dir=data_dir, profile=args.profile, default_profile=profile,
                        smtp=smtp, interactive=args.interactive)
     if args.command == "plain":
-        from wizard.plain import command as plain_command
+        from app.plain import command as plain_command
 
         return plain_command(data_dir, profile, smtp)
     if args.command == "demo":
-        from wizard.demo import command as demo_command
+        from app.demo import command as demo_command
 
         return demo_command(data_dir, persona=args.persona, scenario=args.scenario, smtp=smtp,
                             explicit_dir=args.data_dir is not None)
-    console = args.command == "approve"
-    if console and args.demo:
-        from wizard.demo import demo_data_dir
+    from app.terminal import command as terminal_command
 
-        try:
-            data_dir = demo_data_dir(data_dir)
-        except DataDirError as err:
-            return _error(str(err))
-
-    def open_store() -> Store:
-        return Store(data_dir, profile=profile, smtp=smtp, claim_wizard=not console)
-
-    try:
-        store = open_store()
-    except DataDirError as err:
-        return _error(str(err))
-
-    from wizard.log import event, log_error, setup_logging
-
-    log_path = setup_logging(store.data_dir)
-    event("start", version=__version__, command=args.command or "wizard")
-    if store.migrated_from is not None:
-        event("migrated", frm=store.migrated_from)
-    try:
-        from screens.errors import ErrorApp
-
-        while True:
-            if console:
-                from screens.console import ApproverConsoleApp
-
-                app = ApproverConsoleApp(store=store)
-            else:
-                from screens.app import OnboardingApp  # the UI is imported only when it is needed
-
-                app = OnboardingApp(store=store)
-            app.run()
-            if getattr(app, "data_dir_problem", None):
-                return _error(app.data_dir_problem)
-            if not app.error_references:
-                break
-            if not ErrorApp(app.error_references[-1], str(log_path)).run():
-                return 1
-            store.release_wizard()
-            store = open_store()  # reopen where the saved progress says
-    except DataDirError as err:
-        return _error(str(err))
-    except Exception as err:  # never a traceback for a user
-        ref = log_error("cli", err)
-        print(f"{PROG}: stopped after an unexpected error (reference {ref}); your progress up to "
-              f"the last step is saved. Details without personal data: {log_path}", file=sys.stderr)
-        return 1
-    event("stop", code=app.return_code or 0)
-    return app.return_code or 0
+    return terminal_command(data_dir, profile, smtp, console=args.command == "approve",
+                            demo=args.command == "approve" and args.demo)
