@@ -36,6 +36,7 @@ echo "== data files and F1 help, from the installed package"
 echo "== --version and schema"
 want="iqies-onboard $("$WORK/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("iqies-onboard"))')"
 [ "$("$BIN" --version)" = "$want" ] || fail "--version is not '$want'"
+[ "$("$WORK/venv/bin/python" -m app --version)" = "$want" ] || fail "python -m app --version is not '$want'"
 "$BIN" schema </dev/null | "$WORK/venv/bin/python" -c 'import json, sys; json.load(sys.stdin)' || fail "schema is not JSON"
 
 echo "== run --answers on every example, each with its own data directory"

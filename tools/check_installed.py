@@ -22,9 +22,13 @@ def check_data_files(repo_data: Path) -> None:
     missing = [name for name in wanted if not (installed / name).is_file()]
     if missing:
         raise SystemExit(f"data files missing from the installed package: {', '.join(missing)}")
-    where = Path(wizard.__file__).resolve()
-    if Path(repo_data).resolve().parent in where.parents:
-        raise SystemExit(f"wizard was imported from the clone ({where}), not from the install")
+    import app
+    import screens
+
+    for package in (wizard, screens, app):  # the domain, the views and the app layer
+        where = Path(package.__file__).resolve()
+        if Path(repo_data).resolve().parent in where.parents:
+            raise SystemExit(f"{package.__name__} was imported from the clone ({where}), not from the install")
     from wizard.resources import data_dir
 
     if Path(repo_data).resolve() == data_dir():

@@ -1,6 +1,7 @@
 """Domain layer of iqies-onboard: models, rules, the step state machine, store and codes.
 
-Nothing in this package may import textual (tests/test_layers.py enforces it).
+Nothing in this package imports textual, textual-serve, screens or app, not even inside a function
+(the import-linter contracts in pyproject.toml and tests/test_layers.py enforce it).
 """
 
 from importlib.metadata import PackageNotFoundError, version as _version
