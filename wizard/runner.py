@@ -1,7 +1,7 @@
 """The headless runner: an answers file through the very same :class:`OnboardingFlow` (and
 :class:`Approvals`) the screens use, one printed line per step, never a secret.
 
-- :func:`command` is ``iqies-onboard run --answers FILE [--interactive]``: it checks the whole file
+- :func:`app.run.command` is ``iqies-onboard run --answers FILE [--interactive]``: it checks the whole file
   first (every mistake as ``FILE: field.path: message``, exit 2, nothing stored), then runs it,
   and exits 0 when the run ends where the file's ``expect`` says, 1 otherwise (with the reason).
 - :func:`advance` fills one person's flow up to a step: the demo mode's "jump to step 9" reuses
