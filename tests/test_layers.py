@@ -103,7 +103,7 @@ def test_running_the_flow_does_not_import_textual(tmp_path):
 _TEXTUAL_IMPORT = re.compile(r"^\s*(from|import)\s+textual")
 
 
-@pytest.mark.parametrize("path", sorted(WIZARD_DIR.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(WIZARD_DIR.rglob("*.py")), ids=lambda p: p.relative_to(WIZARD_DIR).as_posix())
 def test_no_textual_import_line_in_wizard(path):
     offending = [
         f"{path.name}:{n}: {line.strip()}"
@@ -113,7 +113,7 @@ def test_no_textual_import_line_in_wizard(path):
     assert offending == []
 
 
-@pytest.mark.parametrize("path", sorted(WIZARD_DIR.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(WIZARD_DIR.rglob("*.py")), ids=lambda p: p.relative_to(WIZARD_DIR).as_posix())
 def test_no_textual_import_in_wizard_ast(path):
     """Also catches `import os, textual` and imports of textual's submodules in any form."""
     tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -227,19 +227,28 @@ def _check_output(text: str) -> None:
     assert not re.search(r"[\u2500-\u259f]", text), "box drawing or block characters"
 
 
+# What a record is compared without: salted hashes, the random proofing seed, the submitted request's
+# id, what each front end keeps as typed drafts; of the second factor, an authenticator's secret, the
+# last code sent (a secret, with its salt and expiry), the last authenticator time step and the count
+# of codes sent.
+NOT_COMPARED = {"password_hash", "challenge_answer_hash", "proofing_seed", "last_submitted_request", "drafts"}
+FACTOR_NOT_COMPARED = {"totp_secret", "code_hash", "code_salt", "code_expires_at", "last_totp_step", "revision"}
+
+
 def _stored(home: Path, profile: str) -> dict:
+    """The profile's whole account record and its role requests, as stored, without timestamps,
+    hashes and secrets (see NOT_COMPARED)."""
     from wizard.flow import OnboardingFlow
     from wizard.store import Store
 
     flow = OnboardingFlow(Store(home, profile=profile))
-    record = flow.record
+    record = flow.record.model_dump(mode="json", exclude=NOT_COMPARED)
+    if record.get("factor") is not None:
+        record["factor"] = {k: v for k, v in record["factor"].items() if k not in FACTOR_NOT_COMPARED}
     requests = [{k: v for k, v in r.items() if k not in ("id", "submitted_at")} for r in flow.my_requests()]
     raw = Path(home, "profiles", f"{profile}.json").read_text(encoding="utf-8")
     assert PASSWORD not in raw and ANSWER not in raw
-    return {"profile": record.profile, "user_id": record.user_id, "question": record.challenge_question,
-            "proofed": record.identity_proofed, "device": record.factor.device_type if record.factor else None,
-            "verified": bool(record.factor and record.factor.verified), "phone": record.factor.phone if record.factor else None,
-            "position": record.position, "request": record.request.model_dump(), "requests": requests}
+    return {**record, "requests": requests}
 
 
 @pytest.fixture(scope="module")
@@ -407,3 +416,27 @@ def test_a_refused_sign_in_never_offers_the_old_code_again(tmp_path: Path) -> No
     refused = text.index("Not accepted: The User ID, password or code is not right")
     again = text[refused:]
     assert "Security code, required" in again and "Current value: 123456" not in again
+
+
+def test_term_dumb_is_too_plain_for_the_full_screen_wizard() -> None:
+    """TERM=dumb has no cursor control: the full-screen wizard is pointed to plain, in one line."""
+    from wizard.plain import terminal_too_plain
+
+    for term in ("dumb", "DUMB", " dumb "):
+        message = terminal_too_plain({"TERM": term})
+        assert "iqies-onboard plain" in message and "TERM=dumb" in message
+        assert "\n" not in message and "\x1b" not in message
+    # a real terminal, and an unset TERM (a Windows console has none), run the wizard
+    for env in ({"TERM": "xterm-256color"}, {"TERM": "linux"}, {"TERM": "vt100"}, {"TERM": "screen"}, {}):
+        assert terminal_too_plain(env) == ""
+
+
+@pytest.mark.xfail(strict=True, reason="cli.main does not call plain.terminal_too_plain yet (cli.py is being "
+                   "moved to app/cli.py); once it does, this passes: remove the mark")
+def test_the_wizard_under_term_dumb_points_to_plain(tmp_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "wizard"], input="", env=_env(tmp_path / "home"), cwd=ROOT,
+                          capture_output=True, text=True, timeout=10)
+    assert done.returncode == 2 and "\x1b" not in done.stdout
+    assert "iqies-onboard plain" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -14,14 +14,11 @@ standard input is not a terminal; they are never printed, and the flow keeps onl
 
 from __future__ import annotations
 
-import os
-import re
-import sys
 from dataclasses import dataclass
-from typing import Any, Callable, TextIO
+from typing import Any, Callable
 
 from wizard import otp, rules
-from wizard.catalogue import catalogue, challenge_questions, help_for
+from wizard.catalogue import catalogue, challenge_questions
 from wizard.flow import OnboardingFlow, StepOutcome
 from wizard.models import (
     DEVICE_TYPES,
@@ -30,21 +27,17 @@ from wizard.models import (
     STEP_MODELS,
     WORK_RELATIONSHIPS,
 )
+from wizard.plain_ask import NO, YES, Back, PlainQuestions, Quit  # noqa: F401 - plain's names, as before
+from wizard.plain_text import (  # noqa: F401
+    PROG,
+    TOTAL,
+    _plain_text,
+    terminal_shows_qr,
+    terminal_too_plain,
+    where,
+)
 from wizard.sanitize import clean_line
 from wizard.steps import Step
-
-PROG = "iqies-onboard"
-TOTAL = len(Step.ordered())
-YES = {"y", "yes"}
-NO = {"n", "no"}
-
-
-class Quit(Exception):
-    """``q`` (or the end of standard input): save and stop."""
-
-
-class Back(Exception):
-    """``<``: go back a step, where the flow allows."""
 
 
 @dataclass(frozen=True)
@@ -122,225 +115,20 @@ ASKS: dict[Step, list[Ask]] = {
 _PARTNERS = {"email": ("email_confirm", "personal_email_allowed"), "password": ("password_confirm",)}
 
 
-def _plain_text(text: str) -> str:
-    """Help and messages as plain words: no Markdown marks, the plain mode's commands."""
-    text = text.replace("**", "").replace("`", "")
-    text = re.sub(r" ?Fields marked \* are required\.", "", text)  # here each question says so
-    text = re.sub(r"\bPress F1\b", "Type ?", text)
-    text = re.sub(r"\b[Pp]ress F2\b", "type phone", text)
-    text = re.sub(r"\(F2\)", "(type phone)", text)
-    text = re.sub(r"with F2\b", "by typing phone", text)
-    text = re.sub(r"\bF2\b", "phone", text)
-    return text
+class PlainSession(PlainQuestions):
+    """One plain session: the steps in the flow's order, each asked field by field."""
 
+    def field_hint(self, spec: Ask) -> str:
+        return spec.hint or (_password_hint(self.flow) if spec.kind == "secret" and spec.name == "password" else "")
 
-def terminal_shows_qr(env: dict[str, str] | None = None, stream: TextIO | None = None) -> bool:
-    """A QR code is block characters: only on a real terminal that is not TERM=dumb."""
-    env = os.environ if env is None else env
-    stream = stream or sys.stdout
-    term = env.get("TERM", "")
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    return tty and term not in ("", "dumb")
-
-
-class PlainSession:
-    def __init__(self, flow: OnboardingFlow, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
-                 getpass: Callable[[str], str] | None = None, env: dict[str, str] | None = None) -> None:
-        self.flow = flow
-        self.stdin = stdin or sys.stdin
-        self.stdout = stdout or sys.stdout
-        self.env = os.environ if env is None else env
-        try:
-            self.tty = self.stdin.isatty()
-        except (AttributeError, ValueError):
-            self.tty = False
-        if getpass is None:
-            import getpass as _getpass
-
-            getpass = _getpass.getpass
-        self._getpass = getpass
-        self.step: Step = flow.current_step
-        self.form: dict[str, Any] = {}
-
-    # --- lines in and out -------------------------------------------------------------------
-
-    def say(self, text: str = "") -> None:
-        for line in _plain_text(str(text)).split("\n"):
-            self.stdout.write(clean_line(line) + "\n")
-        self.stdout.flush()
-
-    def read(self, secret: bool = False) -> str:
-        if secret and self.tty:
-            try:
-                return self._getpass("(not shown) ")
-            except EOFError:
-                self.stdout.write("\n")  # end getpass's prompt line, so what follows starts its own
-                raise Quit from None
-        line = self.stdin.readline()
-        if not line:
-            raise Quit
-        return line.rstrip("\r\n")
-
-    def ask(self, question: str, secret: bool = False, commands: tuple[str, ...] = ()) -> str:
-        """One question; the commands every question knows are handled here."""
-        while True:
-            self.say(question)
-            answer = self.read(secret).strip()
-            word = answer.casefold()
-            if word == "?":
-                self.help()
-            elif word == "<":
-                raise Back
-            elif word in ("q", "quit"):
-                raise Quit
-            elif word == "phone":
-                self.phone()
-            elif word == "status":
-                self.status()
-            elif word in commands:
-                return word
-            else:
-                return answer
-
-    def yes_no(self, question: str, default: bool | None = None) -> bool:
-        hint = {True: " Enter means yes.", False: " Enter means no.", None: ""}[default]
-        while True:
-            answer = self.ask(f"{question} Type yes or no.{hint}").casefold()
-            if not answer and default is not None:
-                return default
-            if answer in YES:
-                return True
-            if answer in NO:
-                return False
-            self.say("Please type yes or no.")
-
-    # --- commands --------------------------------------------------------------------------
-
-    def help(self) -> None:
-        info = self.step.info
-        text = help_for("manual_proofing" if self.step == Step.PROOFING and self.flow.needs_manual_proofing
-                        else info.help_id)
-        self.say(f"Help: {text.title}. Real page: {text.real_page}.")
-        for line in text.body.split("\n"):
-            if line.strip():
-                self.say(line.strip().lstrip("- ").strip())
-        self.say("Commands at any question: ? help, < back, q save and quit, phone, status.")
-        self.say("End of help.")
-
-    def phone(self) -> None:
-        messages = self.flow.messages()
-        if not messages:
-            self.say("Phone: no messages yet.")
-            return
-        latest = messages[0]
-        body = " ".join(str(latest.get("body") or "").split())
-        self.say(f"Phone, latest message, {latest.get('subject')}: {body}")
-
-    def status(self) -> None:
-        from wizard.approvals import org_label, role_name
-
-        requests = self.flow.my_requests()
-        self.say("Pending Requests:")
-        if not requests:
-            self.say("No requests yet.")
-            return
-        self.flow.approvals.sweep()
-        everyone = self.flow.store.requests()
-        for req in self.flow.my_requests():
-            for org in req.get("organizations", []):
-                state = str(org.get("status") or "")
-                shown = "Active" if state == "approved" else state.capitalize()
-                self.say(f"{role_name(req.get('role'))}, {shown}: {org_label(org)}, {org.get('city')}, "
-                         f"{org.get('state')}. {self.flow.approvals.status_line(req, org, everyone)}")
-
-    # --- one field ---------------------------------------------------------------------------
-
-    def label(self, step: Step, name: str) -> str:
-        return STEP_MODELS[step.key].label(name)
-
-    def required(self, step: Step, spec: Ask) -> bool:
-        if spec.required is not None:
-            return spec.required
-        info = STEP_MODELS[step.key].model_fields.get(spec.name)
-        return bool(info and info.is_required())
-
-    def question(self, step: Step, spec: Ask, current: Any, hint: str) -> str:
-        info = step.info
-        parts = [f"Step {info.number} of {TOTAL}, {info.system}: {info.real_page}."]
-        parts.append(f"{self.label(step, spec.name)}, {'required' if self.required(step, spec) else 'optional'}.")
-        if hint:
-            parts.append(hint)
-        if spec.kind in ("secret", "choice"):
-            pass  # a secret's current value is never shown (nor kept); a choice says it with its list
-        elif spec.kind == "yesno":
-            parts.append(f"Current answer: {'yes' if current else 'no'}. Type yes or no; Enter keeps it.")
-        elif current not in (None, ""):
-            parts.append(f"Current value: {current}. Enter keeps it.")
-        elif not self.required(step, spec):
-            parts.append("Enter skips it.")
-        return " ".join(parts)
-
-    def ask_field(self, step: Step, spec: Ask) -> None:
-        """Ask one field until its own rule accepts it (a refusal names it and says what to do)."""
-        hint = spec.hint or (_password_hint(self.flow) if spec.kind == "secret" and spec.name == "password" else "")
-        while True:
-            current = self.form.get(spec.name)
-            if spec.kind == "choice":
-                value = self.ask_choice(step, spec, current, hint)
-            elif spec.kind == "yesno":
-                answer = self.ask(self.question(step, spec, current, hint)).casefold()
-                if not answer:
-                    value = bool(current)
-                elif answer in YES or answer in NO:
-                    value = answer in YES
-                else:
-                    self.say(f"{self.label(step, spec.name)}: please type yes or no.")
-                    continue
-            else:
-                answer = self.ask(self.question(step, spec, current, hint), secret=spec.kind == "secret")
-                value = answer if answer or spec.kind == "secret" else (current or "")
-            before = self.form.get(spec.name)
-            self.form[spec.name] = value
-            problem = self.field_problem(step, spec.name)
-            if not problem:
-                return
-            self.refuse(self.label(step, spec.name), problem)
-            # a refused answer is not offered as the current value
-            self.form[spec.name] = before if before != value else None
-
-    def ask_choice(self, step: Step, spec: Ask, current: Any, hint: str) -> Any:
-        options = spec.choices(self.flow) if spec.choices else []
-        while True:
-            now = next((text for value, text in options if value == current), None)
-            question = self.question(step, spec, None, hint)
-            question += f" {len(options)} choices" + (f"; current choice: {now}. Enter keeps it." if now else
-                                                      "; Enter skips it." if not self.required(step, spec) else ".")
-            self.say(question)
-            for number, (_, text) in enumerate(options, 1):
-                self.say(f"{number}. {text}")
-            answer = self.ask("Type the number of your choice.")
-            if not answer:
-                return current
-            if answer.isdigit() and 1 <= int(answer) <= len(options):
-                return options[int(answer) - 1][0]
-            matches = [value for value, text in options if answer.casefold() in (str(value).casefold(), text.casefold())]
-            if matches:
-                return matches[0]
-            self.refuse(self.label(step, spec.name), f"type a number from 1 to {len(options)}.")
-
-    def field_problem(self, step: Step, name: str) -> str:
-        """This field's own message from the step's rules, given what was answered so far."""
-        form = dict(self.form)
-        if step == Step.PROFILE and name == "email" and "personal_email_allowed" not in form:
-            form["personal_email_allowed"] = True  # asked next; the whole form is checked at the end
-        errors = self.flow.validate(step, {k: v for k, v in form.items() if v is not None})
-        return errors.get(name, "")
-
-    def refuse(self, label: str, message: str) -> None:
-        self.say(f"Not accepted: {label}: {message} Please answer again.")
+    def told(self, step: Step, outcome: StepOutcome, done: str = "") -> bool:
+        """What a flow outcome means: ``done`` when it went through, else the refusal."""
+        if outcome.ok:
+            if done:
+                self.say(done)
+        else:
+            self.refused(step, outcome)
+        return outcome.ok
 
     # --- the steps ---------------------------------------------------------------------------
 
@@ -485,30 +273,19 @@ class PlainSession:
         attempt = flow.record.proofing_attempts
         questions = flow.proofing_questions()
         self.say(f"Identity proofing (simulated): {len(questions)} questions, attempt {attempt + 1} of {MAX_ATTEMPTS}.")
-        answers: list[int | None] = []
-        for index, q in enumerate(questions, 1):
-            while True:
-                self.say(f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. "
-                         f"Question {index} of {len(questions)}, required: {q.prompt}")
-                for number, option in enumerate(q.options, 1):
-                    self.say(f"{number}. {option}")
-                answer = self.ask("Type the number of your answer.", secret=False)
-                if answer.isdigit() and 1 <= int(answer) <= len(q.options):
-                    answers.append(int(answer) - 1)
-                    break
-                self.refuse(f"Question {index}", f"type a number from 1 to {len(q.options)}.")
+        answers: list[int | None] = [
+            self.numbered(f"{where(step)} Question {index} of {len(questions)}, required: {q.prompt}",
+                          list(q.options), "Type the number of your answer.", f"Question {index}")
+            for index, q in enumerate(questions, 1)
+        ]
         robot = False
         while not robot:
-            robot = self.yes_no(f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. "
-                                f"{STEP_MODELS['proofing'].label('not_a_robot')}, required.")
+            robot = self.yes_no(f"{where(step)} {STEP_MODELS['proofing'].label('not_a_robot')}, required.")
             if not robot:
                 self.refuse(STEP_MODELS["proofing"].label("not_a_robot"),
                             flow.validate(step, {"answers": answers, "not_a_robot": False}).get("not_a_robot", ""))
         outcome = flow.submit(step, {"answers": answers, "not_a_robot": True, "attempt": attempt})
-        if outcome.ok:
-            self.say(f"Step {step.number} done. {outcome.message}")
-        else:
-            self.refused(step, outcome)
+        self.told(step, outcome, f"Step {step.number} done. {outcome.message}")
 
     def _two_factor_verify(self) -> None:
         flow, step = self.flow, Step.TWO_FACTOR_VERIFY
@@ -602,7 +379,7 @@ class PlainSession:
                     self.say(f"{org.name}, CCN {org.ccn}, {org.city}, {org.state}.")
             by_name = "CCN, like 015009" if search_by == "ccn" else "Facility ID, up to 16 letters and digits"
             answer = self.ask(
-                f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. Search for, "
+                f"{where(step)} Search for, "
                 f"{'required' if not added else 'optional'}: type a {by_name}. "
                 f"Type f to search by Facility ID or c by CCN; remove and a CCN to remove one"
                 + ("; Enter when you are done." if added else "."),
@@ -615,11 +392,8 @@ class PlainSession:
                 self.say(flow.remove_organization(answer.split(None, 1)[1].strip()).message)
                 continue
             if not answer:
-                outcome = flow.submit(step, {"search_by": search_by})
-                if outcome.ok:
-                    self.say(f"Step {step.number} done.")
+                if self.told(step, flow.submit(step, {"search_by": search_by}), f"Step {step.number} done."):
                     return
-                self.refused(step, outcome)
                 continue
             provider, problem = flow.find_organization(search_by, answer)
             if provider is None:
@@ -630,10 +404,7 @@ class PlainSession:
             if not self.yes_no("Add it?", default=True):
                 continue
             outcome = flow.add_organization(search_by, answer)
-            if outcome.ok:
-                self.say(outcome.message)
-            else:
-                self.refused(step, outcome)
+            self.told(step, outcome, outcome.message)
 
     def _review(self) -> None:
         flow, step = self.flow, Step.REVIEW

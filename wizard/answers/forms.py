@@ -1,0 +1,132 @@
+"""An answers-file section as the wizard's form, and which step each section and field is for.
+
+These are the pieces a run, trainer mode and the tests use to turn a section into what a page's
+form would hold (:func:`profile_form`, :func:`account_form`, :func:`two_factor_form`), and to
+know which sections a run needs to reach its expected end (:func:`sections_needed`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import SecretStr
+
+from wizard.answers.schema import Refusal, _as_text
+from wizard.models import PHONE_DEVICES, HarpAccountSetup, HarpProfile
+from wizard.steps import Step
+
+_SECTION_STEP = {
+    "profile": Step.PROFILE,
+    "account": Step.ACCOUNT,
+    "proofing": Step.PROOFING,
+    "two_factor": Step.TWO_FACTOR_SETUP,
+    "role": Step.CATEGORY,
+    "organizations": Step.ORGANIZATIONS,
+}
+_FIELD_STEP = {
+    ("two_factor", "codes"): Step.TWO_FACTOR_VERIFY,
+    ("role", "role"): Step.ROLE,
+    ("role", "relationship"): Step.ROLE,
+}
+_STEP_SECTIONS: dict[Step, tuple[str, ...]] = {
+    Step.PROFILE: ("profile",),
+    Step.ACCOUNT: ("account",),
+    Step.PROOFING: ("proofing",),
+    Step.TWO_FACTOR_SETUP: ("two_factor",),
+    Step.TWO_FACTOR_VERIFY: ("two_factor",),
+    Step.IQIES_SIGN_IN: (),
+    Step.WELCOME: (),
+    Step.CATEGORY: ("role",),
+    Step.ROLE: ("role",),
+    Step.ORGANIZATIONS: ("organizations",),
+    Step.REVIEW: (),
+}
+
+
+def step_of(section: str, field: str | None = None) -> Step | None:
+    return _FIELD_STEP.get((section, field or "")) or _SECTION_STEP.get(section)
+
+
+def end_step(end: str, refusal: Refusal | None = None) -> Step:
+    """The last step a run to ``end`` needs answers for."""
+    if end == "manual_proofing":
+        return Step.PROOFING
+    if end == "locked":
+        return Step.TWO_FACTOR_VERIFY
+    if end == "refused" and refusal is not None:
+        return Step.from_key(refusal.step)
+    return Step.REVIEW
+
+
+def sections_needed(until: Step) -> list[str]:
+    """The sections a run needs to get through every step up to ``until`` (inclusive)."""
+    out: list[str] = []
+    for step in Step.ordered():
+        if until < step:
+            break
+        for section in _STEP_SECTIONS.get(step, ()):
+            if section not in out:
+                out.append(section)
+    return out
+
+
+# --- the content of each step, with the wizard's own validation -------------------------------
+
+
+def _form(raw: Any, names: Any) -> dict[str, Any]:
+    """What the wizard's form would hold: the known scalar fields of a section."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in names and (value is None or isinstance(value, (str, int, float, bool, date))):
+            out[key] = _as_text(value)
+    return out
+
+
+@dataclass
+class Context:
+    """What the validators need, without a store (nothing is read or written)."""
+
+    today: date
+    taken_user_ids: tuple[str, ...] = ()
+
+    def for_step(self, profile: HarpProfile | None = None) -> dict[str, Any]:
+        from wizard.catalogue import catalogue, challenge_questions
+
+        return {
+            "today": self.today,
+            "profile": profile,
+            "challenge_questions": challenge_questions(),
+            "catalogue": catalogue(),
+            "taken_user_ids": list(self.taken_user_ids),
+        }
+
+
+def profile_form(raw: Any) -> dict[str, Any]:
+    form = _form(raw, HarpProfile.model_fields)
+    if form.get("email") and not form.get("email_confirm"):
+        form["email_confirm"] = form["email"]  # typed twice in the wizard; once in a file
+    return form
+
+
+def account_form(raw: Any) -> dict[str, Any]:
+    form = _form(raw, HarpAccountSetup.model_fields)
+    for key in ("password", "password_confirm", "challenge_answer"):
+        value = raw.get(key) if isinstance(raw, dict) else None
+        if isinstance(value, SecretStr):
+            form[key] = value.get_secret_value()
+    if form.get("password") and not form.get("password_confirm"):
+        form["password_confirm"] = form["password"]
+    form["user_id_permanent_ok"] = True  # the runner answers the "cannot be changed" dialog
+    return form
+
+
+def two_factor_form(raw: Any, profile: HarpProfile | None) -> dict[str, Any]:
+    form = _form(raw, ("device_type", "phone"))
+    if form.get("device_type") in PHONE_DEVICES and not form.get("phone") and profile is not None:
+        form["phone"] = profile.phone  # HARP fills in the profile's phone
+    if form.get("device_type") not in PHONE_DEVICES:
+        form.pop("phone", None)
+    return form
