@@ -328,6 +328,11 @@ def _main(argv: list[str] | None = None) -> int:
 
         return demo_command(data_dir, persona=args.persona, scenario=args.scenario, smtp=smtp,
                             explicit_dir=args.data_dir is not None)
+    if args.command is None:  # the full-screen wizard; a terminal without cursor control gets plain's way
+        from wizard.plain import terminal_too_plain
+
+        if too_plain := terminal_too_plain(os.environ):
+            return _error(too_plain)
     from app.terminal import command as terminal_command
 
     return terminal_command(data_dir, profile, smtp, console=args.command == "approve",

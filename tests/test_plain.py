@@ -431,12 +431,10 @@ def test_term_dumb_is_too_plain_for_the_full_screen_wizard() -> None:
         assert terminal_too_plain(env) == ""
 
 
-@pytest.mark.xfail(strict=True, reason="cli.main does not call plain.terminal_too_plain yet (cli.py is being "
-                   "moved to app/cli.py); once it does, this passes: remove the mark")
 def test_the_wizard_under_term_dumb_points_to_plain(tmp_path: Path) -> None:
     import subprocess
 
-    done = subprocess.run([sys.executable, "-m", "wizard"], input="", env=_env(tmp_path / "home"), cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "app"], input="", env=_env(tmp_path / "home"), cwd=ROOT,
                           capture_output=True, text=True, timeout=10)
     assert done.returncode == 2 and "\x1b" not in done.stdout
     assert "iqies-onboard plain" in done.stderr and len(done.stderr.strip().splitlines()) == 1
