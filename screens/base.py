@@ -398,7 +398,7 @@ class StepScreen(Screen):
         self.app.push_screen(HelpScreen(self.STEP.info.help_id))
 
     def action_phone(self) -> None:
-        self.app.push_screen(PhoneScreen(self.flow.messages()))
+        self.app.push_screen(PhoneScreen(self.flow.messages(), reload=self.flow.messages))
 
 
 def note(text: str) -> Static:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
@@ -308,13 +308,17 @@ class HelpScreen(ModalScreen[None]):
 
 
 class PhoneScreen(ModalScreen[None]):
-    """F2: the app's outbox, shown as the user's simulated phone and email inbox."""
+    """F2: the app's outbox, shown as the user's simulated phone and email inbox. An email the
+    SMTP server has not taken (yet) says so under it; with ``reload`` (the same list, read
+    again) those lines follow the sender while the dialog is open."""
 
     BINDINGS = [Binding("escape,f2,q", "dismiss", "Close phone")]
+    RELOAD_SECONDS = 1.0
 
-    def __init__(self, messages: list[dict]) -> None:
+    def __init__(self, messages: list[dict], reload: Callable[[], list[dict]] | None = None) -> None:
         super().__init__()
         self.messages = messages
+        self.reload = reload
 
     def compose(self) -> ComposeResult:
         from wizard.rules import format_phone
@@ -339,11 +343,37 @@ class PhoneScreen(ModalScreen[None]):
                     )
                     body = styled((str(msg.get("subject", "")), "bold"), "\n", str(msg.get("body", "")))
                     yield Static(head, classes="message-head")
+                    if kind == "email":
+                        note = Static(classes="message-delivery")
+                        note.message_file = str(msg.get("file", ""))  # type: ignore[attr-defined]
+                        self._show_delivery(note, msg)
+                        yield note
                     yield Static(body, classes="message")
             yield Button("Close (Esc)", id="close-phone", variant="primary")
 
+    @staticmethod
+    def _show_delivery(note: Static, msg: dict) -> None:
+        text = clean_line(str(msg.get("delivery_note") or ""))
+        note.update(plain(f"[!] {text}" if text else ""))
+        note.set_class(bool(text), "visible")
+
     def on_mount(self) -> None:
         self.query_one("#phone-body").focus()
+        if self.reload is not None:
+            self.set_interval(self.RELOAD_SECONDS, self.follow_delivery)
+
+    def follow_delivery(self) -> None:
+        """Each email's line about the SMTP server, as it is now."""
+        if self.reload is None:
+            return
+        try:
+            current = {str(m.get("file")): m for m in self.reload() if m.get("kind") == "email"}
+        except Exception:  # a data directory gone mid-read: the lines stay as they were
+            return
+        for note in self.query(".message-delivery").results(Static):
+            msg = current.get(getattr(note, "message_file", ""))
+            if msg is not None:
+                self._show_delivery(note, msg)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
