@@ -276,3 +276,117 @@ def test_the_flow_sends_without_waiting_for_a_hanging_server(tmp_path, monkeypat
         [created] = [m for m in flow.messages() if m["kind"] == "email"]
         assert created["delivery"] == QUEUED
         flow.store.mailer.close()
+
+
+# --- the screens: the mark in F2 (wizard and console), the UI never waiting -------------------------
+
+
+def _screen_text(app) -> str:
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    lines = ("".join(seg.text for strip in line for seg in strip if not seg.control) for line in update.strips)
+    return " ".join(" ".join(lines).split())
+
+
+async def _until(pilot, condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await pilot.pause(0.05)
+
+
+@pytest.fixture
+def quick_smtp(monkeypatch):
+    """A short timeout and back-off for every sender a Store makes (as if started with --smtp),
+    and an F2 dialog that reads the state five times a second."""
+    from screens.widgets import PhoneScreen
+
+    monkeypatch.setattr(PhoneScreen, "RELOAD_SECONDS", 0.2)
+    monkeypatch.setattr(mail, "SMTP_TIMEOUT", 2.0)
+    monkeypatch.setattr(mail, "RETRY_FIRST", 0.1)
+    monkeypatch.setattr(mail, "RETRY_CAP", 0.3)
+
+
+async def test_f2_marks_an_email_a_hanging_server_did_not_take_and_clears_it_when_it_goes(tmp_path, quick_smtp):
+    from screens.app import OnboardingApp
+    from screens.widgets import PhoneScreen
+    from tests.conftest import FIXED_TOTP_SECRET, FrozenClock, SequentialCodes
+    from tests.factory import PASSWORD
+    from tests.pilot_helpers import fill, next_page, step_of
+    from tests.states import advance_to
+
+    data_dir = tmp_path / "data"
+    clock = FrozenClock()
+    advance_to(data_dir, Step.PROOFING, clock=clock)
+    with HangingServer() as hanging:
+        port = hanging.port
+        store = Store(data_dir, smtp=hanging.address)
+        app = OnboardingApp(store, clock=clock, randbelow=SequentialCodes(),
+                            totp_secret_factory=lambda: FIXED_TOTP_SECRET, seed_factory=lambda: "test-seed",
+                            blink=False, catch_errors=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert step_of(pilot) == Step.PROOFING
+            answers = {f"q{i}": q.correct for i, q in enumerate(app.flow.proofing_questions())}
+            await fill(pilot, {**answers, "not_a_robot": True})
+            await next_page(pilot)  # passes proofing: the account-created email goes out
+            assert step_of(pilot) == Step.TWO_FACTOR_SETUP
+            assert hanging.accepted.wait(5)  # the sender is stuck on the server ...
+            [created] = [m for m in app.flow.messages() if m["kind"] == "email"]
+            assert created["delivery"] == QUEUED  # ... and the page did not wait for it
+            # typing goes on while the server hangs: every key lands
+            app.screen.query_one("#field-password").control.focus()
+            started = time.monotonic()
+            await pilot.press(*PASSWORD)
+            assert app.screen.query_one("#field-password").control.value == PASSWORD
+            assert time.monotonic() - started < 2.0  # less than the send's own timeout
+            assert store.mailer.sender.states()[created["file"]].state == QUEUED  # still hanging meanwhile
+
+            await pilot.press("f2")
+            await pilot.pause()
+            assert isinstance(app.screen, PhoneScreen)
+            await _until(pilot, lambda: "Not sent yet" in _screen_text(app))  # the open dialog follows
+            assert "no answer within 2 s" in _screen_text(app)
+            assert "HARP: your account was created" in _screen_text(app)  # the Maildir copy: nothing lost
+
+            hanging.__exit__(None, None, None)
+            with SmtpServer(port=port) as server:  # the server is back, on the same port
+                await _until(pilot, lambda: len(server.received) == 1)
+                await _until(pilot, lambda: "Not sent yet" not in _screen_text(app))
+                assert server.subjects() == ["HARP: your account was created"]
+                await pilot.pause(0.5)  # more than the back-off: nothing is sent twice
+                assert len(server.received) == 1
+            await pilot.press("escape")
+            await pilot.pause()
+            assert step_of(pilot) == Step.TWO_FACTOR_SETUP
+            assert app.screen.query_one("#field-password").control.value == PASSWORD  # nothing typed is lost
+        store.mailer.close()
+
+
+async def test_the_console_inbox_marks_an_email_the_server_refused(tmp_path, quick_smtp, monkeypatch):
+    from screens.widgets import PhoneScreen
+    from tests.conftest import FrozenClock
+    from tests.test_console import ALICE, console, sign_in_cms, submitted
+
+    data_dir = tmp_path / "data"
+    clock = FrozenClock()
+    with SmtpServer(reply="550 5.1.1 mailbox unavailable") as server:
+        original = Store.__init__
+
+        def with_smtp(self, *args, **kwargs):  # the trainee's wizard was started with --smtp
+            kwargs.setdefault("smtp", server.address)
+            original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Store, "__init__", with_smtp)
+        flow = submitted(data_dir, clock, ALICE)  # tells CMS a request waits: an email to the reviewer
+        monkeypatch.undo()
+        assert flow.store.mailer.sender.drain(timeout=10)
+        flow.store.mailer.close()
+        app = console(data_dir, clock)  # the console itself has no --smtp
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in_cms(pilot)
+            await pilot.press("f2")
+            await pilot.pause()
+            assert isinstance(app.screen, PhoneScreen)
+            text = _screen_text(app)
+            assert "[!] Not sent yet (1 try): the SMTP server" in text
+            assert "it refused it (550)" in text
