@@ -448,6 +448,7 @@ class QueueScreen(ConsoleScreen):
     def action_inbox(self) -> None:
         """The signed-in approver's email: the requests waiting for them arrive there too."""
         reviewer = self.reviewer
+
         def messages() -> list[dict]:  # read again while open: a "not sent" line follows the SMTP sender
             if reviewer.user_id:
                 return self.console.signin.inbox(reviewer.user_id)
