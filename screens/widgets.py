@@ -432,8 +432,10 @@ class PhoneScreen(OverPage, ModalScreen[None]):
     @staticmethod
     def _show_delivery(note: Static, msg: dict) -> None:
         text = clean_line(str(msg.get("delivery_note") or ""))
-        note.update(plain(f"[!] {text}" if text else ""))
+        failed = bool(text) and msg.get("delivery") != "queued"  # a send under way is no alarm
+        note.update(plain(f"[!] {text}" if failed else text))
         note.set_class(bool(text), "visible")
+        note.set_class(failed, "failed")
 
     def on_mount(self) -> None:
         self.query_one("#phone-body").focus()

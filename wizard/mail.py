@@ -111,7 +111,7 @@ class Delivery:
         if self.state == SENT:
             return ""
         if self.state == QUEUED:
-            return f"Sending to the SMTP server {self.server}... (the copy in the mailbox is kept)"
+            return f"Sending to the SMTP server {self.server}..."
         when = "It is sent when the sandbox runs again with this SMTP server set."
         if retrying:
             wait = max(0, round(self.next_at - now))
