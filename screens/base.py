@@ -258,7 +258,23 @@ class StepScreen(Screen):
             self._focus_before_too_small = row.control  # focused when the window is big enough
             return
         row.control.focus(scroll_visible=False)
-        self.call_after_refresh(row.scroll_visible, animate=False, top=False)
+        self.call_after_refresh(self._reveal_with_summary, row)
+
+    def _reveal_with_summary(self, row: FieldRow) -> None:
+        """The field in view and, after a refused Next, the refusal summary with it: scrolled so
+        both show, or the summary pinned above the form when they are too far apart."""
+        form, summary = self.query_one("#form", VerticalScroll), self.query_one("#form-message", Static)
+        if not (summary.has_class("visible") and summary.has_class("error")) or summary.has_class("-pinned"):
+            row.scroll_visible(animate=False, top=False)
+            return
+        view = form.scrollable_content_region
+        top = summary.region.y - view.y + round(form.scroll_y)  # both in the form's own coordinates
+        bottom = row.region.bottom - view.y + round(form.scroll_y)
+        if bottom - top <= view.height:
+            form.scroll_to(y=min(top, max(round(form.scroll_y), bottom - view.height)), animate=False, immediate=True)
+        else:
+            summary.add_class("-pinned")  # until the message changes (show_message resets the classes)
+            self.call_after_refresh(row.scroll_visible, animate=False, top=False)
 
     # --- live checks ------------------------------------------------------------------------
 
@@ -398,7 +414,7 @@ class StepScreen(Screen):
         self.app.push_screen(HelpScreen(self.STEP.info.help_id))
 
     def action_phone(self) -> None:
-        self.app.push_screen(PhoneScreen(self.flow.messages()))
+        self.app.push_screen(PhoneScreen(self.flow.messages(), reload=self.flow.messages))
 
 
 def note(text: str) -> Static:

@@ -448,11 +448,13 @@ class QueueScreen(ConsoleScreen):
     def action_inbox(self) -> None:
         """The signed-in approver's email: the requests waiting for them arrive there too."""
         reviewer = self.reviewer
-        if reviewer.user_id:
-            messages = self.console.signin.inbox(reviewer.user_id)
-        else:
-            messages = list(reversed(self.approvals.store.mailer.messages(to=reviewer.email)))
-        self.app.push_screen(PhoneScreen(messages))
+
+        def messages() -> list[dict]:  # read again while open: a "not sent" line follows the SMTP sender
+            if reviewer.user_id:
+                return self.console.signin.inbox(reviewer.user_id)
+            return list(reversed(self.approvals.store.mailer.messages(to=reviewer.email)))
+
+        self.app.push_screen(PhoneScreen(messages(), reload=messages))
 
     def action_psos(self) -> None:
         if self.console.reviewer is not None and self.console.reviewer.is_cms:

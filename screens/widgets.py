@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
@@ -264,6 +264,32 @@ class FieldRow(Vertical):
         if self.note:
             yield Static(plain(self.note), classes="field-note")
 
+    def on_mount(self) -> None:
+        if isinstance(self.control, Select):
+            self.watch(self.control, "expanded", self._fit_dropdown, init=False)
+
+    DROPDOWN_ROWS = 12  # Textual's own max-height for a Select's list, its border included
+
+    def _fit_dropdown(self, expanded: bool) -> None:
+        """An open list opens under its field, inside the window and above the footer: the page
+        scrolls up to make room, and the list is shortened when the page cannot scroll so far."""
+        if not expanded:
+            return
+        select = self.control
+        overlay = select.query_one("SelectOverlay")
+        footer = [w for w in self.screen.query("Footer") if w.display]
+        limit = footer[0].region.y if footer else self.screen.size.height
+        wanted = min(self.DROPDOWN_ROWS, getattr(overlay, "option_count", self.DROPDOWN_ROWS) + 2)
+        room = limit - select.region.bottom
+        scroller = next((a for a in self.ancestors if isinstance(a, Widget) and a.is_scrollable), None)
+        if room < wanted and scroller is not None:
+            shift = max(0, min(wanted - room, int(scroller.max_scroll_y - scroller.scroll_y),
+                               select.region.y - scroller.content_region.y))
+            if shift:
+                scroller.scroll_to(y=scroller.scroll_y + shift, animate=False, immediate=True)
+                room += shift
+        overlay.styles.max_height = max(3, min(self.DROPDOWN_ROWS, room))
+
     shown_error: str | None = None
 
     def show_error(self, message: str | None) -> None:
@@ -276,7 +302,59 @@ class FieldRow(Vertical):
         self.set_class(bool(message), "invalid")
 
 
-class HelpScreen(ModalScreen[None]):
+class OverPage:
+    """A dialog over a step page. Below the page's smallest usable size it does not sit over the
+    page's too-small notice: it shows that notice itself (the dialog stays open, Esc closes it)
+    and comes back, with its focus, when the window is big enough again."""
+
+    _focus_before_notice: Widget | None = None
+
+    def _page_minimum(self) -> tuple[int, int] | None:
+        stack = self.app.screen_stack  # type: ignore[attr-defined]
+        beneath = stack[stack.index(self) - 1] if self in stack and stack.index(self) > 0 else None
+        if beneath is None or not beneath.query("#too-small"):
+            return None  # not over a wizard page (the approver console has no such notice)
+        from screens.base import MIN_HEIGHT, MIN_WIDTH
+
+        return MIN_WIDTH, MIN_HEIGHT
+
+    # naming-convention handlers of a mixin are called beside the dialog's own on_mount
+    def _on_mount(self) -> None:
+        self.fit_notice()
+
+    def _on_resize(self) -> None:
+        self.fit_notice()
+
+    def fit_notice(self) -> None:
+        minimum = self._page_minimum()
+        width, height = self.app.size  # type: ignore[attr-defined]
+        small = minimum is not None and (width < minimum[0] or height < minimum[1])
+        notices = self.query("#too-small")  # type: ignore[attr-defined]
+        if not small and not notices:
+            return
+        if not notices:
+            from screens.base import TooSmallNotice
+
+            self.mount(TooSmallNotice("", id="too-small", markup=False))  # type: ignore[attr-defined]
+        notice = self.query_one("#too-small")  # type: ignore[attr-defined]
+        if small:
+            notice.show_size(width, height)
+        if small == self.has_class("-too-small"):  # type: ignore[attr-defined]
+            return
+        self.set_class(small, "-too-small")  # type: ignore[attr-defined]
+        if small:
+            notice.reset()
+            notice.show_size(width, height)
+            if self.focused is not notice:  # type: ignore[attr-defined]
+                self._focus_before_notice = self.focused  # type: ignore[attr-defined]
+            notice.focus(scroll_visible=False)
+        else:
+            before, self._focus_before_notice = self._focus_before_notice, None
+            if before is not None and before.is_attached and before.focusable:
+                before.focus(scroll_visible=False)
+
+
+class HelpScreen(OverPage, ModalScreen[None]):
     """F1: what this page is for and what to enter, in our own words."""
 
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close help")]
@@ -307,14 +385,18 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss()
 
 
-class PhoneScreen(ModalScreen[None]):
-    """F2: the app's outbox, shown as the user's simulated phone and email inbox."""
+class PhoneScreen(OverPage, ModalScreen[None]):
+    """F2: the app's outbox, shown as the user's simulated phone and email inbox. An email the
+    SMTP server has not taken (yet) says so under it; with ``reload`` (the same list, read
+    again) those lines follow the sender while the dialog is open."""
 
     BINDINGS = [Binding("escape,f2,q", "dismiss", "Close phone")]
+    RELOAD_SECONDS = 1.0
 
-    def __init__(self, messages: list[dict]) -> None:
+    def __init__(self, messages: list[dict], reload: Callable[[], list[dict]] | None = None) -> None:
         super().__init__()
         self.messages = messages
+        self.reload = reload
 
     def compose(self) -> ComposeResult:
         from wizard.rules import format_phone
@@ -339,18 +421,46 @@ class PhoneScreen(ModalScreen[None]):
                     )
                     body = styled((str(msg.get("subject", "")), "bold"), "\n", str(msg.get("body", "")))
                     yield Static(head, classes="message-head")
+                    if kind == "email":
+                        note = Static(classes="message-delivery")
+                        note.message_file = str(msg.get("file", ""))  # type: ignore[attr-defined]
+                        self._show_delivery(note, msg)
+                        yield note
                     yield Static(body, classes="message")
             yield Button("Close (Esc)", id="close-phone", variant="primary")
 
+    @staticmethod
+    def _show_delivery(note: Static, msg: dict) -> None:
+        text = clean_line(str(msg.get("delivery_note") or ""))
+        failed = bool(text) and msg.get("delivery") != "queued"  # a send under way is no alarm
+        note.update(plain(f"[!] {text}" if failed else text))
+        note.set_class(bool(text), "visible")
+        note.set_class(failed, "failed")
+
     def on_mount(self) -> None:
         self.query_one("#phone-body").focus()
+        if self.reload is not None:
+            self.set_interval(self.RELOAD_SECONDS, self.follow_delivery)
+
+    def follow_delivery(self) -> None:
+        """Each email's line about the SMTP server, as it is now."""
+        if self.reload is None:
+            return
+        try:
+            current = {str(m.get("file")): m for m in self.reload() if m.get("kind") == "email"}
+        except Exception:  # a data directory gone mid-read: the lines stay as they were
+            return
+        for note in self.query(".message-delivery").results(Static):
+            msg = current.get(getattr(note, "message_file", ""))
+            if msg is not None:
+                self._show_delivery(note, msg)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss()
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(OverPage, ModalScreen[bool]):
     BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
 
     def __init__(self, title: str, body: str, yes: str, no: str = "Go back") -> None:

@@ -313,6 +313,8 @@ def test_the_smtp_path_delivers_the_same_messages(data_dir, clock, monkeypatch):
         approvals = Approvals(Store(data_dir, profile="console"), clock)
         _scenario(data_dir, clock, approvals)
         monkeypatch.undo()
+        # sending is off the caller's thread now: every message has had its try before the server stops
+        assert Store(data_dir, smtp=smtp).mailer.sender.drain(timeout=10)
     finally:
         controller.stop()
     in_maildir = sorted(m["subject"] for m in Store(data_dir).mailer.messages())
@@ -333,6 +335,7 @@ def test_an_smtp_server_that_does_not_answer_loses_no_message(data_dir, clock):
     store = Store(data_dir, profile="console", smtp=("127.0.0.1", port))
     store.add_message({"kind": "email", "to": "a@example.org", "subject": "s", "body": "b"})
     assert [m["subject"] for m in store.mailer.messages()] == ["s"]
+    assert store.mailer.sender.drain(timeout=10)  # the try happens on the sender's thread
     assert "did not take the message" in store.mailer.last_error
 
 

@@ -339,6 +339,8 @@ class Store:
             raise DataDirError(f"the database in {self.data_dir} cannot be read (permission denied)") from None
         except OSError as err:
             raise DataDirError(f"the database in {self.data_dir} cannot be used: {err.strerror or err}") from None
+        if smtp is not None:  # emails an earlier run could not send are tried again (off this thread)
+            self.mailer.sender.resume()
 
     def _open(self) -> None:
         self._remove_orphaned_temp_files()
