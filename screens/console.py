@@ -39,6 +39,7 @@ from wizard.approvals import (
     stored_date,
 )
 from wizard.models import REQUESTER_RELATIONSHIPS
+from wizard.records import OrgDecision, RoleRequest, Status
 from wizard.sanitize import clean_text
 from wizard.signin import ApproverSignIn
 from wizard.store import Store
@@ -359,14 +360,14 @@ class QueueScreen(ConsoleScreen):
 
     def cells(self, item: QueueItem) -> tuple[Text, Text, Text, Text]:
         req, org = item.request, item.org
-        requester = plain(str(req.get("requester") or req.get("user_id") or "?"))
+        requester = plain(str(req.requester or req.user_id or "?"))
         if item.own:
             requester.append_text(plain("\n(your own)", style="italic"))
-        place = ", ".join(p for p in (str(org.get("city") or ""), str(org.get("state") or "")) if p)
-        organization = styled(str(org.get("name") or "?"), "\n", f"CCN {org.get('ccn')}" + (f" · {place}" if place else ""))
+        place = ", ".join(p for p in (org.city or "", org.state or "") if p)
+        organization = styled(org.name or "?", "\n", f"CCN {org.ccn}" + (f" · {place}" if place else ""))
         for text in (requester, organization):
             text.no_wrap, text.overflow = True, "ellipsis"
-        role = plain(role_name(req.get("role")))
+        role = plain(role_name(req.role))
         role.overflow = "ellipsis"
         return requester, role, organization, Text(age_text(item.age_days))
 
@@ -385,7 +386,7 @@ class QueueScreen(ConsoleScreen):
         header = self.header_text(len(items), sum(1 for i in items if i.own))
         fingerprint = (
             header.plain, widths,
-            tuple((i.key, i.request.get("requester"), i.request.get("role"), i.org.get("name"), i.age_days, i.own)
+            tuple((i.key, i.request.requester, i.request.role, i.org.name, i.age_days, i.own)
                   for i in items),
         )
         if fingerprint == self._fingerprint and not force:
@@ -428,7 +429,7 @@ class QueueScreen(ConsoleScreen):
         event.stop()
         item = self.items.get(str(event.row_key.value))
         if item is not None:
-            self.app.push_screen(DetailScreen(item.request["id"], item.org["ccn"]))
+            self.app.push_screen(DetailScreen(item.request.id, item.org.ccn))
 
     def action_clock(self, days: int) -> None:
         try:
@@ -457,7 +458,7 @@ class QueueScreen(ConsoleScreen):
     def action_psos(self) -> None:
         if self.console.reviewer is not None and self.console.reviewer.is_cms:
             key = self.selected_key()
-            ccn = self.items[key].org["ccn"] if key in self.items else ""
+            ccn = self.items[key].org.ccn if key in self.items else ""
             self.app.push_screen(PsoScreen(ccn))
 
     def action_sign_out(self) -> None:
@@ -498,13 +499,12 @@ class DetailScreen(ConsoleScreen):
     def on_screen_resume(self) -> None:
         self.rebuild()
 
-    def request(self) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    def request(self) -> tuple[RoleRequest | None, list[RoleRequest]]:
         requests = self.approvals.store.requests()
-        return next((r for r in requests if r.get("id") == self.request_id), None), requests
+        return next((r for r in requests if r.id == self.request_id), None), requests
 
-    def decidable(self, req: dict[str, Any], requests: list[dict[str, Any]]) -> list[str]:
-        return [o["ccn"] for o in req.get("organizations", [])
-                if self.approvals.can_decide(self.reviewer, req, o, requests)]
+    def decidable(self, req: RoleRequest, requests: list[RoleRequest]) -> list[str]:
+        return [o.ccn for o in req.organizations if self.approvals.can_decide(self.reviewer, req, o, requests)]
 
     def rebuild(self, force: bool = False) -> None:
         if not self.ready or self.console.reviewer is None:
@@ -512,7 +512,7 @@ class DetailScreen(ConsoleScreen):
         req, requests = self.request()
         rows = []
         if req is not None:
-            rows = [(o.get("ccn"), *self.approvals.reviewer_status(self.reviewer, req, o, requests)) for o in req.get("organizations", [])]
+            rows = [(o.ccn, *self.approvals.reviewer_status(self.reviewer, req, o, requests)) for o in req.organizations]
         fingerprint = (req is None, tuple(rows), self.approvals.age_days(req) if req else 0)
         if fingerprint == self._fingerprint and not force:
             return
@@ -530,15 +530,15 @@ class DetailScreen(ConsoleScreen):
             facts.update(plain("The requester may have reset their practice. Esc goes back to the list."))
             return
         own = self.approvals.is_own(self.reviewer, req)
-        title.update(styled((role_name(req.get("role")), "bold"), " requested by ",
-                            (str(req.get("requester") or "?"), "bold"), " (your own request)" if own else ""))
-        opened = next((o for o in req.get("organizations", []) if o.get("ccn") == self.ccn), {})
-        relationship = str(req.get("relationship") or "")
+        title.update(styled((role_name(req.role), "bold"), " requested by ",
+                            (req.requester or "?", "bold"), " (your own request)" if own else ""))
+        opened = req.org(self.ccn)
+        relationship = req.relationship or ""
         fact_rows = [
-            ("Requester", f"{req.get('requester') or '?'}" + (f" (User ID {req['user_id']})" if req.get("user_id") else "")),
-            ("Email", str(req.get("email") or "")),
+            ("Requester", f"{req.requester or '?'}" + (f" (User ID {req.user_id})" if req.user_id else "")),
+            ("Email", req.email or ""),
             ("Relationship", f"{relationship}: {REQUESTER_RELATIONSHIPS[relationship]}" if relationship in REQUESTER_RELATIONSHIPS else relationship or "not stated"),
-            ("Submitted", f"{stored_date(req.get('submitted_at'))} ({age_text(self.approvals.age_days(req))})"),
+            ("Submitted", f"{stored_date(req.submitted_at)} ({age_text(self.approvals.age_days(req))})"),
             ("Opened for", org_label(opened) if opened else f"CCN {self.ccn}"),
         ]
         text = Text()
@@ -549,19 +549,19 @@ class DetailScreen(ConsoleScreen):
         facts.update(text)
         decidable = self.decidable(req, requests)
         cards = []
-        for org in req.get("organizations", []):
+        for org in req.organizations:
             sentence, kind = self.approvals.reviewer_status(self.reviewer, req, org, requests)
-            mark = "▶ " if org.get("ccn") == self.ccn else "  "
-            place = ", ".join(p for p in (str(org.get("city") or ""), str(org.get("state") or "")) if p)
+            mark = "▶ " if org.ccn == self.ccn else "  "
+            place = ", ".join(p for p in (org.city or "", org.state or "") if p)
             parts: list = [
                 Static(styled((mark, "bold"), (org_label(org), "bold"), f"  {place}" if place else ""), classes="org-name"),
                 Static(plain(sentence), classes=f"org-status {kind}"),
             ]
-            if org.get("ccn") in decidable:
+            if org.ccn in decidable:
                 # no ids: the old cards are still being removed while these are mounted
                 parts.append(Horizontal(
-                    Button("Approve", classes="approve", variant="success", compact=True, name=org["ccn"]),
-                    Button("Reject", classes="reject", variant="error", compact=True, name=org["ccn"]),
+                    Button("Approve", classes="approve", variant="success", compact=True, name=org.ccn),
+                    Button("Reject", classes="reject", variant="error", compact=True, name=org.ccn),
                     classes="org-buttons",
                 ))
             cards.append(Vertical(*parts, classes="org-card"))
@@ -619,7 +619,7 @@ class DetailScreen(ConsoleScreen):
                 self.show_message(refusal, "error")
                 self.rebuild()
                 return
-            org = next((o for o in req.get("organizations", []) if o.get("ccn") == ccn), {"ccn": ccn})
+            org = req.org(ccn) or OrgDecision(ccn=ccn, status=Status.PENDING)
             self.app.push_screen(RejectScreen(self.reviewer, req, org), self._rejected)
             return
         try:
@@ -648,7 +648,7 @@ class RejectScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, reviewer: Reviewer, request: dict[str, Any], org: dict[str, Any]) -> None:
+    def __init__(self, reviewer: Reviewer, request: RoleRequest, org: OrgDecision) -> None:
         super().__init__()
         self.reviewer, self.request, self.org = reviewer, request, org
 
@@ -660,8 +660,8 @@ class RejectScreen(ModalScreen[str | None]):
         with Vertical(id="reject-dialog", classes="dialog"):
             yield Static(Text("Reject this request", style="bold"), classes="dialog-title")
             yield Static(
-                styled(str(self.request.get("requester") or "?"), " asked for ",
-                       role_name(self.request.get("role")), " at ", org_label(self.org), "."),
+                styled(self.request.requester or "?", " asked for ",
+                       role_name(self.request.role), " at ", org_label(self.org), "."),
                 classes="dialog-subtitle",
             )
             yield Static(
@@ -704,7 +704,7 @@ class RejectScreen(ModalScreen[str | None]):
     def reject(self) -> None:
         reason = self.query_one("#reject-reason", Input).value
         try:
-            sentence = self.approvals.decide(self.reviewer, self.request["id"], self.org["ccn"], False, reason).text
+            sentence = self.approvals.decide(self.reviewer, self.request.id, self.org.ccn, False, reason).text
         except ApprovalError as err:
             message = self.query_one("#reject-message", Static)
             message.update(plain(str(err)))
@@ -783,9 +783,9 @@ class PsoScreen(ConsoleScreen):
         heading.update(plain(f"Active PSOs of CCN {self.ccn}: {len(psos)}", style="bold"))
         for pso in psos:
             box.mount(Horizontal(
-                Static(styled((str(pso.get("requester") or "?"), "bold"), f"  User ID {pso.get('user_id')}",
-                              "\n", str(pso.get("email") or "")), classes="pso-name"),
-                Button("Remove", variant="error", compact=True, name=str(pso.get("user_id") or "")),
+                Static(styled((pso.requester or "?", "bold"), f"  User ID {pso.user_id}",
+                              "\n", pso.email or ""), classes="pso-name"),
+                Button("Remove", variant="error", compact=True, name=str(pso.user_id or "")),
                 classes="pso-row",
             ))
 

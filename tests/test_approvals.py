@@ -360,7 +360,7 @@ def test_two_processes_sweeping_at_once_send_one_reminder(data_dir, clock, appro
     other = Approvals(Store(data_dir, profile="bob"), clock)
     stale = other.store.requests()  # read before the first sweep wrote its flag
     assert len(approvals.sweep()) == 1
-    monkeypatch.setattr(other.store, "requests", lambda: [dict(r) for r in stale])
+    monkeypatch.setattr(other.store, "requests", lambda: [r.model_copy(deep=True) for r in stale])
     assert other.sweep() == []
     reminders = [m for m in approvals.store.mailer.messages() if "reminder" in m["subject"]]
     assert len(reminders) == 1

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Union
 from wizard import __version__, rules
 from wizard.approvals import role_name
 from wizard.files import replace_privately
-from wizard.models import DEVICE_TYPES
+from wizard.models import DEVICE_TYPES, OrganizationRef
+from wizard.records import OrgDecision, Status, UserId
 from wizard.sanitize import clean_line
 from wizard.steps import Step
 
@@ -435,12 +436,6 @@ footer {{ margin-top: 2rem; border-top: 1px solid var(--line); padding-top: .5re
 
 # --- building it from the flow -------------------------------------------------------------------
 
-_STATUS_TEXT = {
-    "pending": "Pending", "approved": "Active", "rejected": "Rejected", "removed": "Removed",
-    "lapsed": "Lapsed",
-}
-
-
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -518,54 +513,50 @@ def _email_checks(profile: Any, provider_count: int) -> tuple[str, tuple[Check, 
 def _organizations(flow: OnboardingFlow) -> tuple[OrganizationEntry, ...]:
     everyone = flow.store.requests()
     mine = flow.my_requests()
-    uid = (flow.record.user_id or "").casefold()
+    uid = UserId.of(flow.record.user_id)
     rows: dict[str, dict[str, Any]] = {}  # ccn -> the organization's facts and request lines
 
-    def entry(org: dict[str, Any]) -> dict[str, Any]:
-        ccn = _text(org.get("ccn"))
-        return rows.setdefault(ccn, {"org": org, "lines": [], "draft_pso": False})
+    def entry(org: OrgDecision | OrganizationRef) -> dict[str, Any]:
+        return rows.setdefault(org.ccn, {"org": org, "lines": [], "draft_pso": False})
 
     for req in mine:
-        for org in req.get("organizations", []):
-            status = _text(org.get("status"))
-            word = _STATUS_TEXT.get(status, status.capitalize() or "Unknown")
+        for org in req.organizations:
+            word = org.status.label
             detail = flow.approvals.status_line(req, org, everyone)
             for sep in (": ", ". "):  # the status line may start with the same word ("Active: approved by")
                 if detail.startswith(word + sep):
                     rest = detail[len(word) + len(sep):]
                     detail = rest[:1].upper() + rest[1:]
-            entry(org)["lines"].append(RequestLine(role_name(req.get("role")), word, detail,
-                                                   req.get("role") == rules.PSO_ROLE))
+            entry(org)["lines"].append(RequestLine(role_name(req.role), word, detail, req.role == rules.PSO_ROLE))
     draft = flow.record.request
     if flow.record.last_submitted_request is None:  # once submitted, the draft is the request above
         for ref in draft.organizations:
-            data = ref.model_dump()
             if draft.role:
-                route = flow.approvals.route_for({"role": draft.role, "user_id": flow.record.user_id}, ref.ccn, everyone)
+                route = flow.approvals.route_for_user(draft.role, flow.record.user_id, ref.ccn, everyone)
                 line = RequestLine(
                     role_name(draft.role), "Not submitted yet", f"It would go to {route.description}.",
                     draft.role == rules.PSO_ROLE,
                 )
             else:
                 line = RequestLine("Role not chosen", "Not submitted yet", "Choose a role, then submit the request.")
-            row = entry(data)
+            row = entry(ref)
             row["lines"].append(line)
             row["draft_pso"] = row["draft_pso"] or draft.role == rules.PSO_ROLE
 
     out = []
     for ccn, row in rows.items():
         org = row["org"]
-        active = {(p.get("user_id") or "").casefold() for p in flow.approvals.psos_of(ccn, everyone)}
+        active = {p.user_id for p in flow.approvals.psos_of(ccn, everyone) if p.user_id}
         requested = {
-            (req.get("user_id") or "").casefold()
-            for req in everyone if req.get("role") == rules.PSO_ROLE
-            for o in req.get("organizations", []) if o.get("ccn") == ccn and o.get("status") == "pending"
+            req.user_id
+            for req in everyone if req.role == rules.PSO_ROLE and req.user_id
+            for o in req.organizations if o.ccn == ccn and o.status == Status.PENDING
         } - active
         if row["draft_pso"] and uid and uid not in active:
             requested.add(uid)
         out.append(OrganizationEntry(
-            name=_text(org.get("name")), ccn=ccn, facility_id=_text(org.get("facility_id")),
-            city=_text(org.get("city")), state=_text(org.get("state")), requests=tuple(row["lines"]),
+            name=_text(org.name), ccn=ccn, facility_id=_text(org.facility_id),
+            city=_text(org.city), state=_text(org.state), requests=tuple(row["lines"]),
             pso_approver=flow.approvals.route(rules.PSO_ROLE, ccn, everyone).description,
             psos_active=len(active), psos_requested=len(requested),
         ))
