@@ -865,9 +865,13 @@ class ApproverConsoleApp(KeysInOrder, ClosesQuietly, App):
     def sign_out(self) -> None:
         name = self.reviewer.name if self.reviewer else ""
         self.reviewer = None
+        self.signin.sign_out()
         while len(self.screen_stack) > 2:  # the default screen, then ours
             self.pop_screen()
         self.switch_screen(SignInScreen(f"{name} signed out." if name else "", "info"))
 
     def action_quit(self) -> None:
         self.exit()
+
+    def on_unmount(self) -> None:
+        self.signin.sign_out()

@@ -108,7 +108,10 @@ class UserIndex:
     def user_id_holder(self, user_id: str) -> str | None:
         """The profile that holds ``user_id`` (any case), by the sealed index."""
         key = UserId(user_id).key
-        return next((u["profile"] for u in self._held_users().values() if u.get("key") == key), None)
+        held = next((u["profile"] for u in self._held_users().values() if u.get("key") == key), None)
+        if held is None:  # no sealed entry (an edited index): the one profile file naming it, if one
+            held = next((u["profile"] for u in self._rebuild_users().values() if u.get("key") == key), None)
+        return held
 
     def claims_foreign_user_id(self, doc: dict[str, Any]) -> bool:
         """Whether this profile's account ``doc`` names a User ID that the sealed index gives to
