@@ -100,7 +100,7 @@ def test_wizard_does_not_import_screens_at_module_level():
 
 
 def _screen_files() -> list[Path]:
-    return sorted(SCREENS_DIR.glob("*.py")) if SCREENS_DIR.is_dir() else []
+    return sorted(SCREENS_DIR.rglob("*.py")) if SCREENS_DIR.is_dir() else []  # the console is a package
 
 
 @pytest.mark.parametrize("path", _screen_files(), ids=lambda p: p.name)
