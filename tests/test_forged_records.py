@@ -160,4 +160,4 @@ def test_deleting_the_key_voids_sealed_records_and_keeps_the_failure_count(data_
     assert again.record.factor.failures == otp.FAILURES_BEFORE_LOCK
     assert again.verify_sign_in("alice_pso", SecretStr(PASSWORD), "000000") != ""
     # the User ID stays taken: the index is rebuilt from the profile files
-    assert store.account_for_user_id("ALICE_PSO")[0] == "alice"
+    assert store.account_for_user_id("ALICE_PSO")[0] == "alice" and store.user_ids() == ["alice_pso"]

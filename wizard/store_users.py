@@ -97,6 +97,12 @@ class UserIndex:
             doc = accounts.get(str(entry.get("profile")))
             if doc is not None and UserId.of(doc.get("user_id")) == entry.get("key"):
                 held[k] = entry
+        # an account no sealed entry covers (secret.key replaced, an entry edited away) still
+        # holds its User ID when it is the only profile file naming it
+        keys, profiles = {e["key"] for e in held.values()}, {e["profile"] for e in held.values()}
+        for entry in self._rebuild_users().values():
+            if entry["key"] not in keys and entry["profile"] not in profiles:
+                held[f"file:{entry['profile']}"] = entry
         return held
 
     def _own_profile_data_quiet(self) -> dict[str, Any]:
@@ -108,10 +114,7 @@ class UserIndex:
     def user_id_holder(self, user_id: str) -> str | None:
         """The profile that holds ``user_id`` (any case), by the sealed index."""
         key = UserId(user_id).key
-        held = next((u["profile"] for u in self._held_users().values() if u.get("key") == key), None)
-        if held is None:  # no sealed entry (an edited index): the one profile file naming it, if one
-            held = next((u["profile"] for u in self._rebuild_users().values() if u.get("key") == key), None)
-        return held
+        return next((u["profile"] for u in self._held_users().values() if u.get("key") == key), None)
 
     def claims_foreign_user_id(self, doc: dict[str, Any]) -> bool:
         """Whether this profile's account ``doc`` names a User ID that the sealed index gives to
