@@ -401,7 +401,8 @@ def test_an_edited_user_index_with_numbers_is_ignored_not_crashed_on(data_dir, c
 
     alice = trainee(data_dir, clock, "alice")
     (data_dir / "users.json").write_text(json.dumps({"users": {"1": {"user_id": 5, "key": 5, "profile": "x"}}}))
-    assert Store(data_dir, profile="bob").user_ids() == []
+    # ignored, not crashed on; alice still holds her User ID: the one profile file naming it says so
+    assert Store(data_dir, profile="bob").user_ids() == ["alice_pso"]
     assert alice.validate(Step.ACCOUNT, {"user_id": "someone_new"}) is not None  # the live check runs
 
 

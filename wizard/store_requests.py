@@ -5,6 +5,7 @@ logged, never shown and never a traceback."""
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Iterator
 
 from pydantic import ValidationError
@@ -39,7 +40,9 @@ class SharedRecords:
             self.table("requests").insert(Sealer(self.vault, seal.REQUEST, create=True).seal(record.stored()))
         return record
 
-    def _valid_requests(self, docs: Any) -> Iterator[tuple[int | None, RoleRequest]]:
+    def _valid_requests(self, docs: Any, bodies: list | None = None) -> Iterator[tuple[int | None, RoleRequest]]:
+        """(doc id, record) for each document that holds its seal and validates, first of each
+        id; ``bodies`` collects the checked documents (for :meth:`requests`' cache)."""
         sealer = Sealer(self.vault, seal.REQUEST)
         seen: set[str] = set()
         for doc in docs:
@@ -55,11 +58,33 @@ class SharedRecords:
                 seal.ignored("requests", "duplicate", doc)
                 continue
             seen.add(record.id)
+            if bodies is not None:
+                bodies.append(body)
             yield getattr(doc, "doc_id", None), record
 
     def requests(self) -> list[RoleRequest]:
-        """Every role request in the data directory that holds its seal, oldest first."""
-        return [record for _, record in self._valid_requests(self.table("requests").all())]
+        """Every role request in the data directory that holds its seal, oldest first (new
+        records on every call). The seals are checked again only when onboarding.json or
+        secret.key changed since the last call: a console polls every 2 seconds."""
+        stamp = self._requests_stamp()
+        cached = getattr(self, "_requests_cache", None)
+        if stamp is not None and cached is not None and cached[0] == stamp:
+            return [RoleRequest.model_validate(body) for body in cached[1]]
+        bodies: list[dict[str, Any]] = []
+        records = [record for _, record in self._valid_requests(self.table("requests").all(), bodies)]
+        if stamp is not None and stamp == self._requests_stamp():  # not changed while we read
+            self._requests_cache = (stamp, bodies)
+        return records
+
+    def _requests_stamp(self) -> tuple | None:
+        try:
+            stamps = []
+            for path in (self.path, self.vault.path):
+                st = os.stat(path, follow_symlinks=False)
+                stamps.append((st.st_mtime_ns, st.st_size, st.st_ino))
+            return tuple(stamps)
+        except OSError:
+            return None
 
     def request(self, request_id: str) -> RoleRequest | None:
         return next((r for r in self.requests() if r.id == request_id), None)

@@ -26,9 +26,10 @@ class UserIndex:
     """Mixed into :class:`wizard.store.Store`: needs ``data_dir``, ``profile``, ``vault``,
     ``_profile_data()``, ``_decrypted_account()``, ``_refuse_if_newer()``."""
 
-    def _users(self) -> dict[str, dict[str, Any]]:
-        """The index entries that hold their seal; rebuilt from the profile files if the index is
-        missing or damaged, or if secret.key is gone (so no seal can be checked)."""
+    def _users(self, key: str | None = None) -> dict[str, dict[str, Any]]:
+        """The index entries that hold their seal (only those for ``key``, if given); rebuilt from
+        the profile files if the index is missing or damaged, or if secret.key is gone (so no
+        seal can be checked)."""
         try:
             data = AtomicJSONStorage(self.data_dir / USERS_NAME).read()
         except CorruptDatabase:
@@ -39,16 +40,18 @@ class UserIndex:
         sealer = Sealer(self.vault, seal.USER_ID)
         out: dict[str, dict[str, Any]] = {}
         for k, u in users.items():
+            if key is not None and not (isinstance(u, dict) and u.get("key") == key):
+                continue
             body = sealer.unsealed(u, "users")
             if body is not None and all(isinstance(body.get(f), str) for f in ("user_id", "key", "profile")):
                 out[k] = body
         return out
 
-    def _rebuild_users(self) -> dict[str, dict[str, Any]]:
+    def _rebuild_users(self, stored: list[tuple[str, dict[str, Any]]] | None = None) -> dict[str, dict[str, Any]]:
         """The index from the profile files themselves; a User ID that two files name (one of
         them edited by hand) belongs to neither."""
         found: dict[str, list[dict[str, str]]] = {}
-        for profile, doc in self._stored_accounts():
+        for profile, doc in stored if stored is not None else self._stored_accounts():
             if isinstance(doc.get("user_id"), str) and doc["user_id"]:
                 entry = _entry(doc["user_id"], profile)
                 found.setdefault(entry["key"], []).append(entry)
@@ -92,7 +95,8 @@ class UserIndex:
         """The index entries whose profile file really holds that User ID: one kept aside (or
         deleted, or edited by hand) releases its User ID."""
         held: dict[str, dict[str, Any]] = {}
-        accounts = dict(self._stored_accounts())
+        stored = self._stored_accounts()
+        accounts = dict(stored)
         for k, entry in self._users().items():
             doc = accounts.get(str(entry.get("profile")))
             if doc is not None and UserId.of(doc.get("user_id")) == entry.get("key"):
@@ -100,7 +104,7 @@ class UserIndex:
         # an account no sealed entry covers (secret.key replaced, an entry edited away) still
         # holds its User ID when it is the only profile file naming it
         keys, profiles = {e["key"] for e in held.values()}, {e["profile"] for e in held.values()}
-        for entry in self._rebuild_users().values():
+        for entry in self._rebuild_users(stored).values():
             if entry["key"] not in keys and entry["profile"] not in profiles:
                 held[f"file:{entry['profile']}"] = entry
         return held
@@ -122,8 +126,17 @@ class UserIndex:
         user_id = UserId.of(doc.get("user_id"))
         if user_id is None:
             return False
-        holder = self.user_id_holder(user_id)
-        return holder is not None and holder != self.profile
+        # cheap, since every wizard start asks: only the sealed entries for this User ID, and
+        # only the profile files they name
+        for entry in self._users(user_id.key).values():
+            profile = entry.get("profile")
+            if profile == self.profile:
+                return False
+            if isinstance(profile, str) and PROFILE_PATTERN.fullmatch(profile):
+                docs = list((self._profile_data(profile).get("accounts") or {}).values())
+                if docs and isinstance(docs[0], dict) and UserId.of(docs[0].get("user_id")) == user_id:
+                    return True
+        return False
 
     def user_ids(self) -> list[str]:
         """Every User ID held in this data directory, by any profile (one whose file was kept
