@@ -307,7 +307,7 @@ class Store(UserIndex, SharedRecords):
             return None
         doc = self._decrypted_account(docs[0], note=True)
         wanted = doc.get("last_submitted_request")
-        if wanted is not None and not any(r.id == wanted for r in self.requests_of(doc.get("user_id"))):
+        if wanted is not None and not self.has_request(doc.get("user_id"), wanted):
             event("record_ignored", table="profile", why="last_submitted_request_not_sealed")
             doc["last_submitted_request"] = None
         return doc

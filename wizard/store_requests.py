@@ -66,15 +66,39 @@ class SharedRecords:
         """Every role request in the data directory that holds its seal, oldest first (new
         records on every call). The seals are checked again only when onboarding.json or
         secret.key changed since the last call: a console polls every 2 seconds."""
+        cached = self._cached_bodies()
+        if cached is not None:
+            return [RoleRequest.model_validate(body) for body in cached]
+        return self._read_requests()
+
+    def _cached_bodies(self) -> list[dict[str, Any]] | None:
+        """The checked documents of the last read, if neither file changed since."""
         stamp = self._requests_stamp()
         cached = getattr(self, "_requests_cache", None)
         if stamp is not None and cached is not None and cached[0] == stamp:
-            return [RoleRequest.model_validate(body) for body in cached[1]]
+            return cached[1]
+        return None
+
+    def _read_requests(self) -> list[RoleRequest]:
+        stamp = self._requests_stamp()
         bodies: list[dict[str, Any]] = []
         records = [record for _, record in self._valid_requests(self.table("requests").all(), bodies)]
         if stamp is not None and stamp == self._requests_stamp():  # not changed while we read
             self._requests_cache = (stamp, bodies)
         return records
+
+    def _request_bodies(self) -> list[dict[str, Any]]:
+        cached = self._cached_bodies()
+        if cached is None:
+            return [r.stored() for r in self._read_requests()]
+        return cached
+
+    def has_request(self, user_id: Any, request_id: Any) -> bool:
+        """Whether a sealed request ``request_id`` of ``user_id`` (any case) is stored: cheap,
+        since every save of the wizard asks (see :meth:`wizard.store.Store.load_account`)."""
+        wanted = UserId.of(user_id)
+        return wanted is not None and any(
+            b.get("id") == request_id and UserId.of(b.get("user_id")) == wanted for b in self._request_bodies())
 
     def _requests_stamp(self) -> tuple | None:
         try:
@@ -91,7 +115,10 @@ class SharedRecords:
 
     def requests_of(self, user_id: Any) -> list[RoleRequest]:
         """The requests ``user_id`` (any case) submitted."""
-        return [r for r in self.requests() if r.is_by(user_id)]
+        wanted = UserId.of(user_id)
+        if wanted is None:
+            return []
+        return [RoleRequest.model_validate(b) for b in self._request_bodies() if UserId.of(b.get("user_id")) == wanted]
 
     def update_request(self, request_id: str, change: Callable[[RoleRequest], None]) -> RoleRequest | None:
         """Apply ``change`` to the request with this id under the lock (read, change, write in

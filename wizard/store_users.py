@@ -6,6 +6,7 @@ one; a profile kept aside releases its User ID."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from wizard import seal
@@ -29,7 +30,12 @@ class UserIndex:
     def _users(self, key: str | None = None) -> dict[str, dict[str, Any]]:
         """The index entries that hold their seal (only those for ``key``, if given); rebuilt from
         the profile files if the index is missing or damaged, or if secret.key is gone (so no
-        seal can be checked)."""
+        seal can be checked). The seals are checked again only when users.json or secret.key
+        changed: the account page's live check reads every User ID on each keystroke."""
+        stamp = self._users_stamp()
+        cached = getattr(self, "_users_cache", None)
+        if stamp is not None and cached is not None and cached[0] == stamp:
+            return {k: u for k, u in cached[1].items() if key is None or u.get("key") == key}
         try:
             data = AtomicJSONStorage(self.data_dir / USERS_NAME).read()
         except CorruptDatabase:
@@ -40,12 +46,22 @@ class UserIndex:
         sealer = Sealer(self.vault, seal.USER_ID)
         out: dict[str, dict[str, Any]] = {}
         for k, u in users.items():
-            if key is not None and not (isinstance(u, dict) and u.get("key") == key):
-                continue
             body = sealer.unsealed(u, "users")
             if body is not None and all(isinstance(body.get(f), str) for f in ("user_id", "key", "profile")):
                 out[k] = body
-        return out
+        if stamp is not None and stamp == self._users_stamp():  # not changed while we read
+            self._users_cache = (stamp, out)
+        return {k: u for k, u in out.items() if key is None or u.get("key") == key}
+
+    def _users_stamp(self) -> tuple | None:
+        try:
+            stamps = []
+            for path in (self.data_dir / USERS_NAME, self.vault.path):
+                st = os.stat(path, follow_symlinks=False)
+                stamps.append((st.st_mtime_ns, st.st_size, st.st_ino))
+            return tuple(stamps)
+        except OSError:
+            return None
 
     def _rebuild_users(self, stored: list[tuple[str, dict[str, Any]]] | None = None) -> dict[str, dict[str, Any]]:
         """The index from the profile files themselves; a User ID that two files name (one of
