@@ -97,8 +97,14 @@ class SharedRecords:
         """Whether a sealed request ``request_id`` of ``user_id`` (any case) is stored: cheap,
         since every save of the wizard asks (see :meth:`wizard.store.Store.load_account`)."""
         wanted = UserId.of(user_id)
-        return wanted is not None and any(
-            b.get("id") == request_id and UserId.of(b.get("user_id")) == wanted for b in self._request_bodies())
+        if wanted is None:
+            return False
+        bodies = self._request_bodies()
+        index = getattr(self, "_request_index", None)
+        if index is None or index[0] is not bodies:
+            pairs = {(b.get("id"), UserId(b["user_id"]).key) for b in bodies if isinstance(b.get("user_id"), str) and b["user_id"]}
+            index = self._request_index = (bodies, pairs)
+        return (request_id, wanted.key) in index[1]
 
     def _requests_stamp(self) -> tuple | None:
         try:

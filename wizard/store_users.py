@@ -35,7 +35,9 @@ class UserIndex:
         stamp = self._users_stamp()
         cached = getattr(self, "_users_cache", None)
         if stamp is not None and cached is not None and cached[0] == stamp:
-            return {k: u for k, u in cached[1].items() if key is None or u.get("key") == key}
+            if key is None:
+                return dict(cached[1])
+            return {k: cached[1][k] for k in cached[2].get(key, ())}
         try:
             data = AtomicJSONStorage(self.data_dir / USERS_NAME).read()
         except CorruptDatabase:
@@ -50,7 +52,10 @@ class UserIndex:
             if body is not None and all(isinstance(body.get(f), str) for f in ("user_id", "key", "profile")):
                 out[k] = body
         if stamp is not None and stamp == self._users_stamp():  # not changed while we read
-            self._users_cache = (stamp, out)
+            by_key: dict[str, list[str]] = {}
+            for k, u in out.items():
+                by_key.setdefault(u["key"], []).append(k)
+            self._users_cache = (stamp, out, by_key)
         return {k: u for k, u in out.items() if key is None or u.get("key") == key}
 
     def _users_stamp(self) -> tuple | None:
@@ -76,15 +81,19 @@ class UserIndex:
 
     def _stored_accounts(self) -> list[tuple[str, dict[str, Any]]]:
         out = []
-        for path in sorted((self.data_dir / PROFILES_DIR).glob("*.json")):
-            if not PROFILE_PATTERN.fullmatch(path.stem):
+        try:
+            names = sorted(n[:-5] for n in os.listdir(self.data_dir / PROFILES_DIR) if n.endswith(".json"))
+        except OSError:
+            names = []
+        for stem in names:
+            if not PROFILE_PATTERN.fullmatch(stem):
                 continue
-            if path.stem == self.profile:
+            if stem == self.profile:
                 docs = list((self._own_profile_data_quiet().get("accounts") or {}).values())
             else:
-                docs = list((self._profile_data(path.stem).get("accounts") or {}).values())
+                docs = list((self._profile_data(stem).get("accounts") or {}).values())
             if docs and isinstance(docs[0], dict):
-                out.append((path.stem, docs[0]))
+                out.append((stem, docs[0]))
         return out
 
     def _write_users(self, entries: list[dict[str, Any]]) -> None:
