@@ -644,9 +644,14 @@ def bench_store(rep: Report, tmp: Path, sizes: list[int], reps: dict[int, int]) 
                 path.write_text(json.dumps({"accounts": {"1": {**acct, "user_id": uid}}, "outbox": dict(outbox)}))
                 requests[str(i)] = {**req, "id": f"{i:012x}", "user_id": uid}
                 users[str(i)] = {"user_id": uid, "key": uid.casefold(), "profile": f"trainee{i}"}
-            data["requests"] = requests
+            # sealed as the store seals them (schema 5, wizard/seal.py): unsealed ones are ignored
+            from wizard import seal
+
+            request_sealer = seal.Sealer(store.vault, seal.REQUEST, create=True)
+            user_sealer = seal.Sealer(store.vault, seal.USER_ID, create=True)
+            data["requests"] = {k: request_sealer.seal(r) for k, r in requests.items()}
             store.db.storage.write(data)  # one bulk write
-            AtomicJSONStorage(d / USERS_NAME).write({"users": users})
+            AtomicJSONStorage(d / USERS_NAME).write({"users": {k: user_sealer.seal(u) for k, u in users.items()}})
         file_mb = sum(p.stat().st_size for p in d.rglob("*.json")) / MIB
         flow = new_flow(d)
         assert flow.record.user_id == acct["user_id"], "the real account must be profile 'default'"

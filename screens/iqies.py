@@ -17,6 +17,7 @@ from screens.widgets import FieldRow, RadioButton, field_input, one_line, plain
 from wizard import rules
 from wizard.catalogue import catalogue
 from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS
+from wizard.records import RoleRequest
 from wizard.sanitize import clean_line, clean_text
 from wizard.steps import Step
 
@@ -75,29 +76,27 @@ class WelcomeScreen(StepScreen):
         with Vertical(id="requests"):
             yield from self._request_rows(self._requests_now())
 
-    def _requests_now(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _requests_now(self) -> tuple[list[RoleRequest], list[RoleRequest]]:
         everyone = self.flow.store.requests()
-        uid = (self.flow.record.user_id or "").casefold()
-        mine = [r for r in everyone if uid and (r.get("user_id") or "").casefold() == uid]
+        mine = [r for r in everyone if r.is_by(self.flow.record.user_id)]
         return mine, everyone
 
-    def _request_texts(self, found: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> list[tuple[Text, str]]:
+    def _request_texts(self, found: tuple[list[RoleRequest], list[RoleRequest]]) -> list[tuple[Text, str]]:
         mine, everyone = found
         cat = catalogue()
         rows = []
         for req in mine:
-            role = cat.role(req.get("role") or "")
-            for org in req.get("organizations", []):
-                status = str(org.get("status") or "")
+            role = cat.role(req.role or "")
+            for org in req.organizations:
                 text = Text()
-                text.append(role.name if role else str(req.get("role")), style="bold")
-                text.append(f" · {'Active' if status == 'approved' else status.capitalize()}\n")
-                text.append(f"{org.get('name')} (CCN {org.get('ccn')}), {org.get('city')}, {org.get('state')}\n")
+                text.append(role.name if role else str(req.role), style="bold")
+                text.append(f" · {org.status.label}\n")
+                text.append(f"{org.name} (CCN {org.ccn}), {org.city}, {org.state}\n")
                 text.append(self.flow.approvals.status_line(req, org, everyone))
-                rows.append((text, status if status.isalpha() else "other"))
+                rows.append((text, org.status.value))
         return rows
 
-    def _request_rows(self, found: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> list[Static]:
+    def _request_rows(self, found: tuple[list[RoleRequest], list[RoleRequest]]) -> list[Static]:
         rows = self._request_texts(found)
         self._requests_fingerprint = repr([(t.plain, s) for t, s in rows])
         if not rows:

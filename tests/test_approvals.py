@@ -363,7 +363,7 @@ def test_two_processes_sweeping_at_once_send_one_reminder(data_dir, clock, appro
     other = Approvals(Store(data_dir, profile="bob"), clock)
     stale = other.store.requests()  # read before the first sweep wrote its flag
     assert len(approvals.sweep()) == 1
-    monkeypatch.setattr(other.store, "requests", lambda: [dict(r) for r in stale])
+    monkeypatch.setattr(other.store, "requests", lambda: [r.model_copy(deep=True) for r in stale])
     assert other.sweep() == []
     reminders = [m for m in approvals.store.mailer.messages() if "reminder" in m["subject"]]
     assert len(reminders) == 1
@@ -404,7 +404,8 @@ def test_an_edited_user_index_with_numbers_is_ignored_not_crashed_on(data_dir, c
 
     alice = trainee(data_dir, clock, "alice")
     (data_dir / "users.json").write_text(json.dumps({"users": {"1": {"user_id": 5, "key": 5, "profile": "x"}}}))
-    assert Store(data_dir, profile="bob").user_ids() == []
+    # ignored, not crashed on; alice still holds her User ID: the one profile file naming it says so
+    assert Store(data_dir, profile="bob").user_ids() == ["alice_pso"]
     assert alice.validate(Step.ACCOUNT, {"user_id": "someone_new"}) is not None  # the live check runs
 
 

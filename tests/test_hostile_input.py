@@ -286,15 +286,22 @@ async def test_review_and_pending_requests_show_stored_text_literally(data_dir):
 
 
 async def test_welcome_banner_and_foreign_request_fields(data_dir):
+    from wizard import seal
+
     flow = advance_to(data_dir, Step.WELCOME)
-    flow.store.add_request({
+    hostile = {
         "id": "x1", "user_id": USER_ID, "requester": EVERYTHING, "email": "a@b.org",
         "category": "provider", "role": "[bold]x\x1b[2J", "relationship": "employee",
         "organizations": [{"ccn": "[/]", "facility_id": "\x00", "name": EVERYTHING, "city": "\u202eevil",
-                           "state": "[link=x]y", "status": "pending\x1b]0;t\x07",
+                           "state": "[link=x]y", "status": "pending",
                            "approver": "cms", "approver_text": "[bold]x"}],
         "submitted_at": "not a date\x1b[2J",
-    })
+    }
+    flow.store.add_request(hostile)
+    # a status the app does not know is no record (wizard/records.py): sealed, it is still ignored
+    unknown = {**hostile, "id": "x2", "organizations": [{**hostile["organizations"][0], "status": "pending\x1b]0;t\x07"}]}
+    flow.store.table("requests").insert(seal.Sealer(flow.store.vault, seal.REQUEST, create=True).seal(unknown))
+    assert [r.id for r in flow.store.requests()] == ["x1"]
     app = make_app(data_dir, flow.clock, signed_in=True)
     app.flow.banner = "[bold]x\x1b]0;pwned\x07"
     async with app.run_test(size=(100, 40)) as pilot:

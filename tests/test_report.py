@@ -267,8 +267,8 @@ def test_hostile_names_are_escaped_in_both_formats(data_dir, clock, tmp_path):
     [request] = flow.my_requests()
 
     def rename(doc):  # an edited database, or a directory entry with anything in it
-        for org in doc["organizations"]:
-            org.update(name=HOSTILE, city="<b>x</b>", facility_id="](javascript:y)")
+        for org in doc.organizations:
+            org.name, org.city, org.facility_id = HOSTILE, "<b>x</b>", "](javascript:y)"
 
     flow.store.update_request(request["id"], rename)
     console = Approvals(Store(data_dir, profile="console"), clock)

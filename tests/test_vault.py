@@ -175,10 +175,13 @@ def test_store_encrypts_on_save_and_decrypts_on_load(store, data_dir):
 
 
 def test_store_without_secret_makes_no_key(store, data_dir):
-    store.save_account(_account(secret=None))
+    store.save_account({**_account(secret=None), "user_id": None})
     store.save_account({"position": "profile"})
     assert store.load_account() == {"position": "profile"}
     assert not (data_dir / KEY_NAME).exists()
+    # a User ID is a sealed entry of the index (schema 5, wizard/seal.py): that makes the key
+    store.save_account({"position": "account", "user_id": "jdoe_pso"})
+    assert (data_dir / KEY_NAME).exists() and store.user_ids() == ["jdoe_pso"]
 
 
 def test_clear_secret_never_reaches_a_write(store, monkeypatch):

@@ -24,11 +24,12 @@ from wizard import rules
 from wizard.catalogue import catalogue
 from wizard.log import event
 from wizard.mail import CMS_REVIEWER_ADDRESS
-from wizard.store import Store
+from wizard.records import OrgDecision, RoleRequest, Status, UserId, same_user
+from wizard.store import ActivePso, Store
+from wizard.approvals_time import (  # noqa: F401  (names callers import from here)
+    LAPSE_DAYS, LAPSE_WARNING_DAYS, REMINDER_DAYS, Sweeps, age_text, parse_time as _parse,
+)
 
-LAPSE_DAYS = 60  # [CMS]
-LAPSE_WARNING_DAYS = 50  # [sandbox] ten days' notice
-REMINDER_DAYS = 2  # [sandbox]
 MAX_REASON = 500
 SERVICE_CENTER = "iQIES Service Center: 1-800-339-9313, iqies@cms.hhs.gov"
 SANDBOX_NOTE = "(Practice sandbox: this email exists only on this computer.)"
@@ -81,14 +82,14 @@ CMS_REVIEWER = Reviewer(
 class QueueItem:
     """One organization of one request, as an approver sees it."""
 
-    request: dict[str, Any]
-    org: dict[str, Any]
+    request: RoleRequest
+    org: OrgDecision
     age_days: int
     own: bool  # the approver's own request: listed, never approvable by them
 
     @property
     def key(self) -> tuple[str, str]:
-        return self.request["id"], self.org["ccn"]
+        return self.request.id, self.org.ccn
 
 
 @dataclass(frozen=True)
@@ -108,19 +109,9 @@ def role_name(role_id: str | None) -> str:
     return role.name if role else str(role_id)
 
 
-def org_label(org: dict[str, Any]) -> str:
+def org_label(org: OrgDecision) -> str:
     """A stored organization as emails, the console and the runner name it: "NAME (CCN 015009)"."""
-    return f"{org.get('name') or 'Unknown provider'} (CCN {org.get('ccn')})"
-
-
-def _parse(when: Any) -> datetime | None:
-    if not isinstance(when, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(when)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return org.label
 
 
 def stored_date(when: Any) -> str:
@@ -128,11 +119,7 @@ def stored_date(when: Any) -> str:
     return str(when or "")[:10] or "unknown date"
 
 
-def age_text(days: int) -> str:
-    return "today" if days <= 0 else "1 day" if days == 1 else f"{days} days"
-
-
-class Approvals:
+class Approvals(Sweeps):
     def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now) -> None:
         self.store = store
         self.real_clock = clock
@@ -150,91 +137,91 @@ class Approvals:
         event("clock_advanced", days=days, offset=offset)
         return self.sweep()
 
-    def age_days(self, request: dict[str, Any]) -> int:
-        submitted = _parse(request.get("submitted_at"))
+    def age_days(self, request: RoleRequest) -> int:
+        submitted = _parse(request.submitted_at)
         return max(0, (self.now() - submitted).days) if submitted else 0
 
     # --- routing -----------------------------------------------------------------------------
 
-    def route(self, role_id: str, ccn: str, requests: list[dict[str, Any]] | None = None) -> rules.Approver:
+    def route(self, role_id: str, ccn: str, requests: list[RoleRequest] | None = None) -> rules.Approver:
         """Who decides, now: the same rule at submission, in the console and on the requester's page."""
         return self._route(role_id, ccn, requests, None)
 
-    def route_for(self, request: dict[str, Any], ccn: str, requests: list[dict[str, Any]] | None = None) -> rules.Approver:
+    def route_for(self, request: RoleRequest, ccn: str, requests: list[RoleRequest] | None = None) -> rules.Approver:
         """Who decides this request's organization, now: as :meth:`route`, and nobody when the
         provider's only PSO is the requester (nobody approves their own request)."""
-        return self._route(request.get("role", ""), ccn, requests, request.get("user_id"))
+        return self._route(request.role or "", ccn, requests, request.user_id)
 
-    def _route(self, role_id: str, ccn: str, requests: list[dict[str, Any]] | None, requester: str | None) -> rules.Approver:
+    def route_for_user(self, role_id: str, user_id: str | None, ccn: str,
+                       requests: list[RoleRequest] | None = None) -> rules.Approver:
+        """As :meth:`route_for`, for a request not made yet (the wizard's Review page)."""
+        return self._route(role_id, ccn, requests, UserId.of(user_id))
+
+    def _route(self, role_id: str, ccn: str, requests: list[RoleRequest] | None, requester: UserId | None) -> rules.Approver:
         psos = self.store.active_psos(ccn, requests)
-        if requester and psos and all((p.get("user_id") or "").casefold() == requester.casefold() for p in psos):
+        if requester and psos and all(same_user(p.user_id, requester) for p in psos):
             return rules.Approver("none", ONLY_PSO_ASKS)
         return rules.approver_for(role_id, bool(psos))
 
-    def psos_of(self, ccn: str, requests: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    def psos_of(self, ccn: str, requests: list[RoleRequest] | None = None) -> list[ActivePso]:
         return self.store.active_psos(ccn, requests)
 
-    def providers_of_pso(self, user_id: str, requests: list[dict[str, Any]] | None = None) -> list[str]:
+    def providers_of_pso(self, user_id: str, requests: list[RoleRequest] | None = None) -> list[str]:
         """The CCNs where ``user_id`` is an active PSO."""
         out: list[str] = []
         for req in requests if requests is not None else self.store.requests():
-            if req.get("role") == rules.PSO_ROLE and req.get("user_id", "").casefold() == user_id.casefold():
-                out += [o["ccn"] for o in req.get("organizations", []) if o.get("status") == "approved"]
+            if req.role == rules.PSO_ROLE and req.is_by(user_id):
+                out += [o.ccn for o in req.organizations if o.status == Status.APPROVED]
         return sorted(set(out))
 
     @staticmethod
-    def is_own(reviewer: Reviewer, request: dict[str, Any]) -> bool:
+    def is_own(reviewer: Reviewer, request: RoleRequest) -> bool:
         """The reviewer's own request (nobody approves their own)."""
-        uid = reviewer.user_id
-        return bool(uid) and (request.get("user_id") or "").casefold() == uid.casefold()
+        return request.is_by(reviewer.user_id)
 
-    def can_decide(self, reviewer: Reviewer, request: dict[str, Any], org: dict[str, Any],
-                   requests: list[dict[str, Any]] | None = None) -> bool:
+    def can_decide(self, reviewer: Reviewer, request: RoleRequest, org: OrgDecision,
+                   requests: list[RoleRequest] | None = None) -> bool:
         """Whether the request is routed to this reviewer (own requests included: they are listed
         so the refusal can be seen, and refused in :meth:`decide`)."""
-        if org.get("status") != "pending":
+        if org.status != Status.PENDING:
             return False
-        route = self.route_for(request, org["ccn"], requests)
+        route = self.route_for(request, org.ccn, requests)
         if reviewer.is_cms:
             return route.kind == "cms"
         if route.kind != "pso" or not reviewer.user_id:
             return False
-        return any((p.get("user_id") or "").casefold() == reviewer.user_id.casefold()
-                   for p in self.psos_of(org["ccn"], requests))
+        return any(same_user(p.user_id, reviewer.user_id) for p in self.psos_of(org.ccn, requests))
 
-    def reviewer_status(self, reviewer: Reviewer, req: dict[str, Any], org: dict[str, Any],
-                        requests: list[dict[str, Any]] | None = None) -> tuple[str, str]:
+    def reviewer_status(self, reviewer: Reviewer, req: RoleRequest, org: OrgDecision,
+                        requests: list[RoleRequest] | None = None) -> tuple[str, str]:
         """(sentence, kind) for one organization of a request, as ``reviewer`` reads it in the
         console; kind is pending, warning, success, error or muted."""
-        status = org.get("status")
-        by = org.get("decided_by_name")
-        if status == "pending":
+        by = f" by {org.decided_by_name}" if org.decided_by_name else ""
+        if org.status == Status.PENDING:
             if self.can_decide(reviewer, req, org, requests):
                 if self.is_own(reviewer, req):
                     return "Pending: your own request (another PSO, or CMS for a first PSO, decides it)", "warning"
                 return "Pending: yours to decide", "pending"
-            route = self.route_for(req, org["ccn"], requests)
+            route = self.route_for(req, org.ccn, requests)
             return f"Pending: waits for {route.description}", "muted"
-        if status == "approved":
-            return f"Approved on {stored_date(org.get('decided_at'))}" + (f" by {by}" if by else ""), "success"
-        if status == "rejected":
-            return (f"Rejected on {stored_date(org.get('decided_at'))}" + (f" by {by}" if by else "")
-                    + f". Reason: {org.get('reason') or '(none given)'}"), "error"
-        if status == "removed":
-            return f"Removed by the iQIES Service Center on {stored_date(org.get('removed_at'))}", "muted"
-        if status == "lapsed":
-            return f"Lapsed: no sign-in to iQIES for {LAPSE_DAYS} days", "muted"
-        return f"Status: {status}", "muted"
+        if org.status == Status.APPROVED:
+            return f"Approved on {stored_date(org.decided_at)}{by}", "success"
+        if org.status == Status.REJECTED:
+            return (f"Rejected on {stored_date(org.decided_at)}{by}"
+                    f". Reason: {org.reason or '(none given)'}"), "error"
+        if org.status == Status.REMOVED:
+            return f"Removed by the iQIES Service Center on {stored_date(org.removed_at)}", "muted"
+        return f"Lapsed: no sign-in to iQIES for {LAPSE_DAYS} days", "muted"
 
     def queue(self, reviewer: Reviewer) -> list[QueueItem]:
         """The pending organizations routed to ``reviewer``, oldest first."""
         requests = self.store.requests()
         items = []
         for req in requests:
-            for org in req.get("organizations", []):
+            for org in req.organizations:
                 if self.can_decide(reviewer, req, org, requests):
                     items.append(QueueItem(req, org, self.age_days(req), self.is_own(reviewer, req)))
-        items.sort(key=lambda i: (str(i.request.get("submitted_at")), i.org["ccn"]))
+        items.sort(key=lambda i: (str(i.request.submitted_at), i.org.ccn))
         return items
 
     # --- decisions ---------------------------------------------------------------------------
@@ -243,10 +230,10 @@ class Approvals:
         """Why ``reviewer`` may not approve (or reject) this organization of this request, or ""
         if they may: a screen asks before it opens the reason dialog; :meth:`decide` asks again."""
         requests = self.store.requests()
-        current = next((r for r in requests if r.get("id") == request_id), None)
+        current = next((r for r in requests if r.id == request_id), None)
         if current is None:
             return "This request no longer exists (the requester may have reset their practice)."
-        org_now = next((o for o in current.get("organizations", []) if o.get("ccn") == ccn), None)
+        org_now = current.org(ccn)
         if org_now is None:
             return f"This request does not name CCN {ccn}."
         if self.is_own(reviewer, current):
@@ -254,12 +241,12 @@ class Approvals:
                 "Nobody approves their own request (sandbox rule, modelled on CMS IDM): another PSO "
                 "of the provider, or CMS for a first PSO, decides it."
             )
-        if org_now.get("status") != "pending":
-            return f"This request was already decided: {org_now.get('status')}."
+        if org_now.status != Status.PENDING:
+            return f"This request was already decided: {org_now.status}."
         if not self.can_decide(reviewer, current, org_now, requests):
             route = self.route_for(current, ccn, requests)
             return f"This request is not yours to decide: it goes to {route.description}."
-        if approve and current.get("role") == rules.PSO_ROLE and current.get("relationship") == "vendor":
+        if approve and current.role == rules.PSO_ROLE and current.relationship == "vendor":
             return "A vendor cannot be a Provider Security Official; reject it with that reason."
         return ""
 
@@ -276,77 +263,77 @@ class Approvals:
         if refusal:
             raise ApprovalError(refusal)
         when = self.now().isoformat()
-        decided: dict[str, Any] = {}
+        decided: list[OrgDecision] = []
 
-        def change(doc: dict[str, Any]) -> None:
+        def change(doc: RoleRequest) -> None:
             # under the store's lock: another console may have decided, or approved another
             # first PSO, since the check above
             late = self.refusal(reviewer, request_id, ccn, approve)
             if late:
                 raise ApprovalError(late)
-            for org in doc.get("organizations", []):
-                if org.get("ccn") == ccn:
-                    if org.get("status") != "pending":
-                        raise ApprovalError(f"This request was already decided: {org.get('status')}.")
-                    org["status"] = "approved" if approve else "rejected"
-                    org["decided_at"] = when
-                    org["decided_by"] = reviewer.user_id or "cms"
-                    org["decided_by_name"] = reviewer.name
+            for org in doc.organizations:
+                if org.ccn == ccn:
+                    if org.status != Status.PENDING:
+                        raise ApprovalError(f"This request was already decided: {org.status}.")
+                    org.status = Status.APPROVED if approve else Status.REJECTED
+                    org.decided_at = when
+                    org.decided_by = reviewer.user_id or "cms"
+                    org.decided_by_name = reviewer.name
                     if not approve:
-                        org["reason"] = reason
-                    decided.update(org)
+                        org.reason = reason
+                    decided.append(org.model_copy())
 
         updated = self.store.update_request(request_id, change)
-        if updated is None:
+        if updated is None or not decided:
             raise ApprovalError("This request no longer exists (the requester may have reset their practice).")
-        event("request_decided", role=updated.get("role"), approved=approve, by=reviewer.kind)
-        self._decision_email(updated, decided, approve, reason)
-        provider = org_label(decided)
+        event("request_decided", role=updated.role, approved=approve, by=reviewer.kind)
+        self._decision_email(updated, decided[0], approve, reason)
+        provider = decided[0].label
         if approve:
-            advice = self.second_pso_advice(ccn) if updated.get("role") == rules.PSO_ROLE else ""
+            advice = self.second_pso_advice(ccn) if updated.role == rules.PSO_ROLE else ""
             return Decision(
-                f"Approved: {updated.get('requester')} is now {role_name(updated.get('role'))} at {provider}.",
+                f"Approved: {updated.requester} is now {role_name(updated.role)} at {provider}.",
                 advice,
             )
-        return Decision(f"Rejected: {updated.get('requester')}'s request for {provider}. They were told why.")
+        return Decision(f"Rejected: {updated.requester}'s request for {provider}. They were told why.")
 
-    def providers_with_psos(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    def providers_with_psos(self) -> list[tuple[str, str, list[ActivePso]]]:
         """(CCN, provider name, its active PSOs) for every provider that has one, by CCN."""
         requests = self.store.requests()
         names: dict[str, str] = {}
         for req in requests:
-            if req.get("role") == rules.PSO_ROLE:
-                for org in req.get("organizations", []):
-                    if org.get("status") == "approved":
-                        names.setdefault(org["ccn"], str(org.get("name") or ""))
+            if req.role == rules.PSO_ROLE:
+                for org in req.organizations:
+                    if org.status == Status.APPROVED:
+                        names.setdefault(org.ccn, org.name or "")
         return [(ccn, names[ccn], self.psos_of(ccn, requests)) for ccn in sorted(names)]
 
-    def second_pso_advice(self, ccn: str, requests: list[dict[str, Any]] | None = None) -> str:
+    def second_pso_advice(self, ccn: str, requests: list[RoleRequest] | None = None) -> str:
         psos = self.psos_of(ccn, requests)
         if len(psos) == 1:
-            return only_pso_advice(psos[0].get("requester"))
+            return only_pso_advice(psos[0].requester)
         return ""
 
-    def _decision_email(self, request: dict[str, Any], org: dict[str, Any], approve: bool, reason: str) -> None:
-        role = role_name(request.get("role"))
-        provider = org_label(org)
+    def _decision_email(self, request: RoleRequest, org: OrgDecision, approve: bool, reason: str) -> None:
+        role = role_name(request.role)
+        provider = org.label
         if approve:
             subject = f"iQIES: your {role} role for {provider} is approved"
             body = (
-                f"Hello {request.get('requester')},\n\nYour request for the role {role} at {provider} "
+                f"Hello {request.requester},\n\nYour request for the role {role} at {provider} "
                 "was approved. Sign in to iQIES to use it; a decision can take up to 24 hours to show.\n\n"
                 "Sign in at least every 60 days, or iQIES removes your roles."
             )
-            if request.get("role") == rules.PSO_ROLE and len(self.psos_of(org["ccn"])) == 1:
+            if request.role == rules.PSO_ROLE and len(self.psos_of(org.ccn)) == 1:
                 body += f"\n\n{only_pso_advice()}"
         else:
             subject = f"iQIES: your {role} role request for {provider} was rejected"
             body = (
-                f"Hello {request.get('requester')},\n\nYour request for the role {role} at {provider} "
+                f"Hello {request.requester},\n\nYour request for the role {role} at {provider} "
                 f"was rejected.\n\nReason given: {reason}\n\nFix what the reason says and request the "
                 f"role again, or ask the approver. Questions: {SERVICE_CENTER}."
             )
-        self._email(request.get("email"), subject, body)
+        self._email(request.email, subject, body)
 
     # --- the only PSO has left ------------------------------------------------------------------
 
@@ -356,162 +343,62 @@ class Approvals:
             raise ApprovalError(
                 "Only the iQIES Service Center removes a PSO (in this sandbox: the CMS reviewer)."
             )
-        pso = next((p for p in self.psos_of(ccn) if (p.get("user_id") or "").casefold() == user_id.casefold()), None)
+        pso = next((p for p in self.psos_of(ccn) if same_user(p.user_id, user_id)), None)
         if pso is None:
             raise ApprovalError(f"{user_id} is not an active PSO of CCN {ccn}.")
         when = self.now().isoformat()
         name = ""
 
-        def change(doc: dict[str, Any]) -> None:
+        def change(doc: RoleRequest) -> None:
             nonlocal name
-            for org in doc.get("organizations", []):
-                if org.get("ccn") == ccn and org.get("status") == "approved":
-                    org["status"] = "removed"
-                    org["removed_at"] = when
-                    name = org.get("name", "")
+            for org in doc.organizations:
+                if org.ccn == ccn and org.status == Status.APPROVED:
+                    org.status = Status.REMOVED
+                    org.removed_at = when
+                    name = org.name or ""
 
-        updated = self.store.update_request(pso["request_id"], change)
+        updated = self.store.update_request(pso.request_id, change)
         if updated is None:
             raise ApprovalError("That PSO's request no longer exists.")
         event("pso_removed", remaining=len(self.psos_of(ccn)))
         provider = f"{name} (CCN {ccn})"
         self._email(
-            pso.get("email"), f"iQIES: you were removed as PSO of {provider}",
-            f"Hello {pso.get('requester')},\n\nThe iQIES Service Center removed your Provider Security "
+            pso.email, f"iQIES: you were removed as PSO of {provider}",
+            f"Hello {pso.requester},\n\nThe iQIES Service Center removed your Provider Security "
             f"Official role at {provider}, as the provider asked (for example, because you left).\n\n"
             f"If this is a mistake, contact the {SERVICE_CENTER}.",
         )
         remaining = self.psos_of(ccn)
         if remaining:
-            return f"Removed {pso.get('requester')} as PSO of {provider}; {len(remaining)} PSO(s) remain."
+            return f"Removed {pso.requester} as PSO of {provider}; {len(remaining)} PSO(s) remain."
         return (
-            f"Removed {pso.get('requester')} as PSO of {provider}. It has no PSO now: the next PSO "
+            f"Removed {pso.requester} as PSO of {provider}. It has no PSO now: the next PSO "
             "request for it goes to CMS."
         )
 
-    # --- the passing of time -------------------------------------------------------------------
-
-    def record_sign_in(self, user_id: str) -> None:
-        self.store.record_sign_in(user_id, self.now().isoformat())
-
-    def sweep(self) -> list[str]:
-        """Send what the sandbox date calls for, once each: reminders for requests pending two
-        days, warnings ten days before roles lapse, and the lapse itself (60 days without
-        signing in). Returns one line per thing done."""
-        now = self.now()
-        done: list[str] = []
-        sign_ins = self.store.sign_ins()
-        for req in self.store.requests():
-            for org in req.get("organizations", []):
-                status = org.get("status")
-                if status == "pending" and not org.get("reminded") and self.age_days(req) >= REMINDER_DAYS:
-                    done.append(self._remind(req, org))
-                elif status == "approved":
-                    last = _parse(sign_ins.get((req.get("user_id") or "").casefold()))
-                    moments = [d for d in (_parse(org.get("decided_at")), last) if d is not None]
-                    if not moments:
-                        continue
-                    since = max(moments)
-                    idle = (now - since).days
-                    if idle >= LAPSE_DAYS:
-                        done.append(self._lapse(req, org, idle))
-                    elif idle >= LAPSE_WARNING_DAYS and org.get("warned_for") != since.isoformat():
-                        done.append(self._warn(req, org, since))
-        return [d for d in done if d]
-
-    def _mark(self, req: dict[str, Any], ccn: str, still: Callable[[dict[str, Any]], bool], **fields: Any) -> bool:
-        """Set ``fields`` on one organization if ``still`` holds for it under the store's lock:
-        every open wizard and console sweeps, and only the first may send the email."""
-        changed = False
-
-        def change(doc: dict[str, Any]) -> None:
-            nonlocal changed
-            for org in doc.get("organizations", []):
-                if org.get("ccn") == ccn and still(org):
-                    org.update(fields)
-                    changed = True
-
-        self.store.update_request(req["id"], change)
-        return changed
-
-    def _remind(self, req: dict[str, Any], org: dict[str, Any]) -> str:
-        route = self.route_for(req, org["ccn"])
-        if not self._mark(req, org["ccn"], lambda o: o.get("status") == "pending" and not o.get("reminded"),
-                          reminded=self.now().isoformat()):
-            return ""  # another process sent it
-        provider = org_label(org)
-        role = role_name(req.get("role"))
-        days = age_text(self.age_days(req))
-        recipients = self._approver_addresses(req, org["ccn"], route)
-        for to in recipients:
-            self._email(
-                to, f"iQIES reminder: a {role} request for {provider} is waiting",
-                f"{req.get('requester')} asked for the role {role} at {provider} {days} ago, and it "
-                "is still waiting for a decision. Sign in to iQIES and approve or reject it.",
-            )
-        self._email(
-            req.get("email"), f"iQIES: your {role} request for {provider} is still pending",
-            f"Hello {req.get('requester')},\n\nYour request for {role} at {provider} has waited {days}. "
-            f"It goes to {route.description}. Approvals can take several days; if it takes longer, ask "
-            f"your provider's PSO or the {SERVICE_CENTER}.",
-        )
-        return f"Reminder sent for {req.get('requester')}'s {role} request ({provider})."
-
-    def _warn(self, req: dict[str, Any], org: dict[str, Any], since: datetime) -> str:
-        if not self._mark(req, org["ccn"], lambda o: o.get("status") == "approved" and o.get("warned_for") != since.isoformat(),
-                          warned_for=since.isoformat()):
-            return ""
-        role = role_name(req.get("role"))
-        provider = org_label(org)
-        left = LAPSE_DAYS - (self.now() - since).days
-        self._email(
-            req.get("email"), f"iQIES: your {role} role for {provider} lapses in {left} days",
-            f"Hello {req.get('requester')},\n\nYou have not signed in to iQIES since "
-            f"{since.date().isoformat()}. Users who do not sign in for 60 days lose their roles; "
-            f"sign in within {left} days to keep {role} at {provider}.",
-        )
-        return f"Warned {req.get('requester')}: {role} at {provider} lapses in {left} days."
-
-    def _lapse(self, req: dict[str, Any], org: dict[str, Any], idle: int) -> str:
-        if not self._mark(req, org["ccn"], lambda o: o.get("status") == "approved",
-                          status="lapsed", lapsed_at=self.now().isoformat()):
-            return ""
-        role = role_name(req.get("role"))
-        provider = org_label(org)
-        self._email(
-            req.get("email"), f"iQIES: your {role} role for {provider} has lapsed",
-            f"Hello {req.get('requester')},\n\nYou did not sign in to iQIES for {idle} days, so the "
-            f"role {role} at {provider} was removed. Your HARP account stays: sign in and request "
-            "the role again.",
-        )
-        event("role_lapsed", role=req.get("role"))
-        return f"{req.get('requester')}'s {role} role at {provider} lapsed after {idle} days."
-
     # --- submission -------------------------------------------------------------------------------
 
-    def announce(self, request: dict[str, Any]) -> None:
+    def announce(self, request: RoleRequest) -> None:
         """Emails for a new request: each approver is told it waits for them."""
-        role = role_name(request.get("role"))
-        for org in request.get("organizations", []):
-            route = self.route_for(request, org["ccn"])
-            provider = org_label(org)
-            for to in self._approver_addresses(request, org["ccn"], route):
+        role = role_name(request.role)
+        for org in request.organizations:
+            route = self.route_for(request, org.ccn)
+            for to in self._approver_addresses(request, org.ccn, route):
                 self._email(
-                    to, f"iQIES: {request.get('requester')} requests {role} for {provider}",
-                    f"{request.get('requester')} ({request.get('email')}) requests the role {role} at "
-                    f"{provider}. Sign in to iQIES, open Pending Requests, and approve or reject it "
+                    to, f"iQIES: {request.requester} requests {role} for {org.label}",
+                    f"{request.requester} ({request.email}) requests the role {role} at "
+                    f"{org.label}. Sign in to iQIES, open Pending Requests, and approve or reject it "
                     "(a rejection needs a reason).",
                 )
 
-    def _approver_addresses(self, request: dict[str, Any], ccn: str, route: rules.Approver) -> list[str]:
+    def _approver_addresses(self, request: RoleRequest, ccn: str, route: rules.Approver) -> list[str]:
         """Who is asked to decide: CMS, or the provider's PSOs except the requester (a PSO asking
         for another role cannot act on their own request, so is not asked to)."""
         if route.kind == "cms":
             return [CMS_REVIEWER_ADDRESS]
         if route.kind != "pso":
             return []
-        own = (request.get("user_id") or "").casefold()
-        return [p["email"] for p in self.psos_of(ccn) if p.get("email") and (p.get("user_id") or "").casefold() != own]
+        return [p.email for p in self.psos_of(ccn) if p.email and not request.is_by(p.user_id)]
 
     def _email(self, to: Any, subject: str, body: str) -> None:
         if not to:
@@ -523,26 +410,25 @@ class Approvals:
 
     # --- the requester's view -----------------------------------------------------------------------
 
-    def status_line(self, request: dict[str, Any], org: dict[str, Any],
-                    requests: list[dict[str, Any]] | None = None) -> str:
+    def status_line(self, request: RoleRequest, org: OrgDecision,
+                    requests: list[RoleRequest] | None = None) -> str:
         """What the requester reads about one organization of their request."""
-        status = org.get("status")
-        if status == "approved":
+        if org.status == Status.APPROVED:
             line = "Active: approved"
-            if org.get("decided_by_name"):
-                line += f" by {org['decided_by_name']}"
-            if request.get("role") == rules.PSO_ROLE:
-                psos = self.psos_of(org["ccn"], requests)
+            if org.decided_by_name:
+                line += f" by {org.decided_by_name}"
+            if request.role == rules.PSO_ROLE:
+                psos = self.psos_of(org.ccn, requests)
                 if len(psos) == 1:
                     line += f". {only_pso_advice()}"
             return line
-        if status == "rejected":
-            return f"Rejected. Reason: {org.get('reason') or '(none given)'}"
-        if status == "removed":
+        if org.status == Status.REJECTED:
+            return f"Rejected. Reason: {org.reason or '(none given)'}"
+        if org.status == Status.REMOVED:
             return "Removed by the iQIES Service Center."
-        if status == "lapsed":
-            return "Lapsed: no sign-in for 60 days. Request the role again."
-        route = self.route_for(request, org["ccn"], requests)
+        if org.status == Status.LAPSED:
+            return f"Lapsed: no sign-in for {LAPSE_DAYS} days. Request the role again."
+        route = self.route_for(request, org.ccn, requests)
         days = self.age_days(request)
         since = "Submitted today" if days <= 0 else f"Waiting {age_text(days)}"
         return f"{since}. Approver: {route.description}"

@@ -33,6 +33,7 @@ from wizard.models import (
 )
 from wizard.steps import Step
 from wizard.store import Store, UserIdTaken
+from wizard.records import OrgDecision, RoleRequest, Status
 
 if TYPE_CHECKING:  # imported where a proofing page needs it, not at start-up
     from wizard import proofing
@@ -826,19 +827,17 @@ class OnboardingFlow:
             return StepOutcome(False, errors={"search_for": message}, message=message)
         return StepOutcome(True, next_step=Step.REVIEW)
 
-    def earlier_request_for(self, role_id: str | None, ccn: str) -> dict[str, Any] | None:
+    def earlier_request_for(self, role_id: str | None, ccn: str) -> OrgDecision | None:
         """This user's pending or approved request for the same role and provider, if any."""
         for req in self.my_requests():
-            if req.get("role") != role_id:
-                continue
-            for org in req.get("organizations", []):
-                if org.get("ccn") == ccn and org.get("status") in ("pending", "approved"):
-                    return org
+            org = req.org(ccn) if req.role == role_id else None
+            if org is not None and org.status.is_open:
+                return org
         return None
 
     def approver_for(self, role_id: str, ccn: str) -> rules.Approver:
         """Who would decide this user's request for ``role_id`` at ``ccn``, now."""
-        return self.approvals.route_for({"role": role_id, "user_id": self.record.user_id}, ccn)
+        return self.approvals.route_for_user(role_id, self.record.user_id, ccn)
 
     def _submit_review(self, form: dict[str, Any]) -> StepOutcome:
         if self.record.last_submitted_request:  # a second Submit press: already sent
@@ -849,7 +848,7 @@ class OnboardingFlow:
             if earlier is not None:
                 message = (
                     f"You already asked for this role at {org.name} (CCN {org.ccn}); that request "
-                    f"is {earlier['status']}. Remove it from the organizations, or choose another role."
+                    f"is {earlier.status}. Remove it from the organizations, or choose another role."
                 )
                 return StepOutcome(False, message=message, next_step=self.go_to(Step.ORGANIZATIONS))
         for key in ("category", "role", "organizations"):
@@ -861,21 +860,15 @@ class OnboardingFlow:
         organizations = []
         requests = self.store.requests()
         for org in req.organizations:
-            approver = self.approvals.route_for({"role": req.role, "user_id": self.record.user_id}, org.ccn, requests)
+            approver = self.approvals.route_for_user(req.role, self.record.user_id, org.ccn, requests)
             # who approves is stored as the route's kind at submit; the text shown for it is
             # derived when shown (approvals.route_for), never stored, so it cannot go stale
-            organizations.append({**org.model_dump(), "status": "pending", "approver": approver.kind})
-        request = {
-            "id": request_id,
-            "user_id": self.record.user_id,
-            "requester": profile.display_name,
-            "email": profile.email,
-            "category": req.category,
-            "role": req.role,
-            "relationship": req.relationship,
-            "organizations": organizations,
-            "submitted_at": self.approvals.now().isoformat(),
-        }
+            organizations.append(OrgDecision(**org.model_dump(), status=Status.PENDING, approver=approver.kind))
+        request = RoleRequest(
+            id=request_id, user_id=self.record.user_id, requester=profile.display_name, email=profile.email,
+            category=req.category, role=req.role, relationship=req.relationship,
+            organizations=organizations, submitted_at=self.approvals.now().isoformat(),
+        )
         self.store.add_request(request)
         self.approvals.announce(request)
         self.record.last_submitted_request = request_id
@@ -885,9 +878,9 @@ class OnboardingFlow:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def my_requests(self) -> list[dict[str, Any]]:
-        uid = self.record.user_id
-        return [r for r in self.store.requests() if uid and r.get("user_id") == uid]
+    def my_requests(self) -> list[RoleRequest]:
+        """This user's requests (the User ID in any case), oldest first."""
+        return self.store.requests_of(self.record.user_id) if self.record.user_id else []
 
     def send_message(self, kind: str, to: str, subject: str, body: str) -> None:
         self.store.add_message(

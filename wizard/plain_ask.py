@@ -162,11 +162,9 @@ class PlainQuestions:
         self.flow.approvals.sweep()
         everyone = self.flow.store.requests()
         for req in self.flow.my_requests():
-            for org in req.get("organizations", []):
-                state = str(org.get("status") or "")
-                shown = "Active" if state == "approved" else state.capitalize()
-                self.say(f"{role_name(req.get('role'))}, {shown}: {org_label(org)}, {org.get('city')}, "
-                         f"{org.get('state')}. {self.flow.approvals.status_line(req, org, everyone)}")
+            for org in req.organizations:
+                self.say(f"{role_name(req.role)}, {org.status.label}: {org_label(org)}, {org.city}, "
+                         f"{org.state}. {self.flow.approvals.status_line(req, org, everyone)}")
 
     # --- one field ---------------------------------------------------------------------------
 

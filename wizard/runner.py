@@ -40,6 +40,7 @@ from wizard.flow import OnboardingFlow, StepOutcome
 from wizard.models import DEVICE_TYPES, PHONE_DEVICES
 from wizard.sanitize import clean_line
 from wizard.steps import Step
+from wizard.records import RoleRequest
 from wizard.store import DataDirError, Store
 
 PROG = "iqies-onboard"
@@ -348,9 +349,10 @@ class _Driver:
         return RunEnd("submitted", Step.AWAIT_APPROVAL, " ".join(lines))
 
 
-def latest_request(flow: OnboardingFlow) -> dict[str, Any] | None:
+def latest_request(flow: OnboardingFlow) -> RoleRequest | None:
+    """The request this person submitted last, as stored (and sealed); None if there is none."""
     wanted = flow.record.last_submitted_request
-    return next((r for r in flow.my_requests() if r.get("id") == wanted), None) if wanted else None
+    return next((r for r in flow.my_requests() if r.id == wanted), None) if wanted else None
 
 
 def advance(flow: OnboardingFlow, answers: PersonAnswers, until: Step | None = None, *,

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from wizard.approvals import CMS_REVIEWER, Approvals, Reviewer, utc_now
 from wizard.flow import OnboardingFlow
-from wizard.store import Store
+from wizard.store import AccountClaimed, Store
 
 _UNKNOWN = (
     "The User ID, password or code is not right. Check all three and try again "
@@ -89,4 +89,13 @@ class ApproverSignIn:
                 "is nothing for you to approve here. Your own requests are under Pending Requests "
                 "in the wizard."
             )
+        try:
+            # one console per signed-in PSO: a second one is told, the first keeps working
+            self.store.claim_account(uid)
+        except AccountClaimed as err:
+            return None, f"{err}."
         return Reviewer("pso", name, email, uid), ""
+
+    def sign_out(self) -> None:
+        """Let go of the signed-in account (also done by the OS when the process ends)."""
+        self.store.release_account()

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 KEY_NAME = "secret.key"
 KEY_TEMP_PREFIX = ".secret."
@@ -150,17 +152,19 @@ class Vault:
     def _for_encrypt(self) -> Any:
         return self._fernet_for(self._key_for_writing())
 
-    def mac(self, purpose: str, text: str, *, create: bool = False) -> str:
-        """HMAC-SHA256 of ``text`` under a key derived from this directory's key for ``purpose``:
-        without secret.key nobody can compute or check it (a short code is not brute-forced from
-        it, a hand-edited record cannot be given a valid one). ``create``: make the key if there is
-        none; else VaultError without a usable key."""
-        import hashlib
-        import hmac
-
+    def macer(self, purpose: str, *, create: bool = False) -> Callable[[str], str]:
+        """A function giving the HMAC-SHA256 of a text under a key derived from this directory's
+        key for ``purpose``: the key file is read once, for a batch of records (see
+        :mod:`wizard.seal`). Without secret.key nobody can compute or check it (a short code is not
+        brute-forced from it, a hand-edited record cannot be given a valid one). ``create``: make
+        the key if there is none; else VaultError without a usable key."""
         key = self._key_for_writing() if create else self._read_key()
         derived = hmac.new(base64.urlsafe_b64decode(key), f"iqies-onboard:{purpose}".encode(), hashlib.sha256).digest()
-        return hmac.new(derived, text.encode("utf-8"), hashlib.sha256).hexdigest()
+        return lambda text: hmac.new(derived, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def mac(self, purpose: str, text: str, *, create: bool = False) -> str:
+        """HMAC-SHA256 of ``text`` for ``purpose`` (see :meth:`macer`)."""
+        return self.macer(purpose, create=create)(text)
 
     @property
     def has_key(self) -> bool:
