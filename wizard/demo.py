@@ -401,7 +401,7 @@ def jump(flow: OnboardingFlow, answers: PersonAnswers, target: Step) -> JumpResu
     account exists, the device is verified) starts the persona's profile again."""
     current = flow.current_step
     if target < current:
-        if flow.is_done_for_good(target) or not flow.can_open(target):
+        if flow.behind_point_of_no_return(target) or not flow.can_open(target):
             flow.reset()
             if not flow.record.proofing_seed:
                 flow.record.proofing_seed = secrets.token_hex(8)

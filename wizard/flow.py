@@ -11,7 +11,6 @@ import re
 import secrets
 import threading
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
@@ -24,13 +23,12 @@ from wizard.catalogue import catalogue, challenge_questions
 from wizard.directory import Provider, ProviderDirectory, default_directory, find_organization
 from wizard.models import (
     DEVICE_TYPES,
-    STEP_MODELS,
     HarpAccountSetup,
     HarpProfile,
     OrganizationRef,
-    StepModel,
     validate_form,
 )
+from wizard.outcome import StepOutcome
 from wizard.steps import Step
 from wizard.store import Store, UserIdTaken
 
@@ -71,53 +69,12 @@ class AccountRecord(BaseModel):
     last_submitted_request: str | None = None
 
 
-@dataclass
-class StepOutcome:
-    ok: bool
-    errors: dict[str, str] = field(default_factory=dict)
-    message: str = ""
-    next_step: Step | None = None
-    warnings: list[str] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)  # field name -> label the user sees
-
-    @property
-    def summary(self) -> str:
-        if self.ok or not self.errors:
-            return self.message
-        if self.message:
-            return self.message
-        names = [self.labels.get(f, f.replace("_", " ")) for f in self.errors]
-        if len(names) == 1:
-            return f"Fix {names[0]} before you go on (see the message under it)."
-        return f"Fix these {len(names)} fields before you go on: {', '.join(names)}."
-
-
-# Steps the user cannot go back from: what came before is done in the real system.
-_BACK_TARGETS: dict[Step, Step | None] = {
-    Step.PROFILE: None,
-    Step.ACCOUNT: Step.PROFILE,
-    Step.PROOFING: Step.ACCOUNT,
-    Step.TWO_FACTOR_SETUP: None,
-    Step.TWO_FACTOR_VERIFY: Step.TWO_FACTOR_SETUP,
-    Step.IQIES_SIGN_IN: None,
-    Step.WELCOME: None,
-    Step.CATEGORY: Step.WELCOME,
-    Step.ROLE: Step.CATEGORY,
-    Step.ORGANIZATIONS: Step.ROLE,
-    Step.REVIEW: Step.ORGANIZATIONS,
-    Step.AWAIT_APPROVAL: None,
-}
-
 _CODE_IN_MESSAGE = re.compile(r"code is ((?:[0-9] ?){6})")  # send_code's wording, spoken or not
 _SIGN_IN_REFUSED = (
     "The User ID, password or code is not right. Check all three and try again "
     "(an authenticator code works once: wait for the next one)."
 )
 _LOGIN_REFUSED = "The User ID or password is not right. Check both and try again."
-
-
-def _secret_fields(model: type[StepModel]) -> set[str]:
-    return {name for name, f in model.model_fields.items() if f.annotation is SecretStr}
 
 
 def _password_hasher():
@@ -225,39 +182,15 @@ class OnboardingFlow:
         self._profile_cache = (raw, today, result)
         return result
 
-    def fact_failure(self, step: Step) -> Step | None:
-        """The earliest step whose facts do not hold for ``step`` to open, or None if it may."""
-        r = self.record
-        facts: list[tuple[Step, Callable[[], bool]]] = [
-            (Step.PROFILE, lambda: self.profile is not None),
-            (Step.ACCOUNT, lambda: bool(r.user_id and r.password_hash and r.challenge_answer_hash)),
-            (Step.PROOFING, lambda: r.identity_proofed is not None),
-            (Step.TWO_FACTOR_SETUP, lambda: r.factor is not None),
-            (Step.TWO_FACTOR_VERIFY, lambda: bool(r.factor and r.factor.verified)),
-            (Step.IQIES_SIGN_IN, lambda: self.signed_in),
-            (Step.WELCOME, lambda: True),
-            (Step.CATEGORY, lambda: self._valid("category")),
-            (Step.ROLE, lambda: self._valid("role")),
-            (Step.ORGANIZATIONS, lambda: self._valid("organizations")),
-            (Step.REVIEW, lambda: r.last_submitted_request is not None),
-        ]
-        for prior, holds in facts:
+    def first_step_not_done(self, step: Step) -> Step | None:
+        """The earliest step before ``step`` whose fact does not hold (so ``step`` may not
+        open yet), or None if every earlier step is done."""
+        for prior in Step.ordered():
             if prior >= step:
                 return None
-            if not holds():
+            if not prior.is_done(self):
                 return prior
         return None
-
-    def _valid(self, key: str) -> bool:
-        req = self.record.request
-        if key == "category":
-            form: dict[str, Any] = {"category": req.category}
-        elif key == "role":
-            form = {"role": req.role, "relationship": req.relationship}
-        else:
-            form = {"organizations": [o.model_dump() for o in req.organizations]}
-        _, errors = validate_form(STEP_MODELS[key], form, {"catalogue": catalogue()})
-        return not errors
 
     @property
     def current_step(self) -> Step:
@@ -266,19 +199,17 @@ class OnboardingFlow:
         try:
             wanted = Step.from_key(self.record.position)
         except ValueError:
-            wanted = Step.PROFILE
-        if self.record.identity_proofed and wanted < Step.TWO_FACTOR_SETUP:
-            wanted = Step.TWO_FACTOR_SETUP
-        if self.record.factor and self.record.factor.verified and wanted < Step.IQIES_SIGN_IN:
-            wanted = Step.IQIES_SIGN_IN
-        return self.fact_failure(wanted) or wanted
+            wanted = Step.ordered()[0]
+        for sealed in Step.ordered():
+            if sealed.is_sealed(self) and wanted <= sealed and sealed.next is not None:
+                wanted = sealed.next
+        return self.first_step_not_done(wanted) or wanted
 
-    def is_done_for_good(self, step: Step) -> bool:
-        """Steps behind a point of no return: the HARP account exists (profile, User ID and
-        proofing are done) or the second factor is verified (its setup is done)."""
-        if self.record.identity_proofed and step < Step.TWO_FACTOR_SETUP:
-            return True
-        return bool(self.record.factor and self.record.factor.verified and step < Step.IQIES_SIGN_IN)
+    def behind_point_of_no_return(self, step: Step) -> bool:
+        """Whether ``step`` is done in the real system for good: it is (or comes before) a
+        sealed step, one whose point of no return is passed (the HARP account exists; the
+        second factor is verified)."""
+        return any(sealed.is_sealed(self) and step <= sealed for sealed in Step.ordered())
 
     def _note_reopened_step(self) -> None:
         """A stored position whose facts do not hold (an edited or stale database) reopens at
@@ -293,26 +224,18 @@ class OnboardingFlow:
             event("step_reopened", claimed=claimed.key, reopened_at=current.key)
 
     def can_open(self, step: Step) -> bool:
-        return self.fact_failure(step) is None
+        return self.first_step_not_done(step) is None
 
     def back_target(self, step: Step) -> Step | None:
-        target = _BACK_TARGETS[step]
-        if step == Step.PROOFING and self.record.identity_proofed:
+        if not step.back or step.is_sealed(self):
             return None
-        return target
+        return step.previous
 
     def back_refusal(self, step: Step) -> str:
-        if step < Step.TWO_FACTOR_SETUP and self.record.identity_proofed:
-            return "Your HARP account is already created; its profile and User ID cannot be changed here."
-        if step < Step.IQIES_SIGN_IN and self.record.factor and self.record.factor.verified:
-            return "Two-factor authentication is already set up; more devices are added inside HARP later."
-        if step in (Step.TWO_FACTOR_SETUP, Step.IQIES_SIGN_IN):
-            return "Your HARP account is already created; its profile is changed inside HARP later."
-        if step == Step.WELCOME:
-            return "This is the iQIES home page; use Request User Role to continue."
-        if step == Step.AWAIT_APPROVAL:
-            return "Your request is submitted; use Request User Role for another role or provider."
-        return "There is no earlier page."
+        for sealed in Step.ordered():
+            if sealed.is_sealed(self) and step <= sealed:
+                return sealed.sealed_message
+        return step.no_back
 
     # --- persistence -----------------------------------------------------------------------
 
@@ -374,7 +297,7 @@ class OnboardingFlow:
 
     def go_to(self, step: Step) -> Step:
         """Move to ``step`` if its facts hold, else to the first step whose facts do not."""
-        blocker = self.fact_failure(step)
+        blocker = self.first_step_not_done(step)
         target = blocker or step
         if self.record.position != target.key:
             event("step", frm=self.record.position, to=target.key)
@@ -386,18 +309,14 @@ class OnboardingFlow:
         """What the page shows on opening: what was typed, else what HARP fills in itself
         (the User ID on its sign-in pages, the profile's phone for a text or voice device)."""
         draft = dict(self.record.drafts.get(step.key, {}))
-        if step in (Step.TWO_FACTOR_SETUP, Step.IQIES_SIGN_IN):
-            draft.setdefault("user_id", self.record.user_id or "")
-        profile = self.profile
-        if step == Step.TWO_FACTOR_SETUP and profile is not None:
-            draft.setdefault("phone", rules.format_phone(profile.phone))
+        if step.draft_from is not None:
+            for name, value in step.draft_from(self).items():
+                draft.setdefault(name, value)
         return draft
 
     def save_draft(self, step: Step, form: dict[str, Any]) -> None:
         """Keep what was typed (never a secret) so Back, quit and relaunch lose nothing."""
-        model = STEP_MODELS.get(step.key)
-        secret = _secret_fields(model) if model else set()
-        secret |= {"code", "answers"}
+        secret = set(step.never_saved)
         draft = {
             k: v for k, v in form.items() if k not in secret and isinstance(v, (str, bool, int, type(None)))
         }
@@ -411,7 +330,7 @@ class OnboardingFlow:
         if form is not None:
             self.save_draft(step, form)
         target = self.back_target(step)
-        if target is None or self.is_done_for_good(target):
+        if target is None or self.behind_point_of_no_return(target):
             return StepOutcome(False, message=self.back_refusal(target or step))
         return StepOutcome(True, next_step=self.go_to(target))
 
@@ -419,10 +338,9 @@ class OnboardingFlow:
 
     def validate(self, step: Step, form: dict[str, Any]) -> dict[str, str]:
         """Field messages for ``form`` without side effects (for live checks)."""
-        model = STEP_MODELS.get(step.key)
-        if model is None:
+        if step.model is None:
             return {}
-        _, errors = validate_form(model, form, self.context(step))
+        _, errors = validate_form(step.model, form, self.context(step))
         return errors
 
     def account_confirmation(self, form: dict[str, Any]) -> tuple[StepOutcome | None, str]:
@@ -454,10 +372,9 @@ class OnboardingFlow:
         if not self.can_open(step):
             target = self.go_to(step)
             return StepOutcome(False, message=f"Finish {target.info.real_page} first.", next_step=target)
-        if self.is_done_for_good(step):
+        if self.behind_point_of_no_return(step):
             return StepOutcome(False, message=self.back_refusal(step), next_step=self.current_step)
-        handler = getattr(self, f"_submit_{step.key}")
-        outcome: StepOutcome = handler(form)
+        outcome: StepOutcome = step.apply(self, form)
         if outcome.ok and outcome.next_step:
             outcome.next_step = self.go_to(outcome.next_step)
         else:
@@ -467,7 +384,8 @@ class OnboardingFlow:
         return outcome
 
     def _validated(self, step: Step, form: dict[str, Any]) -> tuple[Any, StepOutcome | None]:
-        model_cls = STEP_MODELS[step.key]
+        model_cls = step.model
+        assert model_cls is not None
         model, errors = validate_form(model_cls, form, self.context(step))
         if errors:
             labels = {name: model_cls.label(name) for name in errors}
@@ -853,8 +771,8 @@ class OnboardingFlow:
                 )
                 return StepOutcome(False, message=message, next_step=self.go_to(Step.ORGANIZATIONS))
         for key in ("category", "role", "organizations"):
-            if not self._valid(key):
-                return StepOutcome(False, message="The request is incomplete.", next_step=self.go_to(Step[key.upper()]))
+            if not Step.from_key(key).is_done(self):
+                return StepOutcome(False, message="The request is incomplete.", next_step=self.go_to(Step.from_key(key)))
         profile = self.profile
         assert profile is not None and req.role is not None
         request_id = uuid.uuid4().hex[:12]

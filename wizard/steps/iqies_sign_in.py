@@ -1,0 +1,40 @@
+"""Step: iQIES Sign in with HARP."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from wizard import rules
+from wizard.models import IqiesSignIn
+from wizard.steps.spec import FieldSpec, StepSpec, section_of, secret_text, submit_with
+
+
+def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
+    """User ID and password from the account section, and a code as the person would get it."""
+    from wizard.codes import correct_code, wrong_code
+
+    account = section_of(answers, "account", "signing in needs the account section (User ID, password)")
+    code = correct_code(flow) if (how or "correct") == "correct" else wrong_code(flow)
+    return {"user_id": account.get("user_id"), "password": secret_text(account.get("password")), "code": code}
+
+
+SPEC = StepSpec(
+    key="iqies_sign_in",
+    system="iQIES",
+    real_page="Sign in with HARP",
+    real_address="iqies.cms.gov",
+    label="iQIES sign in",
+    model=IqiesSignIn,
+    fields=(
+        FieldSpec("user_id", max_length=rules.USER_ID_MAX),
+        FieldSpec("password", "secret", max_length=rules.PASSWORD_MAX, hint="Not shown as you type."),
+        FieldSpec("code", "code", max_length=8, placeholder="6 digits", hint="6 digits."),
+    ),
+    done=lambda flow: flow.signed_in,
+    no_back="Your HARP account is already created; its profile is changed inside HARP later.",
+    submit=submit_with("submit_iqies_sign_in"),
+    never_saved=("password", "code"),
+    also_reads=("account",),
+    form_from=form_from,
+    draft_from=lambda flow: {"user_id": flow.record.user_id or ""},
+)

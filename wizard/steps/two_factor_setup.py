@@ -1,0 +1,63 @@
+"""Step: HARP Login to Complete Setup (choose the second factor)."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from wizard import otp, rules
+from wizard.models import DEVICE_TYPES, PHONE_DEVICES, TwoFactorSetup
+from wizard.steps.spec import FieldSpec, StepSpec, pairs, section_of, secret_text, submit_with
+
+NOT_SHOWN = "Not shown as you type."
+
+
+def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
+    """Sign in with the account's User ID and password, then the device. An authenticator
+    secret the file names becomes the one the sandbox uses (so a real phone app shows the
+    same codes)."""
+    from wizard.answers import two_factor_form
+
+    section = section_of(answers, "two_factor")
+    account = section_of(answers, "account", "signing in needs the account section (User ID, password)")
+    named = secret_text(section.get("totp_secret"))
+    if named and section.get("device_type") in otp.AUTHENTICATOR_DEVICES:
+        secret = "".join(named.split()).upper()
+        flow.totp_secret_factory = lambda: secret
+    return {"user_id": account.get("user_id"), "password": secret_text(account.get("password")),
+            **two_factor_form(section, flow.profile)}
+
+
+def _draft(flow: Any) -> dict[str, Any]:
+    profile = flow.profile
+    out = {"user_id": flow.record.user_id or ""}
+    if profile is not None:
+        out["phone"] = rules.format_phone(profile.phone)
+    return out
+
+
+SPEC = StepSpec(
+    key="two_factor_setup",
+    system="HARP",
+    real_page="Login to Complete Setup",
+    real_address="harp.cms.gov/login",
+    label="Two-factor setup",
+    model=TwoFactorSetup,
+    fields=(
+        FieldSpec("user_id", max_length=rules.USER_ID_MAX, hint="Log in with the HARP User ID you chose."),
+        FieldSpec("password", "secret", max_length=rules.PASSWORD_MAX, hint=NOT_SHOWN),
+        FieldSpec("device_type", "choice", choices=pairs(DEVICE_TYPES)),
+        FieldSpec("phone", required=True, max_length=30, placeholder="(410) 555-0123",
+                  hint="The phone that gets the codes (here, the simulated phone).",
+                  note="Sandbox: codes go to the app's simulated phone (F2), never a real one.",
+                  applies=lambda form: form.get("device_type") in PHONE_DEVICES),
+    ),
+    done=lambda flow: flow.record.factor is not None,
+    no_back="Your HARP account is already created; its profile is changed inside HARP later.",
+    submit=submit_with("submit_two_factor_setup"),
+    never_saved=("password",),
+    section="two_factor",
+    reads=("device_type", "phone", "totp_secret"),
+    also_reads=("account",),
+    form_from=form_from,
+    draft_from=_draft,
+)
