@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard import rules
 from wizard.models import IqiesSignIn
-from wizard.steps.spec import FieldSpec, StepSpec, section_of, secret_text, submit_with
+from wizard.steps.spec import FieldSpec, StepSpec, section_of, secret_text
+from wizard.outcome import StepOutcome
+from wizard.steps.spec import Step
+
+if TYPE_CHECKING:
+    from wizard.flow import OnboardingFlow
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
@@ -16,6 +21,23 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
     account = section_of(answers, "account", "signing in needs the account section (User ID, password)")
     code = correct_code(flow) if (how or "correct") == "correct" else wrong_code(flow)
     return {"user_id": account.get("user_id"), "password": secret_text(account.get("password")), "code": code}
+
+
+def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
+    flow.save_draft(SPEC, form)
+    model, refused = flow.validated(SPEC, form)
+    if refused:
+        return refused
+    refusal = flow.verify_sign_in(model.user_id, model.password, model.code)
+    if refusal:
+        return StepOutcome(False, message=refusal)
+    flow.signed_in = True
+    try:
+        resume = Step.from_key(flow.record.position)
+    except ValueError:
+        resume = SPEC.next
+    target = resume if resume > SPEC else SPEC.next
+    return StepOutcome(True, next_step=target)
 
 
 SPEC = StepSpec(
@@ -32,7 +54,7 @@ SPEC = StepSpec(
     ),
     done=lambda flow: flow.signed_in,
     no_back="Your HARP account is already created; its profile is changed inside HARP later.",
-    submit=submit_with("submit_iqies_sign_in"),
+    submit=submit,
     never_saved=("password", "code"),
     also_reads=("account",),
     form_from=form_from,

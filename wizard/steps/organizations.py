@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.models import OrganizationsChoice
-from wizard.steps.spec import FieldSpec, StepSpec, request_valid, section_of, submit_with
+from wizard.steps.spec import FieldSpec, StepSpec, request_valid, section_of
+from wizard.outcome import StepOutcome
 
 SEARCH_BY = {"ccn": "CCN", "facility_id": "Facility ID"}
+
+if TYPE_CHECKING:
+    from wizard.flow import OnboardingFlow
 
 
 def searches(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -27,6 +31,25 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
     return {}
 
 
+def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
+    flow.save_draft(SPEC, form)
+    for org in flow.record.request.organizations:
+        earlier = flow.earlier_request_for(flow.record.request.role, org.ccn)
+        if earlier is not None:  # the role changed after the organization was added
+            message = (
+                f"You already asked for this role at {org.name} (CCN {org.ccn}); that request "
+                f"is {earlier['status']}. Remove it, or go back and choose another role."
+            )
+            return StepOutcome(False, errors={"search_for": message}, message=message)
+    orgs = [o.model_dump() for o in flow.record.request.organizations]
+    model, refused = flow.validated(SPEC, {"organizations": orgs})
+    if refused:
+        # shown under Search for: that is where the user acts
+        message = refused.errors["organizations"]
+        return StepOutcome(False, errors={"search_for": message}, message=message)
+    return StepOutcome(True, next_step=SPEC.next)
+
+
 SPEC = StepSpec(
     key="organizations",
     system="iQIES",
@@ -40,7 +63,7 @@ SPEC = StepSpec(
     ),
     done=lambda flow: request_valid(flow, "organizations"),
     back=True,
-    submit=submit_with("submit_organizations"),
+    submit=submit,
     section="organizations",
     form_from=form_from,
 )

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard import rules
 from wizard.models import SSN_CHOICES, HarpProfile
-from wizard.steps.spec import FieldSpec, StepSpec, pairs, section_of, submit_with
+from wizard.steps.spec import FieldSpec, StepSpec, pairs, section_of
+from wizard.outcome import StepOutcome
+
+if TYPE_CHECKING:
+    from wizard.flow import OnboardingFlow
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
     from wizard.answers import profile_form
 
     return profile_form(section_of(answers, "profile"))
+
+
+def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
+    flow.save_draft(SPEC, form)
+    model, refused = flow.validated(SPEC, form)
+    if refused:
+        return refused
+    flow.record.profile = model.model_dump(mode="json")
+    return StepOutcome(True, next_step=SPEC.next)
 
 
 SPEC = StepSpec(
@@ -48,7 +61,7 @@ SPEC = StepSpec(
                   note="Sandbox only: used to warn you if your User ID contains it. HARP does not ask."),
     ),
     done=lambda flow: flow.profile is not None,
-    submit=submit_with("submit_profile"),
+    submit=submit,
     section="profile",
     form_from=form_from,
 )

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.models import ProofingSubmission
-from wizard.steps.spec import FieldSpec, LeftOpen, StepSpec, section_of, submit_with
+from wizard.steps.spec import FieldSpec, LeftOpen, StepSpec, section_of
+from wizard.outcome import StepOutcome
+from wizard.log import event
+
+if TYPE_CHECKING:
+    from wizard.flow import OnboardingFlow
 
 
 def wrong_answer(question: Any) -> int:
@@ -27,6 +32,45 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
     return {"answers": chosen, "not_a_robot": section.get("not_a_robot", True), "attempt": attempt}
 
 
+def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
+    if flow.needs_manual_proofing:
+        if form.get("manual_proofing_done"):  # sandbox: carry on as if it had succeeded
+            return flow.complete_manual_proofing()
+        return StepOutcome(False, message="Identity proofing for you goes the manual way; see below.")
+    model, refused = flow.validated(SPEC, form)
+    if refused:
+        return refused
+    if model.attempt is not None and model.attempt != flow.record.proofing_attempts:
+        return StepOutcome(
+            False, message="These questions were replaced by new ones; answer the questions shown now."
+        )
+    questions = flow.proofing_questions()
+    flow.record.proofing_attempts += 1
+    from wizard import proofing
+
+    passed = proofing.passed(questions, list(model.answers))
+    event("proofing_attempt", attempt=flow.record.proofing_attempts, passed=passed)
+    if passed:
+        flow.record.identity_proofed = "experian"
+        flow._account_created_email()
+        return StepOutcome(
+            True, next_step=SPEC.next,
+            message="Identity verified. Your HARP account is created; the email is on your phone (F2).",
+        )
+    if flow.proofing_attempts_left == 0:
+        flow.record.manual_proofing = True
+        return StepOutcome(
+            False,
+            message="Your identity could not be verified online, and no attempts are left. "
+            "HARP sends you to manual identity proofing; see below.",
+        )
+    return StepOutcome(
+        False,
+        message=f"Your identity could not be verified. You have {flow.proofing_attempts_left} "
+        "more attempt with new questions; answer carefully.",
+    )
+
+
 SPEC = StepSpec(
     key="proofing",
     system="HARP",
@@ -42,7 +86,7 @@ SPEC = StepSpec(
     back=True,
     sealed=lambda flow: bool(flow.record.identity_proofed),
     sealed_message="Your HARP account is already created; its profile and User ID cannot be changed here.",
-    submit=submit_with("submit_proofing"),
+    submit=submit,
     never_saved=("answers",),
     section="proofing",
     form_from=form_from,

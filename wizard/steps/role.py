@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.catalogue import catalogue
 from wizard.models import WORK_RELATIONSHIPS, RoleChoice
-from wizard.steps.spec import FieldSpec, StepSpec, pairs, request_valid, scalars, section_of, submit_with
+from wizard.steps.spec import FieldSpec, StepSpec, pairs, request_valid, scalars, section_of
+from wizard.outcome import StepOutcome
+
+if TYPE_CHECKING:
+    from wizard.flow import OnboardingFlow
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
     return scalars(section_of(answers, "role"), ("relationship", "role"))
+
+
+def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
+    flow.save_draft(SPEC, form)
+    model, refused = flow.validated(SPEC, form)
+    if refused:
+        return refused
+    flow.record.request.role = model.role
+    flow.record.request.relationship = model.relationship
+    return StepOutcome(True, next_step=SPEC.next)
 
 
 SPEC = StepSpec(
@@ -26,7 +40,7 @@ SPEC = StepSpec(
     ),
     done=lambda flow: request_valid(flow, "role"),
     back=True,
-    submit=submit_with("submit_role"),
+    submit=submit,
     section="role",
     reads=("role", "relationship"),
     form_from=form_from,

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard import otp, rules
 from wizard.models import DEVICE_TYPES, PHONE_DEVICES, TwoFactorSetup
-from wizard.steps.spec import FieldSpec, StepSpec, pairs, section_of, secret_text, submit_with
+from wizard.steps.spec import FieldSpec, StepSpec, pairs, section_of, secret_text
+from wizard.outcome import StepOutcome
+from wizard.log import event
 
 NOT_SHOWN = "Not shown as you type."
+LOGIN_REFUSED = "The User ID or password is not right. Check both and try again."
+
+if TYPE_CHECKING:
+    from wizard.flow import OnboardingFlow
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
@@ -35,6 +41,40 @@ def _draft(flow: Any) -> dict[str, Any]:
     return out
 
 
+def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
+    flow.save_draft(SPEC, form)
+    model, refused = flow.validated(SPEC, form)
+    if refused:
+        return refused
+    locked = flow.factor_service.lock_message(flow.record.login_throttle, "wrong passwords", "signing in")
+    if locked:  # refused without counting
+        return StepOutcome(False, errors={"password": locked}, message=locked)
+    if not flow._check_login(model.user_id, model.password):
+        flow.record.login_throttle = flow.factor_service.record_failure(flow.record.login_throttle)
+        event("login_refused", where="harp", failures=flow.record.login_throttle.failures)
+        message = (
+            flow.factor_service.lock_message(flow.record.login_throttle, "wrong passwords", "signing in")
+            or LOGIN_REFUSED
+        )
+        return StepOutcome(False, errors={"password": message}, message=message)
+    flow.record.login_throttle = otp.Throttle()
+    old = flow.record.factor
+    keep = old is not None and old.device_type == model.device_type and old.phone == model.phone
+    state = old if keep else otp.FactorState(device_type=model.device_type, phone=model.phone)
+    if old is not None and not keep:
+        # A new device keeps the wrong-code count: changing device must not reset throttling.
+        state = state.model_copy(update={"failures": old.failures, "locked_until": old.locked_until})
+    if state.is_authenticator:
+        if not state.totp_secret:
+            state = state.model_copy(update={"totp_secret": flow.totp_secret_factory()})
+        flow.record.factor = state
+        message = "Scan the QR code with your authenticator app, then type the code it shows."
+    else:
+        flow.record.factor = state
+        message = flow.send_code()
+    return StepOutcome(True, next_step=SPEC.next, message=message)
+
+
 SPEC = StepSpec(
     key="two_factor_setup",
     system="HARP",
@@ -53,7 +93,7 @@ SPEC = StepSpec(
     ),
     done=lambda flow: flow.record.factor is not None,
     no_back="Your HARP account is already created; its profile is changed inside HARP later.",
-    submit=submit_with("submit_two_factor_setup"),
+    submit=submit,
     never_saved=("password",),
     section="two_factor",
     reads=("device_type", "phone", "totp_secret"),

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.models import SecurityCodeEntry
-from wizard.steps.spec import FieldSpec, StepSpec, section_of, submit_with
+from wizard.steps.spec import FieldSpec, StepSpec, section_of
+from wizard.outcome import StepOutcome
+from wizard.models import DEVICE_TYPES
+
+if TYPE_CHECKING:
+    from wizard.flow import OnboardingFlow
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
@@ -22,6 +27,25 @@ def _verified(flow: Any) -> bool:
     return bool(factor and factor.verified)
 
 
+def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
+    model, refused = flow.validated(SPEC, form)
+    if refused:
+        return refused
+    result = flow.check_code(model.code)
+    if not result.ok:
+        return StepOutcome(
+            False, errors={"code": result.message}, labels={"code": "Security code"},
+            message="This device is locked for now; see the message under the code."
+            if result.locked else "The security code was not accepted; see the message under it.",
+        )
+    flow.record.factor = flow.record.factor.model_copy(update={"verified": True})
+    device = DEVICE_TYPES[flow.record.factor.device_type]
+    return StepOutcome(
+        True, next_step=SPEC.next,
+        message=f"Two-factor authentication is set up with {device}. HARP setup is complete.",
+    )
+
+
 SPEC = StepSpec(
     key="two_factor_verify",
     system="HARP",
@@ -34,7 +58,7 @@ SPEC = StepSpec(
     back=True,
     sealed=_verified,
     sealed_message="Two-factor authentication is already set up; more devices are added inside HARP later.",
-    submit=submit_with("submit_two_factor_verify"),
+    submit=submit,
     never_saved=("code",),
     section="two_factor",
     reads=("codes",),
