@@ -196,7 +196,8 @@ class StepSpec(Step):
     - ``section``: the answers-file section it reads; ``form_from(answers, flow, how)`` turns a
       person's answers (section name -> section, as a dict) into this page's form, raising
       :class:`LeftOpen` when they do not say; ``how`` is "correct"/"wrong" where a file says
-      which (proofing attempts, security codes).
+      which (proofing attempts, security codes), "draft" for what a page opened from the
+      file shows (no code is fetched, nothing is set up).
     """
 
     key: str = ""
@@ -219,7 +220,6 @@ class StepSpec(Step):
     also_reads: tuple[str, ...] = ()  # other sections its form needs (sign-in: account)
     form_from: Callable[..., dict[str, Any]] = _no_form
     draft_from: Callable[[Flow], dict[str, Any]] | None = None  # what HARP fills in itself
-    play: Callable[..., Any] | None = None  # the headless runner's own play, where generic is not enough
 
     def __post_init__(self) -> None:
         if not self.key:

@@ -18,6 +18,8 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
     from wizard.codes import correct_code, wrong_code
 
     section_of(answers, "two_factor")
+    if how == "draft":
+        return {}  # a code is never kept
     code = correct_code(flow) if (how or "correct") == "correct" else wrong_code(flow)
     return {"code": code}
 
