@@ -115,6 +115,11 @@ class Step(metaclass=_Registry):
     def keys(cls) -> list[str]:
         return [spec.key for spec in cls._order]
 
+    @classmethod
+    def with_submit(cls) -> tuple[str, ...]:
+        """The keys of the steps with a Submit (where the flow may refuse), in order."""
+        return tuple(spec.key for spec in cls._order if spec.submit is not None)
+
     @property
     def number(self) -> int:
         """1-based place in the order (derived, never declared)."""
