@@ -29,7 +29,6 @@ from wizard.answers import (
     PersonAnswers,
     personas,
 )
-from wizard.flow import OnboardingFlow
 from wizard.resources import data_path
 from wizard.sanitize import clean_line
 from wizard.steps import Step

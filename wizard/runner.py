@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import secrets
 import sys
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -26,14 +25,13 @@ from wizard.answers import (
     AnswersFile,
     AnswersFileError,
     ApproveAction,
-    PersonAnswers,
     RemovePsoAction,
     RunAction,
     account_form,
     load,
 )
-from wizard.approvals import CMS_REVIEWER, ApprovalError, Approvals, Reviewer, org_label
-from wizard.flow import OnboardingFlow, StepOutcome
+from wizard.approvals import CMS_REVIEWER, ApprovalError, Approvals, Reviewer
+from wizard.flow import OnboardingFlow
 from wizard.sanitize import clean_line
 from wizard.steps import LeftOpen, Step
 from wizard.store import DataDirError, Store

@@ -360,11 +360,6 @@ def scalars(section: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any
     return {k: v for k, v in section.items() if k in names and isinstance(v, str)}
 
 
-def submit_with(name: str) -> Callable[[Flow, dict[str, Any]], Any]:
-    """Submit by the flow's step handler ``_<name>``."""
-    return lambda flow, form: getattr(flow, f"_{name}")(form)
-
-
 def request_valid(flow: Flow, key: str) -> bool:
     """Whether the role request's part for step ``key`` (category, role, organizations) holds."""
     from wizard.catalogue import catalogue

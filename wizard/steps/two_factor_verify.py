@@ -36,7 +36,7 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     result = flow.check_code(model.code)
     if not result.ok:
         return StepOutcome(
-            False, errors={"code": result.message}, labels={"code": "Security code"},
+            False, errors={"code": result.message}, labels={"code": SPEC.field_label("code")},
             message="This device is locked for now; see the message under the code."
             if result.locked else "The security code was not accepted; see the message under it.",
         )
