@@ -20,7 +20,7 @@ USED = (
 
 HOME = {
     "schema": ("AnswersFile", "PersonAnswers", "Refusal", "answers_schema", "INTERACTIVE_NOTE", "SECTIONS"),
-    "forms": ("_SECTION_STEP", "_FIELD_STEP", "step_of", "end_step", "sections_needed", "profile_form",
+    "forms": ("_SECTION_STEP", "_field_step", "step_of", "end_step", "sections_needed", "profile_form",
               "account_form", "two_factor_form", "Context", "_form"),
     "errors": ("AnswerError", "AnswersFileError", "_structure_errors", "_path"),
     "loader": ("_text_loader", "read_raw", "parse_text", "_open_regular", "MAX_FILE_BYTES"),

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 from wizard.catalogue import help_for
 from wizard.flow import OnboardingFlow
-from wizard.models import STEP_MODELS
 from wizard.plain_text import _plain_text, where
 from wizard.sanitize import clean_line
 from wizard.steps import Step
@@ -169,13 +168,10 @@ class PlainQuestions:
     # --- one field ---------------------------------------------------------------------------
 
     def label(self, step: Step, name: str) -> str:
-        return STEP_MODELS[step.key].label(name)
+        return step.field_label(name)
 
     def required(self, step: Step, spec: Ask) -> bool:
-        if spec.required is not None:
-            return spec.required
-        info = STEP_MODELS[step.key].model_fields.get(spec.name)
-        return bool(info and info.is_required())
+        return bool(spec.required)
 
     def field_hint(self, spec: Ask) -> str:
         """The hint a field's question gives (a session may add its own)."""

@@ -12,7 +12,6 @@ from typing import Mapping, TextIO
 from wizard.steps import Step
 
 PROG = "iqies-onboard"
-TOTAL = len(Step.ordered())
 
 # terminals without cursor control: a full-screen view would be escape codes read out as text
 _NO_CURSOR_TERMS = ("dumb",)
@@ -33,7 +32,7 @@ def _plain_text(text: str) -> str:
 def where(step: Step) -> str:
     """What every question of a step opens with: ``Step 1 of 12, HARP: Profile Information.``"""
     info = step.info
-    return f"Step {info.number} of {TOTAL}, {info.system}: {info.real_page}."
+    return f"Step {info.number} of {len(Step)}, {info.system}: {info.real_page}."  # counted now: a step can be registered later
 
 
 def terminal_shows_qr(env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> bool:

@@ -78,9 +78,8 @@ from wizard.answers.schema import (  # noqa: F401
     answers_schema,
 )
 from wizard.answers.forms import (  # noqa: F401
-    _FIELD_STEP,
+    _field_step,
     _SECTION_STEP,
-    _STEP_SECTIONS,
     Context,
     _form,
     account_form,

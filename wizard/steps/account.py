@@ -1,0 +1,79 @@
+"""Step: HARP User ID, Password and Challenge Question."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+from wizard import rules
+from wizard.catalogue import challenge_questions
+from wizard.models import HarpAccountSetup
+from wizard.steps.spec import FieldSpec, StepSpec, section_of
+from wizard.outcome import StepOutcome
+from wizard.hashing import hash_secret
+from wizard.store import UserIdTaken
+
+if TYPE_CHECKING:
+    from wizard.flow import OnboardingFlow
+
+
+def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
+    from wizard.answers import account_form
+
+    return account_form(section_of(answers, "account"))
+
+
+def _done(flow: Any) -> bool:
+    r = flow.record
+    return bool(r.user_id and r.password_hash and r.challenge_answer_hash)
+
+
+def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
+    flow.save_draft(SPEC, form)
+    model, refused = flow.validated(SPEC, form)
+    if refused:
+        return refused
+    assert isinstance(model, HarpAccountSetup)
+    flow.record.user_id = model.user_id
+    flow.record.password_hash = hash_secret(model.password.get_secret_value())
+    flow.record.challenge_question = model.challenge_question
+    flow.record.challenge_answer_hash = hash_secret(
+        rules.normalise_answer(model.challenge_answer.get_secret_value())
+    )
+    try:
+        flow.save()  # claims the User ID under the store's lock: another trainee may be quicker
+    except UserIdTaken:
+        flow.record.user_id = flow.record.password_hash = None
+        flow.record.challenge_question = flow.record.challenge_answer_hash = None
+        message = "This User ID was just taken by another account in this sandbox. Choose another."
+        return StepOutcome(False, errors={"user_id": message}, message=message,
+                           labels={"user_id": HarpAccountSetup.label("user_id")})
+    return StepOutcome(True, next_step=SPEC.next, warnings=flow.user_id_warnings(model.user_id))
+
+
+SPEC = StepSpec(
+    key="account",
+    system="HARP",
+    real_page="User ID, Password and Challenge Question",
+    real_address="harp.cms.gov/register",
+    label="User ID & password",
+    model=HarpAccountSetup,
+    fields=(
+        FieldSpec("user_id", max_length=rules.USER_ID_MAX, placeholder="e.g. jdoe_pso",
+                  hint=f"6 to 74 letters, digits and . _ - @; no facility names, no # or & "
+                       f"({rules.SANDBOX_NOTE}). It can never be changed.",
+                  note=f"6-74 letters, digits and . _ - @; no facility names, no # or & ({rules.SANDBOX_NOTE})."),
+        FieldSpec("password", "secret", max_length=rules.PASSWORD_MAX),
+        FieldSpec("password_confirm", "secret", max_length=rules.PASSWORD_MAX,
+                  hint="Type the same password again. Not shown as you type."),
+        FieldSpec("challenge_question", "choice", choices=lambda flow: [(q, q) for q in challenge_questions()]),
+        FieldSpec("challenge_answer", "secret", max_length=100,
+                  hint="Stored only as a hash; keep your real answer somewhere safe. Not shown as you type.",
+                  note="Stored only as a hash. Keep your real answer somewhere safe."),
+    ),
+    done=_done,
+    back=True,
+    submit=submit,
+    never_saved=("password", "password_confirm", "challenge_answer"),
+    section="account",
+    form_from=form_from,
+)

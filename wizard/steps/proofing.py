@@ -1,0 +1,95 @@
+"""Step: HARP Identity Verification (simulated identity proofing)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+from wizard.models import ProofingSubmission
+from wizard.steps.spec import FieldSpec, LeftOpen, StepSpec, section_of
+from wizard.outcome import StepOutcome
+from wizard.log import event
+
+if TYPE_CHECKING:
+    from wizard.flow import OnboardingFlow
+
+
+def wrong_answer(question: Any) -> int:
+    """The option a file's "wrong" attempt picks: the one after the right one."""
+    return (question.correct + 1) % len(question.options)
+
+
+def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
+    """This attempt's answers, every one right or every one wrong as the file says."""
+    if how == "draft":
+        return {}  # nothing of this page is ever kept
+    section = section_of(answers, "proofing")
+    attempt = flow.record.proofing_attempts
+    attempts = list(section.get("attempts") or ["correct"])
+    if how is None:
+        if attempt >= len(attempts):
+            raise LeftOpen(f"the file answers {len(attempts)} attempt(s); HARP asks again")
+        how = attempts[attempt]
+    questions = flow.proofing_questions()
+    chosen = [q.correct if how == "correct" else wrong_answer(q) for q in questions]
+    return {"answers": chosen, "not_a_robot": section.get("not_a_robot", True), "attempt": attempt}
+
+
+def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
+    if flow.needs_manual_proofing:
+        if form.get("manual_proofing_done"):  # sandbox: carry on as if it had succeeded
+            return flow.complete_manual_proofing()
+        return StepOutcome(False, message="Identity proofing for you goes the manual way; see below.")
+    model, refused = flow.validated(SPEC, form)
+    if refused:
+        return refused
+    if model.attempt is not None and model.attempt != flow.record.proofing_attempts:
+        return StepOutcome(
+            False, message="These questions were replaced by new ones; answer the questions shown now."
+        )
+    questions = flow.proofing_questions()
+    flow.record.proofing_attempts += 1
+    from wizard import proofing
+
+    passed = proofing.passed(questions, list(model.answers))
+    event("proofing_attempt", attempt=flow.record.proofing_attempts, passed=passed)
+    if passed:
+        flow.record.identity_proofed = "experian"
+        flow._account_created_email()
+        return StepOutcome(
+            True, next_step=SPEC.next,
+            message="Identity verified. Your HARP account is created; the email is on your phone (F2).",
+        )
+    if flow.proofing_attempts_left == 0:
+        flow.record.manual_proofing = True
+        return StepOutcome(
+            False,
+            message="Your identity could not be verified online, and no attempts are left. "
+            "HARP sends you to manual identity proofing; see below.",
+        )
+    return StepOutcome(
+        False,
+        message=f"Your identity could not be verified. You have {flow.proofing_attempts_left} "
+        "more attempt with new questions; answer carefully.",
+    )
+
+
+SPEC = StepSpec(
+    key="proofing",
+    system="HARP",
+    real_page="Identity Verification",
+    real_address="harp.cms.gov/register",
+    label="Identity proofing",
+    model=ProofingSubmission,
+    fields=(
+        FieldSpec("answers", "answers"),
+        FieldSpec("not_a_robot", "yesno"),
+    ),
+    done=lambda flow: flow.record.identity_proofed is not None,
+    back=True,
+    sealed=lambda flow: bool(flow.record.identity_proofed),
+    sealed_message="Your HARP account is already created; its profile and User ID cannot be changed here.",
+    submit=submit,
+    never_saved=("answers",),
+    section="proofing",
+    form_from=form_from,
+)

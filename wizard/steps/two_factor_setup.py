@@ -1,0 +1,115 @@
+"""Step: HARP Login to Complete Setup (choose the second factor)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+from wizard import otp, rules
+from wizard.models import DEVICE_TYPES, PHONE_DEVICES, TwoFactorSetup
+from wizard.steps.spec import FieldSpec, LeftOpen, StepSpec, pairs, section_of, secret_text
+from wizard.outcome import StepOutcome
+from wizard.log import event
+
+NOT_SHOWN = "Not shown as you type."
+LOGIN_REFUSED = "The User ID or password is not right. Check both and try again."
+
+if TYPE_CHECKING:
+    from wizard.flow import OnboardingFlow
+
+
+def use_named_secret(answers: Mapping[str, Any], flow: Any) -> bool:
+    """An authenticator secret the answers name becomes the one the sandbox enrols (so a real
+    phone app enrolled with it shows the same codes); True when they name one."""
+    try:
+        section = section_of(answers, "two_factor")
+    except LeftOpen:
+        return False
+    named = secret_text(section.get("totp_secret"))
+    if not named or section.get("device_type") not in otp.AUTHENTICATOR_DEVICES:
+        return False
+    secret = "".join(named.split()).upper()
+    flow.totp_secret_factory = lambda: secret
+    return True
+
+
+def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
+    """Sign in with the account's User ID and password, then the device (and the named
+    authenticator secret, see :func:`use_named_secret`)."""
+    from wizard.answers import two_factor_form
+
+    section = section_of(answers, "two_factor")
+    account = section_of(answers, "account", "signing in needs the account section (User ID, password)")
+    if how != "draft":
+        use_named_secret(answers, flow)
+    return {"user_id": account.get("user_id"), "password": secret_text(account.get("password")),
+            **two_factor_form(section, flow.profile)}
+
+
+def _draft(flow: Any) -> dict[str, Any]:
+    profile = flow.profile
+    out = {"user_id": flow.record.user_id or ""}
+    if profile is not None:
+        out["phone"] = rules.format_phone(profile.phone)
+    return out
+
+
+def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
+    flow.save_draft(SPEC, form)
+    model, refused = flow.validated(SPEC, form)
+    if refused:
+        return refused
+    locked = flow.factor_service.lock_message(flow.record.login_throttle, "wrong passwords", "signing in")
+    if locked:  # refused without counting
+        return StepOutcome(False, errors={"password": locked}, message=locked)
+    if not flow._check_login(model.user_id, model.password):
+        flow.record.login_throttle = flow.factor_service.record_failure(flow.record.login_throttle)
+        event("login_refused", where="harp", failures=flow.record.login_throttle.failures)
+        message = (
+            flow.factor_service.lock_message(flow.record.login_throttle, "wrong passwords", "signing in")
+            or LOGIN_REFUSED
+        )
+        return StepOutcome(False, errors={"password": message}, message=message)
+    flow.record.login_throttle = otp.Throttle()
+    old = flow.record.factor
+    keep = old is not None and old.device_type == model.device_type and old.phone == model.phone
+    state = old if keep else otp.FactorState(device_type=model.device_type, phone=model.phone)
+    if old is not None and not keep:
+        # A new device keeps the wrong-code count: changing device must not reset throttling.
+        state = state.model_copy(update={"failures": old.failures, "locked_until": old.locked_until})
+    if state.is_authenticator:
+        if not state.totp_secret:
+            state = state.model_copy(update={"totp_secret": flow.totp_secret_factory()})
+        flow.record.factor = state
+        message = "Scan the QR code with your authenticator app, then type the code it shows."
+    else:
+        flow.record.factor = state
+        message = flow.send_code()
+    return StepOutcome(True, next_step=SPEC.next, message=message)
+
+
+SPEC = StepSpec(
+    key="two_factor_setup",
+    system="HARP",
+    real_page="Login to Complete Setup",
+    real_address="harp.cms.gov/login",
+    label="Two-factor setup",
+    model=TwoFactorSetup,
+    fields=(
+        FieldSpec("user_id", max_length=rules.USER_ID_MAX, hint="Log in with the HARP User ID you chose."),
+        FieldSpec("password", "secret", max_length=rules.PASSWORD_MAX, hint=NOT_SHOWN),
+        FieldSpec("device_type", "choice", choices=pairs(DEVICE_TYPES)),
+        FieldSpec("phone", required=True, max_length=30, placeholder="(410) 555-0123",
+                  hint="The phone that gets the codes (here, the simulated phone).",
+                  note="Sandbox: codes go to the app's simulated phone (F2), never a real one.",
+                  applies=lambda form: form.get("device_type") in PHONE_DEVICES),
+    ),
+    done=lambda flow: flow.record.factor is not None,
+    no_back="Your HARP account is already created; its profile is changed inside HARP later.",
+    submit=submit,
+    never_saved=("password",),
+    section="two_factor",
+    reads=("device_type", "phone", "totp_secret"),
+    also_reads=("account",),
+    form_from=form_from,
+    draft_from=_draft,
+)
