@@ -12,7 +12,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tests.states import advance_to, answers_for, new_flow
-from wizard import cli
+from app import cli
 from wizard.catalogue import help_for
 from wizard.demo import presenter_notes
 from wizard.models import StepModel
