@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from tests.conftest import FrozenClock
 from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form
-from tests.states import _sign_in, advance_to, last_code, new_flow
+from tests.states import advance_to, last_code, new_flow, sign_in
 from wizard.approvals import CMS_REVIEWER, ApprovalError, Approvals, Reviewer
 from wizard.log import setup_logging
 from wizard.signin import ApproverSignIn
@@ -107,13 +107,13 @@ def test_a_fake_last_submitted_request_does_not_count_review_as_done(data_dir, c
     _edit_shared(data_dir, lambda d: d.setdefault("requests", {}).update({"99": forged}))
     again = new_flow(data_dir, clock)
     assert again.record.last_submitted_request is None
-    _sign_in(again, "sms")
+    sign_in(again, "sms")
     assert again.current_step == Step.REVIEW
     assert again.my_requests() == []
     assert again.submit(Step.REVIEW, {}).ok  # the real Submit still works, once
     assert [r.id for r in new_flow(data_dir, clock).my_requests()] == [again.record.last_submitted_request]
     after = new_flow(data_dir, clock)
-    _sign_in(after, "sms")
+    sign_in(after, "sms")
     assert after.current_step == Step.AWAIT_APPROVAL
 
 
