@@ -19,7 +19,7 @@ from textual.widgets import Checkbox as _Checkbox
 from textual.widgets import RadioButton as _RadioButton
 
 from wizard.sanitize import clean_line, clean_text, mask_line
-from wizard.steps import Step
+from wizard.steps import FieldSpec, Step
 
 SANDBOX_LINE = "Sandbox: nothing you type leaves this computer"
 
@@ -211,11 +211,14 @@ class StepList(Vertical):
         super().__init__(id="steps")
         self.states = list(states)
 
+    HEADINGS = {"HARP": "HARP account", "iQIES": "iQIES role request"}  # by the step's real site
+
     def compose(self) -> ComposeResult:
-        yield Static("HARP account", classes="steps-heading", markup=False)
+        system = None
         for step, state in self.states:
-            if step == Step.IQIES_SIGN_IN:
-                yield Static("iQIES role request", classes="steps-heading", markup=False)
+            if step.info.system != system:  # a heading where the steps move to the other site
+                system = step.info.system
+                yield Static(self.HEADINGS.get(system, system), classes="steps-heading", markup=False)
             mark = {"done": "✓", "current": "▶", "todo": " "}[state]
             yield Static(one_line(f"{mark} {step.number:>2} {step.info.label}"), classes=f"step {state}")
 
@@ -233,8 +236,45 @@ def set_control(control: Widget, value: object) -> None:
                 button.value = True
 
 
+def choice_options(spec: FieldSpec, flow: object = None) -> list[tuple[Text, str]]:
+    """A choice field's options as a Select takes them: (shown text, value), from the spec."""
+    return [(one_line(text), value) for value, text in spec.options(flow)]
+
+
+def field_control(spec: FieldSpec, flow: object = None, *, radio: bool = False, **select: object) -> Widget:
+    """The control a field's kind asks for, with its limit and placeholder from the spec: an
+    input (hidden for a secret), a Select (the placeholder is its prompt) or, with ``radio``,
+    radio buttons, a checkbox (the label is its text). ``select`` goes to the Select."""
+    if spec.kind == "choice":
+        if radio:
+            return RadioSet(*(RadioButton(one_line(text), name=value) for value, text in spec.options(flow)),
+                            compact=True)
+        return Select(choice_options(spec, flow), prompt=spec.placeholder or "Choose", compact=True, **select)
+    if spec.kind == "yesno":
+        return Checkbox(one_line(spec.label), compact=True)
+    return field_input(spec.placeholder, password=spec.kind == "secret", max_length=spec.max_length or 0)
+
+
 class FieldRow(Vertical):
     """A label (with * when required), its control, and the message for it right under."""
+
+    @classmethod
+    def of(
+        cls,
+        spec: FieldSpec,
+        control: Widget,
+        *,
+        caption: str | None = None,
+        note: str | None = None,
+        stacked: bool = False,
+    ) -> FieldRow:
+        """The row for a field of a step's spec: its label, ``*`` and note from the spec. A
+        checkbox carries the label itself; its row shows ``caption`` (the lead-in) instead."""
+        label = spec.label
+        if spec.kind == "yesno" or caption is not None:
+            label = caption or ""
+        return cls(spec.name, label, control, required=bool(spec.required),
+                   note=spec.note if note is None else note, stacked=stacked)
 
     def __init__(
         self,
@@ -258,7 +298,8 @@ class FieldRow(Vertical):
         if self.required:
             label.append(" *", style="bold")
         with Horizontal(classes="field-row"):
-            yield Label(label, classes="field-label")
+            if label.plain:
+                yield Label(label, classes="field-label")
             yield self.control
         yield Static("", classes="field-error", id=f"error-{self.field_name}", markup=False)
         if self.note:
