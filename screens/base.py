@@ -153,7 +153,9 @@ class StepScreen(Screen):
         ``control``, a checkbox's lead-in (``caption``), a note that depends on the record."""
         spec = self.field_spec(name)
         if control is None:
-            control = field_control(spec, self.flow, radio=radio)
+            # a checkbox with no lead-in beside it shows the required * itself
+            starred = spec.kind == "yesno" and not caption and bool(spec.required)
+            control = field_control(spec, self.flow, radio=radio, starred=starred)
         return FieldRow.of(spec, control, caption=caption, note=note,
                            stacked=radio if stacked is None else stacked)
 

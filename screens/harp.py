@@ -248,7 +248,7 @@ class TwoFactorVerifyScreen(StepScreen):
             key = otp.group_secret(factor.totp_secret or "")
             yield note(
                 f"Add this account to {device} on your phone: press F3 to show the QR code (it "
-                "needs the whole window), or type the key by hand. Then enter the 6-digit code."
+                f"needs the whole window), or type the key by hand. Then enter the {otp.CODE_DIGITS}-digit code."
             )
             yield Static(styled("Manual key: ", (key, "bold")), id="manual-key")
             yield Button("Show QR code (F3)", id="show-qr", compact=True)

@@ -18,6 +18,7 @@ from textual.widgets import Button, Footer, Input, Label, RadioSet, Select, Stat
 from textual.widgets import Checkbox as _Checkbox
 from textual.widgets import RadioButton as _RadioButton
 
+from wizard.otp import CODE_DIGITS
 from wizard.sanitize import clean_line, clean_text, mask_line
 from wizard.steps import FieldSpec, Step
 
@@ -241,17 +242,23 @@ def choice_options(spec: FieldSpec, flow: object = None) -> list[tuple[Text, str
     return [(one_line(text), value) for value, text in spec.options(flow)]
 
 
-def field_control(spec: FieldSpec, flow: object = None, *, radio: bool = False, **select: object) -> Widget:
+def field_control(
+    spec: FieldSpec, flow: object = None, *, radio: bool = False, starred: bool = False, **select: object
+) -> Widget:
     """The control a field's kind asks for, with its limit and placeholder from the spec: an
     input (hidden for a secret), a Select (the placeholder is its prompt) or, with ``radio``,
-    radio buttons, a checkbox (the label is its text). ``select`` goes to the Select."""
+    radio buttons, a checkbox (the label is its text, ``starred`` adds the required ``*``).
+    ``select`` goes to the Select."""
     if spec.kind == "choice":
         if radio:
             return RadioSet(*(RadioButton(one_line(text), name=value) for value, text in spec.options(flow)),
                             compact=True)
         return Select(choice_options(spec, flow), prompt=spec.placeholder or "Choose", compact=True, **select)
     if spec.kind == "yesno":
-        return Checkbox(one_line(spec.label), compact=True)
+        text = one_line(spec.label)
+        if starred:
+            text.append(" *", style="bold")
+        return Checkbox(text, compact=True)
     return field_input(spec.placeholder, password=spec.kind == "secret", max_length=spec.max_length or 0)
 
 
@@ -269,7 +276,7 @@ class FieldRow(Vertical):
         stacked: bool = False,
     ) -> FieldRow:
         """The row for a field of a step's spec: its label, ``*`` and note from the spec. A
-        checkbox carries the label itself; its row shows ``caption`` (the lead-in) instead."""
+        checkbox carries the label itself; its row shows ``caption`` (a lead-in), if any."""
         label = spec.label
         if spec.kind == "yesno" or caption is not None:
             label = caption or ""
@@ -298,7 +305,7 @@ class FieldRow(Vertical):
         if self.required:
             label.append(" *", style="bold")
         with Horizontal(classes="field-row"):
-            if label.plain:
+            if self.label_text:  # a checkbox without a lead-in carries its label itself
                 yield Label(label, classes="field-label")
             yield self.control
         yield Static("", classes="field-error", id=f"error-{self.field_name}", markup=False)
@@ -460,7 +467,7 @@ class QrScreen(ModalScreen[None]):
                     markup=False,
                 )
                 yield Static(plain(self.manual_key, style="bold"), id="qr-key")
-                yield Static("Press Esc to go back and type the 6-digit code.", markup=False)
+                yield Static(f"Press Esc to go back and type the {CODE_DIGITS}-digit code.", markup=False)
 
     def on_mount(self) -> None:
         self.fit_to_window()
