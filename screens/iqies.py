@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Select, Static
 from screens.base import StepScreen, note, section, view
 from screens.widgets import FieldRow, choice_options, one_line, plain
 from wizard import rules
+from wizard.approvals import SERVICE_CENTER
 from wizard.catalogue import catalogue
 from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS
 from wizard.sanitize import clean_line, clean_text
@@ -163,8 +164,7 @@ class AwaitApprovalScreen(WelcomeScreen):
             "CMS approves the first PSO of a provider; after that, the provider's PSOs approve "
             "everyone else. You get an email when your role is approved. Decisions can take up to "
             "24 hours to show, approvals several days. No news after several days? Ask whoever "
-            "approves it (named above), or the iQIES Service Center: 1-800-339-9313, "
-            "iqies@cms.hhs.gov. Press F1 for more."
+            f"approves it (named above), or the {SERVICE_CENTER}. Press F1 for more."
         )
 
     def action_report(self) -> None:
