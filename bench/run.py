@@ -345,14 +345,12 @@ async def drive_happy_path(app: Any, timed: Callable[..., Any] | None = None) ->
         await step("proofing -> 2FA setup", press, Step.TWO_FACTOR_SETUP)
         await fill(pilot, {"password": PASSWORD, "device_type": "sms", "phone": PROFILE["phone"]})
         await step("2FA setup -> verify", press, Step.TWO_FACTOR_VERIFY)
-        code = app.flow.messages()[0]["body"].split("code is ")[1][:6]
-        await fill(pilot, {"code": code})
+        await fill(pilot, {"code": app.flow.code_on_phone()})
         await step("verify -> iQIES sign-in", press, Step.IQIES_SIGN_IN)
         await fill(pilot, {"password": PASSWORD})
         await pilot.click("#send-code")
         await pilot.pause()
-        code = app.flow.messages()[0]["body"].split("code is ")[1][:6]
-        await fill(pilot, {"code": code})
+        await fill(pilot, {"code": app.flow.code_on_phone()})
         await step("sign-in -> welcome", press, Step.WELCOME)
         await step("welcome -> category", press, Step.CATEGORY)
         await fill(pilot, {"category": "provider"})
@@ -429,11 +427,11 @@ class NextTimer:
 
 def domain_path(data_dir: Path) -> list[tuple[str, float]]:
     """flow.submit(step, form) for every step of the happy path, timed; no UI."""
-    from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form
-    from tests.states import last_code, new_flow
-    from wizard.steps import Step
+    from tests.states import answers_for, new_flow
+    from wizard.steps import LeftOpen, Step
 
     flow = new_flow(data_dir)
+    answers = answers_for("sms")
     out: list[tuple[str, float]] = []
 
     def submit(step: Step, form: dict[str, Any]) -> None:
@@ -442,20 +440,19 @@ def domain_path(data_dir: Path) -> list[tuple[str, float]]:
         out.append((step.key, time.perf_counter() - t0))
         assert outcome.ok, (step, outcome)
 
-    submit(Step.PROFILE, PROFILE)
-    submit(Step.ACCOUNT, account_form())
-    submit(Step.PROOFING, {"answers": [q.correct for q in flow.proofing_questions()], "not_a_robot": True})
-    submit(Step.TWO_FACTOR_SETUP, {"user_id": USER_ID, "password": PASSWORD, "device_type": "sms",
-                                   "phone": PROFILE["phone"]})
-    submit(Step.TWO_FACTOR_VERIFY, {"code": last_code(flow)})
-    flow.send_code()
-    submit(Step.IQIES_SIGN_IN, {"user_id": USER_ID, "password": PASSWORD, "code": last_code(flow)})
-    submit(Step.WELCOME, {})
-    submit(Step.CATEGORY, {"category": "provider"})
-    submit(Step.ROLE, {"relationship": "employee", "role": "pso"})
-    assert flow.add_organization("ccn", CCN).ok
-    submit(Step.ORGANIZATIONS, {})
-    submit(Step.REVIEW, {})
+    # each form made by its spec from answers sections (as run --answers makes it), untimed
+    from wizard.steps.organizations import searches
+
+    while flow.current_step.next is not None:
+        step = flow.current_step
+        if step == Step.ORGANIZATIONS:
+            for search_by, text in searches(answers):
+                assert flow.add_organization(search_by, text).ok
+        try:
+            form = step.form_from(answers, flow, "correct")
+        except LeftOpen as why:
+            raise AssertionError(f"{step.key}: {why}") from None
+        submit(step, form)
     assert flow.current_step == Step.AWAIT_APPROVAL
     return out
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import pytest
 
 from tests.conftest import FIXED_TOTP_SECRET, SequentialCodes
@@ -26,34 +25,47 @@ def reopen(flow: OnboardingFlow) -> OnboardingFlow:
 
 
 def latest_code(flow: OnboardingFlow) -> str:
-    for message in flow.messages():  # newest first
-        if message["subject"] == "HARP security code":
-            return re.search(r"code is ([\d ]+)\.", message["body"]).group(1).replace(" ", "")
-    raise AssertionError("no security code in the outbox")
+    code = flow.code_on_phone()  # the phone's code entry, not its wording
+    if code is None:
+        raise AssertionError("no security code in the outbox")
+    return code
+
+
+# each page's form is made by its spec from answers-file sections, as run --answers makes it
+SECTIONS = {
+    "profile": PROFILE,
+    "account": account_form(),
+    "proofing": {"attempts": ["correct"], "not_a_robot": True},
+    "two_factor": {"device_type": "sms", "phone": "(614) 555-0123", "codes": ["correct"]},
+}
+
+
+def form(step: Step, flow: OnboardingFlow, how: str | None = None, **sections) -> dict:
+    return step.form_from({**SECTIONS, **sections}, flow, how)
 
 
 def right_answers(flow: OnboardingFlow) -> list[int]:
-    return [q.correct for q in flow.proofing_questions()]
+    return form(Step.PROOFING, flow, "correct")["answers"]
 
 
 def wrong_answers(flow: OnboardingFlow) -> list[int]:
-    return [(q.correct + 1) % len(q.options) for q in flow.proofing_questions()]
+    return form(Step.PROOFING, flow, "wrong")["answers"]
 
 
 def do_profile(flow, **override):
-    outcome = flow.submit(Step.PROFILE, {**PROFILE, **override})
+    outcome = flow.submit(Step.PROFILE, form(Step.PROFILE, flow, profile={**PROFILE, **override}))
     assert outcome.ok, outcome.errors
     return outcome
 
 
 def do_account(flow, **override):
-    outcome = flow.submit(Step.ACCOUNT, {**account_form(), **override})
+    outcome = flow.submit(Step.ACCOUNT, form(Step.ACCOUNT, flow, account={**account_form(), **override}))
     assert outcome.ok, outcome.errors
     return outcome
 
 
 def do_proofing(flow):
-    outcome = flow.submit(Step.PROOFING, {"answers": right_answers(flow), "not_a_robot": True})
+    outcome = flow.submit(Step.PROOFING, form(Step.PROOFING, flow, "correct"))
     assert outcome.ok, outcome
     return outcome
 
@@ -75,8 +87,8 @@ def to_two_factor_setup(flow):
 
 def to_sign_in_sms(flow):
     to_two_factor_setup(flow)
-    assert flow.submit(Step.TWO_FACTOR_SETUP, sms_setup_form()).ok
-    assert flow.submit(Step.TWO_FACTOR_VERIFY, {"code": latest_code(flow)}).ok
+    assert flow.submit(Step.TWO_FACTOR_SETUP, form(Step.TWO_FACTOR_SETUP, flow)).ok
+    assert flow.submit(Step.TWO_FACTOR_VERIFY, form(Step.TWO_FACTOR_VERIFY, flow)).ok
     assert flow.current_step == Step.IQIES_SIGN_IN
 
 
@@ -88,8 +100,7 @@ def to_sign_in_authenticator(flow, clock):
 
 
 def sign_in_sms(flow):
-    flow.send_code()
-    outcome = flow.submit(Step.IQIES_SIGN_IN, {"user_id": USER_ID, "password": PASSWORD, "code": latest_code(flow)})
+    outcome = flow.submit(Step.IQIES_SIGN_IN, form(Step.IQIES_SIGN_IN, flow))  # presses Send code
     assert outcome.ok, outcome
     return outcome
 

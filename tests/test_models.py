@@ -402,11 +402,12 @@ def test_organizations_duplicate_refused_and_single_ok():
     assert "listed twice" in errors_of(OrganizationsChoice, {"organizations": [ORG, ORG]})["organizations"]
 
 
-def test_step_models_cover_the_form_steps():
-    assert set(STEP_MODELS) == {
-        "profile", "account", "proofing", "two_factor_setup", "two_factor_verify",
-        "iqies_sign_in", "category", "role", "organizations",
-    }
+def test_step_models_are_the_specs_models():
+    from wizard.steps import Step
+
+    assert STEP_MODELS == {s.key: s.model for s in Step.ordered() if s.model is not None}
+    form_steps = [s for s in Step.ordered() if s.fields and s.key != "organizations"]
+    assert all(s.key in STEP_MODELS for s in form_steps)  # a page of fields validates with a model
 
 
 # -- property tests: validate_form only ever returns errors --------------------------------------

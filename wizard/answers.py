@@ -346,10 +346,7 @@ Action = Annotated[
 class Refusal(_Section):
     """For ``expect: refused``: where the flow is expected to refuse, and what it says."""
 
-    step: Literal[
-        "profile", "account", "proofing", "two_factor_setup", "two_factor_verify", "iqies_sign_in",
-        "category", "role", "organizations", "review",
-    ] = Field(title="Step")
+    step: Literal[Step.with_submit()] = Field(title="Step")  # type: ignore[valid-type]
     field: Text | None = Field(None, title="Field", description="the field the refusal names")
     says: Text | None = Field(None, title="Says", description="text the refusal contains (any case)")
 
@@ -421,36 +418,37 @@ class AnswersFileError(Exception):
     """The file cannot be read as an answers file at all; ``str(err)`` is one line."""
 
 
-_SECTION_STEP = {
-    "profile": Step.PROFILE,
-    "account": Step.ACCOUNT,
-    "proofing": Step.PROOFING,
-    "two_factor": Step.TWO_FACTOR_SETUP,
-    "role": Step.CATEGORY,
-    "organizations": Step.ORGANIZATIONS,
-}
-_FIELD_STEP = {
-    ("two_factor", "codes"): Step.TWO_FACTOR_VERIFY,
-    ("role", "role"): Step.ROLE,
-    ("role", "relationship"): Step.ROLE,
-}
-_STEP_SECTIONS: dict[Step, tuple[str, ...]] = {
-    Step.PROFILE: ("profile",),
-    Step.ACCOUNT: ("account",),
-    Step.PROOFING: ("proofing",),
-    Step.TWO_FACTOR_SETUP: ("two_factor",),
-    Step.TWO_FACTOR_VERIFY: ("two_factor",),
-    Step.IQIES_SIGN_IN: (),
-    Step.WELCOME: (),
-    Step.CATEGORY: ("role",),
-    Step.ROLE: ("role",),
-    Step.ORGANIZATIONS: ("organizations",),
-    Step.REVIEW: (),
-}
+class _SectionStep(dict):
+    """Answers-file section -> the first step that reads it, from the step specs (a section's
+    field may belong to a later step: ``step_of``)."""
+
+    def _table(self) -> dict[str, Step]:
+        out: dict[str, Step] = {}
+        for step in Step.ordered():
+            if step.section is not None:
+                out.setdefault(step.section, step)
+        return out
+
+    def __getitem__(self, section: str) -> Step:
+        return self._table()[section]
+
+    def get(self, section: str, default: Any = None) -> Any:
+        return self._table().get(section, default)
+
+    def __contains__(self, section: object) -> bool:
+        return section in self._table()
+
+
+_SECTION_STEP = _SectionStep()
+
+
+def _field_step(section: str, field: str) -> Step | None:
+    """The step that reads ``field`` of ``section`` (its spec's ``reads``), if one names it."""
+    return next((s for s in Step.ordered() if s.section == section and field in s.reads), None)
 
 
 def step_of(section: str, field: str | None = None) -> Step | None:
-    return _FIELD_STEP.get((section, field or "")) or _SECTION_STEP.get(section)
+    return (_field_step(section, field) if field else None) or _SECTION_STEP.get(section)
 
 
 def end_step(end: str, refusal: Refusal | None = None) -> Step:
@@ -461,16 +459,17 @@ def end_step(end: str, refusal: Refusal | None = None) -> Step:
         return Step.TWO_FACTOR_VERIFY
     if end == "refused" and refusal is not None:
         return Step.from_key(refusal.step)
-    return Step.REVIEW
+    return Step.ordered()[-1].previous or Step.ordered()[-1]
 
 
 def sections_needed(until: Step) -> list[str]:
-    """The sections a run needs to get through every step up to ``until`` (inclusive)."""
+    """The sections a run needs to get through every step up to ``until`` (inclusive): what
+    each step's spec reads."""
     out: list[str] = []
     for step in Step.ordered():
         if until < step:
             break
-        for section in _STEP_SECTIONS.get(step, ()):
+        for section in ((step.section,) if step.section else ()) + step.also_reads:
             if section not in out:
                 out.append(section)
     return out

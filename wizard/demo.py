@@ -22,22 +22,27 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from wizard import otp
 from wizard.answers import (
     AnswersFile,
     AnswersFileError,
     Persona,
     PersonAnswers,
-    account_form,
     personas,
-    profile_form,
-    two_factor_form,
 )
-from wizard.flow import OnboardingFlow
 from wizard.resources import data_path
 from wizard.sanitize import clean_line
 from wizard.steps import Step
 from wizard.store import DataDirError, Store, prepare_data_dir
+from wizard.trainer import (  # noqa: F401  (trainer mode's page filling and jumps)
+    JumpResult,
+    PageFill,
+    app_code,
+    configure_flow,
+    jump,
+    page_fill,
+    phone_code,
+    skipped_actions,
+)
 
 PROG = "iqies-onboard"
 DEMO_DIR_NAME = "demo"
@@ -367,157 +372,6 @@ def start(store: Store, session: DemoSession, *, clock: Clock = utc_now,
         if session.scenario else []
     _write_state(store, session.state())
     return True
-
-
-def configure_flow(flow: OnboardingFlow, answers: PersonAnswers) -> None:
-    """The persona's authenticator secret (a visibly fake practice value), when it names one."""
-    factor = answers.two_factor
-    if factor is not None and factor.totp_secret is not None and factor.device_type in otp.AUTHENTICATOR_DEVICES:
-        secret = "".join(factor.totp_secret.get_secret_value().split()).upper()
-        flow.totp_secret_factory = lambda: secret
-
-
-# --- jump to any step ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JumpResult:
-    reached: Step
-    message: str  # for the trainer: where the jump landed and why, if not where asked
-
-
-def skipped_actions(store: Store, scenario: Scenario | None, target: Step) -> list[str]:
-    """What the scenario needs the trainer to have done before ``target`` that is not done yet
-    (said before a jump, which would otherwise carry on without it)."""
-    if scenario is None:
-        return []
-    return [text for step, ccn, text in scenario.required_removals
-            if target >= step and store.provider_has_active_pso(ccn)]
-
-
-def jump(flow: OnboardingFlow, answers: PersonAnswers, target: Step) -> JumpResult:
-    """Put the persona's flow at ``target``: earlier steps filled from the persona through the
-    flow (so the state machine stays valid). Going back past a point of no return (the HARP
-    account exists, the device is verified) starts the persona's profile again."""
-    current = flow.current_step
-    if target < current:
-        if flow.behind_point_of_no_return(target) or not flow.can_open(target):
-            flow.reset()
-            if not flow.record.proofing_seed:
-                flow.record.proofing_seed = secrets.token_hex(8)
-                flow.save()
-        else:
-            if target <= Step.IQIES_SIGN_IN:
-                flow.signed_in = False
-            flow.go_to(target)
-    if flow.current_step < target:
-        from wizard.runner import advance
-
-        configure_flow(flow, answers)
-        end = advance(flow, answers, until=target)
-        if end.end not in ("until", "submitted"):
-            reason = " ".join(end.message.split()) or end.end.replace("_", " ")
-            return JumpResult(flow.current_step, clean_line(
-                f"The persona's answers stop at step {flow.current_step.number}: {reason}"))
-    reached = flow.current_step
-    return JumpResult(reached, "" if reached == target else
-                      f"Step {target.number} cannot open yet; this is step {reached.number}.")
-
-
-# --- what each page is filled with -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PageFill:
-    """Field values for a page, as a person would type them (passwords included: they go into
-    the widgets only, never into a draft), and a sentence for the trainer, if any."""
-
-    form: dict[str, Any]
-    note: str = ""
-
-
-def phone_code(flow: OnboardingFlow) -> str | None:
-    """The newest code on the persona's simulated phone."""
-    return flow.code_on_phone()
-
-
-def app_code(flow: OnboardingFlow) -> str | None:
-    """The authenticator code the persona's phone app shows now (or the next one, when this
-    one was already used: each code is accepted once)."""
-    factor = flow.record.factor
-    return otp.usable_totp_code(factor, flow.clock()) if factor is not None else None
-
-
-def _wrong_code(flow: OnboardingFlow) -> str:
-    avoid = {phone_code(flow) or "", app_code(flow) or ""}
-    candidate = 0
-    while f"{candidate:06d}" in avoid:
-        candidate += 1
-    return f"{candidate:06d}"
-
-
-def page_fill(flow: OnboardingFlow, answers: PersonAnswers, step: Step) -> PageFill:
-    """What the persona types on ``step``'s page. On iQIES sign-in with a text or voice device it
-    presses Send code too (the code then comes from the phone, as a person would read it)."""
-    if step == Step.PROFILE and answers.profile is not None:
-        return PageFill({k: v for k, v in profile_form(answers.profile.model_dump()).items() if v is not None})
-    if step == Step.ACCOUNT and answers.account is not None:
-        form = account_form(answers.account.model_dump())
-        form.pop("user_id_permanent_ok", None)  # the trainer confirms it on screen
-        return PageFill(form)
-    if step == Step.PROOFING and answers.proofing is not None:
-        if flow.needs_manual_proofing:
-            return PageFill({})
-        attempt = flow.record.proofing_attempts
-        how = answers.proofing.attempts[min(attempt, len(answers.proofing.attempts) - 1)]
-        form: dict[str, Any] = {}
-        for i, question in enumerate(flow.proofing_questions()):
-            right = question.correct
-            form[f"q{i}"] = str(right if how == "correct" else (right + 1) % len(question.options))
-        form["not_a_robot"] = answers.proofing.not_a_robot
-        note = "Demo: the answers are filled in wrongly, as this scenario needs." if how == "wrong" else ""
-        return PageFill(form, note)
-    if step == Step.TWO_FACTOR_SETUP and answers.two_factor is not None and answers.account is not None:
-        form = {"user_id": answers.account.user_id, "password": answers.account.password.get_secret_value(),
-                **two_factor_form(answers.two_factor.model_dump(), flow.profile)}
-        if form.get("phone"):
-            from wizard.rules import format_phone
-
-            form["phone"] = format_phone(form["phone"])  # as HARP shows the profile's phone
-        return PageFill(form)
-    if step == Step.TWO_FACTOR_VERIFY and answers.two_factor is not None:
-        factor = flow.record.factor
-        if factor is None:
-            return PageFill({})
-        codes = answers.two_factor.codes
-        how = codes[min(factor.failures, len(codes) - 1)]
-        if how == "wrong":
-            return PageFill({"code": _wrong_code(flow)}, "Demo: a wrong code is filled in, as this scenario needs.")
-        code = app_code(flow) if factor.is_authenticator else phone_code(flow)
-        return PageFill({"code": code} if code else {})
-    if step == Step.IQIES_SIGN_IN and answers.account is not None:
-        form = {"user_id": answers.account.user_id, "password": answers.account.password.get_secret_value()}
-        factor = flow.record.factor
-        note = ""
-        if factor is not None and not factor.is_authenticator:
-            flow.send_code()
-            note = "Demo: Send code was pressed for you; the code on the phone (F2) is filled in."
-        code = app_code(flow) if factor is not None and factor.is_authenticator else phone_code(flow)
-        if code:
-            form["code"] = code
-        return PageFill(form, note)
-    if step == Step.CATEGORY and answers.role is not None:
-        return PageFill({"category": answers.role.category})
-    if step == Step.ROLE and answers.role is not None:
-        return PageFill({"relationship": answers.role.relationship, "role": answers.role.role})
-    if step == Step.ORGANIZATIONS and answers.organizations:
-        added = {o.ccn for o in flow.record.request.organizations}
-        for org in answers.organizations:
-            provider, _ = flow.find_organization(org.search_by, org.id)
-            if provider is None or provider.ccn not in added:
-                return PageFill({"search_by": org.search_by, "search_for": org.id},
-                                "Demo: press Enter (Add), then Ctrl+N (Next).")
-    return PageFill({})
 
 
 # --- presenter notes ---------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """The onboarding state machine: ordered steps, each transition guarded by validation and facts.
 
-Screens and the headless runner drive the same :class:`OnboardingFlow`. The current step is never
-trusted from storage: on load it is re-derived from facts (profile valid, account set up, identity
-proofed, second factor verified, signed in), so an edited database cannot skip a step.
+Screens, plain mode and the headless runner drive the same :class:`OnboardingFlow`. What each
+step is (its facts, Back, point of no return, Submit) lives in its spec (:mod:`wizard.steps`);
+the flow applies them. The current step is never trusted from storage: on load it is re-derived
+from the steps' facts (profile valid, account set up, identity proofed, second factor verified,
+signed in...), so an edited database cannot skip a step. Second-factor methods are in
+:mod:`wizard.two_factor`, the role request's in :mod:`wizard.role_request`.
 """
 
 from __future__ import annotations
@@ -313,12 +316,12 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
     def complete_manual_proofing(self) -> StepOutcome:
         """Sandbox: continue the practice as if manual proofing had succeeded."""
         if self.record.identity_proofed:
-            return StepOutcome(True, next_step=self.go_to(Step.TWO_FACTOR_SETUP))
+            return StepOutcome(True, next_step=self.go_to(Step.PROOFING.next))
         if not self.needs_manual_proofing or self.profile is None or not self.record.user_id:
             return StepOutcome(False, message="Manual proofing applies only when online proofing is not possible.")
         self.record.identity_proofed = "manual"
         self._account_created_email()
-        return StepOutcome(True, next_step=self.go_to(Step.TWO_FACTOR_SETUP))
+        return StepOutcome(True, next_step=self.go_to(Step.PROOFING.next))
 
     def _account_created_email(self) -> None:
         profile = self.profile

@@ -368,17 +368,13 @@ class OrganizationsChoice(StepModel):
         return v
 
 
-STEP_MODELS: dict[str, type[StepModel]] = {
-    "profile": HarpProfile,
-    "account": HarpAccountSetup,
-    "proofing": ProofingSubmission,
-    "two_factor_setup": TwoFactorSetup,
-    "two_factor_verify": SecurityCodeEntry,
-    "iqies_sign_in": IqiesSignIn,
-    "category": CategoryChoice,
-    "role": RoleChoice,
-    "organizations": OrganizationsChoice,
-}
+def __getattr__(name: str) -> Any:
+    # STEP_MODELS (step key -> model) is derived from the step specs, which own their models
+    if name == "STEP_MODELS":
+        from wizard.steps import Step
+
+        return {spec.key: spec.model for spec in Step.ordered() if spec.model is not None}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _clean(form: dict[str, Any]) -> dict[str, Any]:

@@ -17,22 +17,15 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from wizard import otp, rules
-from wizard.catalogue import catalogue, challenge_questions, help_for
+from wizard.catalogue import catalogue, help_for
 from wizard.flow import OnboardingFlow, StepOutcome
-from wizard.models import (
-    DEVICE_TYPES,
-    PHONE_DEVICES,
-    SSN_CHOICES,
-    STEP_MODELS,
-    WORK_RELATIONSHIPS,
-)
+from wizard.models import DEVICE_TYPES, PHONE_DEVICES, WORK_RELATIONSHIPS
 from wizard.sanitize import clean_line
-from wizard.steps import Step
+from wizard.steps import FieldSpec, Step
 
 PROG = "iqies-onboard"
 TOTAL = len(Step.ordered())
@@ -48,20 +41,7 @@ class Back(Exception):
     """``<``: go back a step, where the flow allows."""
 
 
-@dataclass(frozen=True)
-class Ask:
-    """One question of a step: the field, how it is answered, and its hint. The label and
-    whether it is required come from the step's model."""
-
-    name: str
-    kind: str = "text"  # text, secret, choice, yesno
-    hint: str = ""
-    choices: Callable[[OnboardingFlow], list[tuple[str, str]]] | None = None  # (value, text)
-    required: bool | None = None  # None: as the model says
-
-
-def _pairs(table: dict[str, str]) -> Callable[[OnboardingFlow], list[tuple[str, str]]]:
-    return lambda flow: list(table.items())
+Ask = FieldSpec  # one question of a step: its field, as the step's spec declares it
 
 
 def _password_hint(flow: OnboardingFlow) -> str:
@@ -69,56 +49,25 @@ def _password_hint(flow: OnboardingFlow) -> str:
     return f"Needs {needs} ({rules.SANDBOX_NOTE}). Not shown as you type."
 
 
-ASKS: dict[Step, list[Ask]] = {
-    Step.PROFILE: [
-        Ask("first_name"),
-        Ask("middle_name"),
-        Ask("last_name"),
-        Ask("suffix", "choice", choices=lambda flow: [(s, s) for s in rules.SUFFIXES]),
-        Ask("date_of_birth", hint="MM/DD/YYYY, like 04/27/1980."),
-        Ask("email", hint="Use your work (corporate) email address."),
-        Ask("email_confirm", hint="Type the same address again."),
-        Ask("personal_email_allowed", "yesno",
-            hint="Yes only if your facility handles 2 or fewer providers and has no work email domain."),
-        Ask("phone", hint="A number where you can be reached, like (410) 555-0123."),
-        Ask("street", hint="Your home address, like 12 Oak Street."),
-        Ask("city"),
-        Ask("state", hint="The two-letter code, like OH."),
-        Ask("zip_code", hint="5 digits, like 43215."),
-        Ask("ssn_choice", "choice", choices=_pairs(SSN_CHOICES),
-            hint="This practice app never asks for your SSN; say which way you plan to go in real HARP."),
-        Ask("facility_name", hint="Sandbox only: used to warn you if your User ID contains it."),
-    ],
-    Step.ACCOUNT: [
-        Ask("user_id", hint=f"6 to 74 letters, digits and . _ - @; no facility names, no # or & "
-                            f"({rules.SANDBOX_NOTE}). It can never be changed."),
-        Ask("password", "secret"),
-        Ask("password_confirm", "secret", hint="Type the same password again. Not shown as you type."),
-        Ask("challenge_question", "choice", choices=lambda flow: [(q, q) for q in challenge_questions()]),
-        Ask("challenge_answer", "secret",
-            hint="Stored only as a hash; keep your real answer somewhere safe. Not shown as you type."),
-    ],
-    Step.TWO_FACTOR_SETUP: [
-        Ask("user_id", hint="Log in with the HARP User ID you chose."),
-        Ask("password", "secret", hint="Not shown as you type."),
-        Ask("device_type", "choice", choices=_pairs(DEVICE_TYPES)),
-        Ask("phone", required=True, hint="The phone that gets the codes (here, the simulated phone)."),
-    ],
-    Step.TWO_FACTOR_VERIFY: [Ask("code", hint="6 digits.")],
-    Step.IQIES_SIGN_IN: [
-        Ask("user_id"),
-        Ask("password", "secret", hint="Not shown as you type."),
-        Ask("code", hint="6 digits."),
-    ],
-    Step.CATEGORY: [
-        Ask("category", "choice", choices=lambda flow: [
-            (c.id, c.name if c.in_guide else f"{c.name} (outside this guide)") for c in catalogue().categories]),
-    ],
-    Step.ROLE: [
-        Ask("relationship", "choice", choices=_pairs(WORK_RELATIONSHIPS)),
-        Ask("role", "choice", choices=lambda flow: [(r.id, r.name) for r in catalogue().roles_in("provider")]),
-    ],
-}
+class _Asks:
+    """The questions of each step: its spec's fields (labels, required, hints and choices come
+    from there). Identity proofing and Add Organizations ask in their own way, below."""
+
+    OWN = ("proofing", "organizations")
+
+    def get(self, step: Step, default: Any = None) -> Any:
+        return list(step.fields) if step in self else default
+
+    def __getitem__(self, step: Step) -> list[FieldSpec]:
+        if step not in self:
+            raise KeyError(step)
+        return list(step.fields)
+
+    def __contains__(self, step: object) -> bool:
+        return isinstance(step, Step) and bool(step.fields) and step.key not in self.OWN
+
+
+ASKS = _Asks()
 # a field asked again also asks its partner again (the two must match)
 _PARTNERS = {"email": ("email_confirm", "personal_email_allowed"), "password": ("password_confirm",)}
 
@@ -260,13 +209,10 @@ class PlainSession:
     # --- one field ---------------------------------------------------------------------------
 
     def label(self, step: Step, name: str) -> str:
-        return STEP_MODELS[step.key].label(name)
+        return step.field_label(name)
 
     def required(self, step: Step, spec: Ask) -> bool:
-        if spec.required is not None:
-            return spec.required
-        info = STEP_MODELS[step.key].model_fields.get(spec.name)
-        return bool(info and info.is_required())
+        return bool(spec.required)
 
     def question(self, step: Step, spec: Ask, current: Any, hint: str) -> str:
         info = step.info
@@ -391,10 +337,7 @@ class PlainSession:
         self.form = {k: v for k, v in self.flow.draft(step).items() if v not in (None, "")}
 
     def asks(self, step: Step) -> list[Ask]:
-        specs = ASKS.get(step, [])
-        if step == Step.TWO_FACTOR_SETUP and self.form.get("device_type") not in PHONE_DEVICES:
-            return [s for s in specs if s.name != "phone"]
-        return specs
+        return [s for s in ASKS.get(step, []) if s.applies_to(self.form)]
 
     def fields_step(self) -> None:
         """Ask each field, then Next; the flow's refusal asks the offending fields again."""
@@ -501,9 +444,9 @@ class PlainSession:
         robot = False
         while not robot:
             robot = self.yes_no(f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. "
-                                f"{STEP_MODELS['proofing'].label('not_a_robot')}, required.")
+                                f"{Step.PROOFING.field_label('not_a_robot')}, required.")
             if not robot:
-                self.refuse(STEP_MODELS["proofing"].label("not_a_robot"),
+                self.refuse(Step.PROOFING.field_label("not_a_robot"),
                             flow.validate(step, {"answers": answers, "not_a_robot": False}).get("not_a_robot", ""))
         outcome = flow.submit(step, {"answers": answers, "not_a_robot": True, "attempt": attempt})
         if outcome.ok:

@@ -42,3 +42,6 @@ class AccountRecord(BaseModel):
     login_throttle: otp.Throttle = Field(default_factory=otp.Throttle)
     request: RequestDraft = Field(default_factory=RequestDraft)
     last_submitted_request: str | None = None
+    # what a step records as done when no field above says it, by step key (a step added
+    # beyond the built-in ones keeps its fact here)
+    step_facts: dict[str, Any] = Field(default_factory=dict)

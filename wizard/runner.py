@@ -16,355 +16,33 @@ from __future__ import annotations
 
 import secrets
 import sys
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from wizard import otp
 from wizard.answers import (
     AdvanceClockAction,
     AnswersFile,
     AnswersFileError,
     ApproveAction,
-    PersonAnswers,
     RemovePsoAction,
     RunAction,
     account_form,
     load,
-    profile_form,
-    two_factor_form,
 )
-from wizard.approvals import CMS_REVIEWER, ApprovalError, Approvals, Reviewer, org_label
-from wizard.flow import OnboardingFlow, StepOutcome
-from wizard.models import DEVICE_TYPES, PHONE_DEVICES
+from wizard.approvals import CMS_REVIEWER, ApprovalError, Approvals, Reviewer
+from wizard.flow import OnboardingFlow
 from wizard.sanitize import clean_line
-from wizard.steps import Step
+from wizard.steps import LeftOpen, Step
 from wizard.store import DataDirError, Store
+from wizard.walk import AnswersWalk, RunEnd, advance, latest_request, title  # noqa: F401  (run's API)
 
 PROG = "iqies-onboard"
-TOTAL = len(Step.ordered())
 Out = Callable[[str], None]
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass
-class RunEnd:
-    """Where one person's run stopped: ``submitted``, ``manual_proofing``, ``locked``,
-    ``refused``, ``until`` (the step asked for), ``open`` (the file says no more) or ``failed``."""
-
-    end: str
-    step: Step
-    message: str = ""
-    fields: tuple[str, ...] = ()
-
-
-def _title(step: Step) -> str:
-    return f"{step.number}/{TOTAL} {step.info.real_page}"
-
-
-class _Driver:
-    """Drives one person's flow step by step from their answers."""
-
-    def __init__(self, flow: OnboardingFlow, person: PersonAnswers, out: Out, prefix: str) -> None:
-        self.flow = flow
-        self.person = person
-        self.out = out
-        self.prefix = prefix
-        self.code_index = 0
-        self.code_fresh = False  # a text/voice code was sent in this run and not used yet
-
-    # --- output ---------------------------------------------------------------------------------
-
-    def say(self, step: Step | None, text: str) -> None:
-        head = f"{self.prefix}{_title(step)}: " if step is not None else self.prefix
-        self.out(clean_line(head + text))
-
-    def detail(self, text: str) -> None:
-        self.out(clean_line(f"{self.prefix}    {text}"))
-
-    # --- the loop -------------------------------------------------------------------------------
-
-    def run(self, until: Step | None) -> RunEnd:
-        flow = self.flow
-        start = flow.current_step
-        for step in Step.ordered():
-            if step < start and (until is None or step < until):
-                self.say(step, "already done")
-        for _ in range(200):  # every step moves on or ends the run; this only guards a bug
-            step = flow.current_step
-            if until is not None and until <= step:
-                return RunEnd("until", step)
-            if step == Step.AWAIT_APPROVAL:
-                return self._await_approval()
-            end = getattr(self, f"_{step.key}")()
-            if end is not None:
-                return end
-            reached = flow.current_step
-            for skipped in Step.ordered():
-                if step < skipped < reached and (until is None or skipped < until):
-                    self.say(skipped, "already done")
-        return RunEnd("failed", flow.current_step, "the run did not move on from this step")
-
-    def refused(self, step: Step, outcome: StepOutcome, note: str = "") -> RunEnd:
-        self.say(step, "refused" + (f" ({note})" if note else ""))
-        for field, message in outcome.errors.items():
-            self.detail(f"{outcome.labels.get(field, field)}: {message}")
-        if outcome.message and outcome.message not in outcome.errors.values():
-            self.detail(outcome.summary if not outcome.errors else outcome.message)
-        text = " ".join([*outcome.errors.values(), outcome.message]).strip()
-        return RunEnd("refused", step, text, tuple(outcome.errors))
-
-    def open(self, step: Step, why: str) -> RunEnd:
-        self.say(step, f"left open: {why}")
-        return RunEnd("open", step, why)
-
-    def submit(self, step: Step, form: dict[str, Any], done: str = "ok") -> RunEnd | None:
-        outcome = self.flow.submit(step, form)
-        if not outcome.ok:
-            return self.refused(step, outcome)
-        self.say(step, done)
-        for warning in outcome.warnings:
-            self.detail(f"note: {warning}")
-        return None
-
-    # --- HARP -----------------------------------------------------------------------------------
-
-    def _profile(self) -> RunEnd | None:
-        section = self.person.profile
-        if section is None:
-            return self.open(Step.PROFILE, "the file has no profile section")
-        return self.submit(Step.PROFILE, profile_form(section.model_dump()))
-
-    def _account(self) -> RunEnd | None:
-        section = self.person.account
-        if section is None:
-            return self.open(Step.ACCOUNT, "the file has no account section")
-        return self.submit(Step.ACCOUNT, account_form(section.model_dump()),
-                           "ok (User ID confirmed: it can never be changed)")
-
-    def _proofing(self) -> RunEnd | None:
-        flow, section = self.flow, self.person.proofing
-        if section is None:
-            return self.open(Step.PROOFING, "the file has no proofing section")
-        if flow.needs_manual_proofing:
-            if not section.manual:
-                self.say(Step.PROOFING, "manual identity proofing")
-                why = ("no SSN for HARP" if flow.profile and flow.profile.ssn_choice == "manual_proofing"
-                       else "online identity proofing failed twice")
-                return RunEnd("manual_proofing", Step.PROOFING,
-                              f"HARP sends this person to manual identity proofing ({why}).")
-            outcome = flow.complete_manual_proofing()
-            if not outcome.ok:
-                return self.refused(Step.PROOFING, outcome)
-            self.say(Step.PROOFING, "ok (manual identity proofing; the sandbox carries on as if it succeeded)")
-            return None
-        attempt = flow.record.proofing_attempts
-        if attempt >= len(section.attempts):
-            return self.open(Step.PROOFING, f"the file answers {len(section.attempts)} attempt(s); HARP asks again")
-        how = section.attempts[attempt]
-        questions = flow.proofing_questions()
-        answers = [q.correct if how == "correct" else (q.correct + 1) % len(q.options) for q in questions]
-        outcome = flow.submit(
-            Step.PROOFING, {"answers": answers, "not_a_robot": section.not_a_robot, "attempt": attempt},
-        )
-        of = f"attempt {attempt + 1} of 2, answered {how}"
-        if outcome.ok:
-            self.say(Step.PROOFING, f"ok (identity verified, {of}; the account-created email is in the mailbox)")
-            return None
-        if outcome.errors:
-            return self.refused(Step.PROOFING, outcome)
-        self.say(Step.PROOFING, f"not verified ({of})")
-        return None  # the next pass answers the next attempt, or goes the manual way
-
-    def _two_factor_setup(self) -> RunEnd | None:
-        flow, section, account = self.flow, self.person.two_factor, self.person.account
-        if section is None:
-            return self.open(Step.TWO_FACTOR_SETUP, "the file has no two_factor section")
-        if account is None:
-            return self.open(Step.TWO_FACTOR_SETUP, "signing in needs the account section (User ID, password)")
-        if section.totp_secret is not None and section.device_type in otp.AUTHENTICATOR_DEVICES:
-            named = "".join(section.totp_secret.get_secret_value().split()).upper()
-            flow.totp_secret_factory = lambda: named
-        form = {"user_id": account.user_id, "password": account.password.get_secret_value(),
-                **two_factor_form(section.model_dump(), flow.profile)}
-        outcome = flow.submit(Step.TWO_FACTOR_SETUP, form)
-        if not outcome.ok:
-            return self.refused(Step.TWO_FACTOR_SETUP, outcome)
-        device = DEVICE_TYPES[section.device_type]
-        factor = flow.record.factor
-        if section.device_type in PHONE_DEVICES:
-            self.code_fresh = True
-            from wizard.rules import format_phone
-
-            self.say(Step.TWO_FACTOR_SETUP, f"ok ({device} to {format_phone(factor.phone or '')}; code sent)")
-        else:
-            whose = "the secret the file names" if section.totp_secret is not None else "the secret the sandbox made"
-            self.say(Step.TWO_FACTOR_SETUP, f"ok ({device}, enrolled with {whose})")
-        return None
-
-    def _two_factor_verify(self) -> RunEnd | None:
-        flow, section = self.flow, self.person.two_factor
-        if section is None:
-            return self.open(Step.TWO_FACTOR_VERIFY, "the file has no two_factor section")
-        factor = flow.record.factor
-        if factor is None:  # cannot happen: the flow opens this step only with a factor
-            return RunEnd("failed", Step.TWO_FACTOR_VERIFY, "no device is set up")
-        locked = flow.factor_service.lock_message(factor)
-        if locked:
-            self.say(Step.TWO_FACTOR_VERIFY, "locked")
-            self.detail(locked)
-            return RunEnd("locked", Step.TWO_FACTOR_VERIFY, locked)
-        if self.code_index >= len(section.codes):
-            return self.open(Step.TWO_FACTOR_VERIFY, f"the file types {len(section.codes)} code(s) and none was accepted")
-        if not factor.is_authenticator and not self.code_fresh:
-            flow.send_code()  # Send Code again: an earlier run's code may have expired
-            self.code_fresh = True
-        how = section.codes[self.code_index]
-        self.code_index += 1
-        code = self.correct_code() if how == "correct" else self.wrong_code()
-        if code is None:
-            return RunEnd("failed", Step.TWO_FACTOR_VERIFY, self.no_code_reason())
-        outcome = flow.submit(Step.TWO_FACTOR_VERIFY, {"code": code})
-        which = f"code {self.code_index} of {len(section.codes)}, {how}"
-        if outcome.ok:
-            self.code_fresh = False
-            self.say(Step.TWO_FACTOR_VERIFY, f"ok ({which}, {self.code_source()})")
-            return None
-        locked = flow.factor_service.lock_message(flow.record.factor)
-        if locked:
-            self.say(Step.TWO_FACTOR_VERIFY, f"locked ({which})")
-            self.detail(locked)
-            return RunEnd("locked", Step.TWO_FACTOR_VERIFY, locked)
-        if outcome.errors and "code" not in outcome.errors:
-            return self.refused(Step.TWO_FACTOR_VERIFY, outcome)
-        self.say(Step.TWO_FACTOR_VERIFY, f"code not accepted ({which})")
-        return None
-
-    # --- codes, as the person would read them ------------------------------------------------------
-
-    def code_source(self) -> str:
-        factor = self.flow.record.factor
-        if factor is not None and factor.is_authenticator:
-            return "computed from the authenticator secret"
-        return "read from the sandbox phone"
-
-    def phone_code(self) -> str | None:
-        return self.flow.code_on_phone()
-
-    def correct_code(self) -> str | None:
-        factor = self.flow.record.factor
-        if factor is not None and factor.is_authenticator:
-            return otp.usable_totp_code(factor, self.flow.clock())
-        return self.phone_code()
-
-    def no_code_reason(self) -> str:
-        factor = self.flow.record.factor
-        if factor is not None and factor.is_authenticator:
-            return ("this 30-second authenticator code was already used; run again in half a minute "
-                    "(each code is accepted once)")
-        return "no security code reached the sandbox phone"
-
-    def wrong_code(self) -> str:
-        factor = self.flow.record.factor
-        avoid: set[str] = set()
-        if factor is not None and factor.is_authenticator and factor.totp_secret:
-            avoid = {otp.totp_code(factor.totp_secret, self.flow.clock() + timedelta(seconds=otp.TOTP_INTERVAL * k))
-                     for k in (-1, 0, 1)}
-        else:
-            avoid = {self.phone_code() or ""}
-        candidate = 0
-        while f"{candidate:06d}" in avoid:
-            candidate += 1
-        return f"{candidate:06d}"
-
-    # --- iQIES ----------------------------------------------------------------------------------
-
-    def _iqies_sign_in(self) -> RunEnd | None:
-        flow, account = self.flow, self.person.account
-        if account is None:
-            return self.open(Step.IQIES_SIGN_IN, "signing in needs the account section (User ID, password)")
-        factor = flow.record.factor
-        if factor is not None and not factor.is_authenticator:
-            flow.send_code()
-        code = self.correct_code()
-        if code is None:
-            return RunEnd("failed", Step.IQIES_SIGN_IN, self.no_code_reason())
-        form = {"user_id": account.user_id, "password": account.password.get_secret_value(), "code": code}
-        return self.submit(Step.IQIES_SIGN_IN, form, f"ok (signed in with a code {self.code_source()})")
-
-    def _welcome(self) -> RunEnd | None:
-        return self.submit(Step.WELCOME, {}, "ok (Request User Role)")
-
-    def _category(self) -> RunEnd | None:
-        section = self.person.role
-        if section is None:
-            return self.open(Step.CATEGORY, "the file has no role section")
-        return self.submit(Step.CATEGORY, {"category": section.category}, f"ok ({section.category})")
-
-    def _role(self) -> RunEnd | None:
-        section = self.person.role
-        if section is None:
-            return self.open(Step.ROLE, "the file has no role section")
-        from wizard.approvals import role_name
-
-        return self.submit(Step.ROLE, {"relationship": section.relationship, "role": section.role},
-                           f"ok ({role_name(section.role)}, {section.relationship})")
-
-    def _organizations(self) -> RunEnd | None:
-        flow, wanted = self.flow, self.person.organizations
-        if wanted is None:
-            return self.open(Step.ORGANIZATIONS, "the file has no organizations section")
-        for org in wanted:
-            provider, _ = flow.find_organization(org.search_by, org.id)
-            if provider is not None and any(o.ccn == provider.ccn for o in flow.record.request.organizations):
-                continue  # added in an earlier run
-            outcome = flow.add_organization(org.search_by, org.id)
-            if not outcome.ok:
-                return self.refused(Step.ORGANIZATIONS, outcome, f"Search for {org.id}")
-        names = "; ".join(f"{o.name}, {o.city}, {o.state} (CCN {o.ccn})" for o in flow.record.request.organizations)
-        return self.submit(Step.ORGANIZATIONS, {}, f"ok ({names})")
-
-    def _review(self) -> RunEnd | None:
-        return self.submit(Step.REVIEW, {}, "ok (Role Request Submitted)")
-
-    def _await_approval(self) -> RunEnd:
-        request = latest_request(self.flow)
-        lines = []
-        if request is not None:
-            for org in request.get("organizations", []):
-                lines.append(f"{org_label(org)}: "
-                             f"{self.flow.approvals.status_line(request, org)}")
-        self.say(Step.AWAIT_APPROVAL, "request pending" if lines else "no request")
-        for line in lines:
-            self.detail(line)
-        if not lines:
-            # the verdict comes from what is stored: no stored request is not a submitted one
-            return RunEnd("failed", Step.AWAIT_APPROVAL,
-                          "no submitted request is stored (was onboarding.json moved aside or edited?)")
-        return RunEnd("submitted", Step.AWAIT_APPROVAL, " ".join(lines))
-
-
-def latest_request(flow: OnboardingFlow) -> dict[str, Any] | None:
-    wanted = flow.record.last_submitted_request
-    return next((r for r in flow.my_requests() if r.get("id") == wanted), None) if wanted else None
-
-
-def advance(flow: OnboardingFlow, answers: PersonAnswers, until: Step | None = None, *,
-            out: Out | None = None, prefix: str = "") -> RunEnd:
-    """Fill ``flow`` with one person's ``answers``, step by step through ``flow.submit``, until the
-    flow's current step is ``until`` (or later), or the run ends (submitted, refused, locked,
-    manual proofing, or a section the answers leave open). Steps already done are skipped, so a
-    saved practice account resumes. ``out`` gets one line per step (no secret ever).
-
-    The demo mode's "jump to step 9" is ``advance(flow, personas()[key].answers(), Step.ROLE)``;
-    ``flow.signed_in`` is then True (a session fact), so show the app with this same flow, or set
-    ``app.flow.signed_in`` from it. For an authenticator device with a ``totp_secret``, this sets
-    ``flow.totp_secret_factory`` to return that secret."""
-    return _Driver(flow, answers, out or (lambda line: None), prefix).run(until)
 
 
 # --- a whole file ------------------------------------------------------------------------------
@@ -388,7 +66,7 @@ def _describe(end: RunEnd) -> str:
             "locked": "the device locked after wrong codes", "refused": "the wizard refused",
             "open": "the file left the step open", "failed": "the run could not go on",
             "until": "the run stopped"}[end.end]
-    return f"{what} at {_title(end.step)}" + (f": {end.message}" if end.message and end.end != "submitted" else "")
+    return f"{what} at {title(end.step)}" + (f": {end.message}" if end.message and end.end != "submitted" else "")
 
 
 class ScenarioRun:
@@ -576,30 +254,25 @@ def _fail_lines(source: str, lines: list[str], err: Any) -> int:
 
 
 def _drafts(flow: OnboardingFlow, raw: Any, step: Step) -> None:
-    """What the file says for the page that opens, as if typed (save_draft keeps no secret)."""
-    raw = raw if isinstance(raw, dict) else {}
+    """What the file says for the page that opens, as if typed (save_draft keeps no secret;
+    a confirmation the page asks for is the person's to give on screen)."""
+    sections = raw if isinstance(raw, dict) else {}
+    if step == Step.ORGANIZATIONS:
+        from wizard.steps.organizations import searches
 
-    def section(name: str) -> Any:
-        value = raw.get(name)
-        return value if isinstance(value, (dict, list)) else None
-
-    if step == Step.PROFILE and section("profile"):
-        flow.save_draft(step, profile_form(section("profile")))
-    elif step == Step.ACCOUNT and section("account"):
-        form = account_form(section("account"))
-        form.pop("user_id_permanent_ok", None)  # the person confirms it on screen
-        flow.save_draft(step, form)
-    elif step == Step.TWO_FACTOR_SETUP and section("two_factor"):
-        flow.save_draft(step, two_factor_form(section("two_factor"), flow.profile))
-    elif step == Step.CATEGORY and section("role"):
-        flow.save_draft(step, {k: v for k, v in section("role").items() if k == "category" and isinstance(v, str)})
-    elif step == Step.ROLE and section("role"):
-        flow.save_draft(step, {k: v for k, v in section("role").items()
-                               if k in ("role", "relationship") and isinstance(v, str)})
-    elif step == Step.ORGANIZATIONS and isinstance(section("organizations"), list):
-        for org in section("organizations"):
-            if isinstance(org, dict) and isinstance(org.get("id"), str):
-                flow.add_organization(str(org.get("search_by") or "ccn"), org["id"])  # refusals show on the page
+        try:
+            for search_by, text in searches(sections):
+                flow.add_organization(search_by, text)  # refusals show on the page
+        except LeftOpen:
+            pass
+        return
+    if step.section is None or not isinstance(sections.get(step.section), dict):
+        return
+    try:
+        form = step.form_from(sections, flow, "draft")
+    except LeftOpen:
+        return
+    flow.save_draft(step, {k: v for k, v in form.items() if k in {f.name for f in step.fields}})
 
 
 def prepare(path: Path, *, data_dir: Path, profile: str | None = None, default_profile: str = "default",
@@ -668,9 +341,9 @@ def interactive_app(scenario: ScenarioRun):
     end = advance(flow, person, until=opening, out=scenario.out)
     if end.end == "until":
         _drafts(flow, _raw_person(scenario), flow.current_step)
-        scenario.out(clean_line(f"Opening the wizard at {_title(flow.current_step)}."))
+        scenario.out(clean_line(f"Opening the wizard at {title(flow.current_step)}."))
     else:
-        scenario.out(clean_line(f"Opening the wizard where the run stopped: {_title(flow.current_step)}."))
+        scenario.out(clean_line(f"Opening the wizard where the run stopped: {title(flow.current_step)}."))
     app = OnboardingApp(store=scenario.store_for(name))
     app.flow.signed_in = flow.signed_in  # a session fact: this process signed in to iQIES
     return app

@@ -15,10 +15,13 @@ if TYPE_CHECKING:
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
-    """User ID and password from the account section, and a code as the person would get it."""
-    from wizard.codes import correct_code, wrong_code
+    """User ID and password from the account section, and a code as the person would get it:
+    with a text or voice device, Send code is pressed first."""
+    from wizard.codes import correct_code, is_authenticator, wrong_code
 
     account = section_of(answers, "account", "signing in needs the account section (User ID, password)")
+    if flow.record.factor is not None and not is_authenticator(flow):
+        flow.send_code()
     code = correct_code(flow) if (how or "correct") == "correct" else wrong_code(flow)
     return {"user_id": account.get("user_id"), "password": secret_text(account.get("password")), "code": code}
 

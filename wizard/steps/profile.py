@@ -51,7 +51,8 @@ SPEC = StepSpec(
                   hint="A number where you can be reached, like (410) 555-0123."),
         FieldSpec("street", max_length=100, placeholder="e.g. 12 Oak Street", hint="Your home address, like 12 Oak Street."),
         FieldSpec("city", max_length=60),
-        FieldSpec("state", "choice", hint="The two-letter code, like OH.",
+        # typed (a page may offer a type-to-search picker over the choices)
+        FieldSpec("state", "text", hint="The two-letter code, like OH.",
                   choices=lambda flow: [(code, name) for code, name in rules.US_STATES.items()]),
         FieldSpec("zip_code", max_length=10, placeholder="e.g. 43215", hint="5 digits, like 43215."),
         FieldSpec("ssn_choice", "choice", choices=pairs(SSN_CHOICES),

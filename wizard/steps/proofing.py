@@ -20,6 +20,8 @@ def wrong_answer(question: Any) -> int:
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
     """This attempt's answers, every one right or every one wrong as the file says."""
+    if how == "draft":
+        return {}  # nothing of this page is ever kept
     section = section_of(answers, "proofing")
     attempt = flow.record.proofing_attempts
     attempts = list(section.get("attempts") or ["correct"])

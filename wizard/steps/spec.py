@@ -115,6 +115,11 @@ class Step(metaclass=_Registry):
     def keys(cls) -> list[str]:
         return [spec.key for spec in cls._order]
 
+    @classmethod
+    def with_submit(cls) -> tuple[str, ...]:
+        """The keys of the steps with a Submit (where the flow may refuse), in order."""
+        return tuple(spec.key for spec in cls._order if spec.submit is not None)
+
     @property
     def number(self) -> int:
         """1-based place in the order (derived, never declared)."""
@@ -193,10 +198,12 @@ class StepSpec(Step):
       done in the real system and never reopen; ``sealed_message`` says so.
     - ``submit(flow, form)``: what Next does (a :class:`StepOutcome`).
     - ``never_saved``: the fields no draft keeps (passwords, answers, codes).
-    - ``section``: the answers-file section it reads; ``form_from(answers, flow, how)`` turns a
+    - ``section``: the answers-file section it reads (a new section: ``answers_model`` is its
+      pydantic model, and answers files accept it once the step is registered); ``form_from(answers, flow, how)`` turns a
       person's answers (section name -> section, as a dict) into this page's form, raising
       :class:`LeftOpen` when they do not say; ``how`` is "correct"/"wrong" where a file says
-      which (proofing attempts, security codes).
+      which (proofing attempts, security codes), "draft" for what a page opened from the
+      file shows (no code is fetched, nothing is set up).
     """
 
     key: str = ""
@@ -219,7 +226,7 @@ class StepSpec(Step):
     also_reads: tuple[str, ...] = ()  # other sections its form needs (sign-in: account)
     form_from: Callable[..., dict[str, Any]] = _no_form
     draft_from: Callable[[Flow], dict[str, Any]] | None = None  # what HARP fills in itself
-    play: Callable[..., Any] | None = None  # the headless runner's own play, where generic is not enough
+    answers_model: type | None = None  # the model of its own answers-file section, if it has one
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -261,7 +268,36 @@ def install(order: list[StepSpec]) -> None:
     keys = [s.key for s in order]
     if len(set(keys)) != len(keys):
         raise ValueError("two steps share a key")
+    gone = [s for s in Step._order if s not in order]
     Step._order[:] = order
+    for spec in gone:
+        if spec.answers_model is not None:
+            _answers_section(spec, add=False)
+    for spec in order:
+        if spec.answers_model is not None:
+            _answers_section(spec, add=True)
+
+
+def _answers_section(spec: StepSpec, *, add: bool) -> None:
+    """Answers files accept a registered step's own section (``spec.section``, validated by
+    ``spec.answers_model``), and no longer once it is unregistered."""
+    from pydantic.fields import FieldInfo
+
+    from wizard import answers
+
+    name = spec.section
+    assert name is not None, f"step {spec.key!r} has an answers_model but no section"
+    models = [answers.PersonAnswers]
+    while models:
+        model = models.pop()
+        models.extend(model.__subclasses__())
+        if add and name not in model.model_fields:
+            model.model_fields[name] = FieldInfo.from_annotated_attribute(spec.answers_model | None, None)
+        elif not add and name in model.model_fields:
+            del model.model_fields[name]
+        else:
+            continue
+        model.model_rebuild(force=True)
 
 
 def register(spec: StepSpec, *, after: str | None = None, before: str | None = None) -> StepSpec:
@@ -322,11 +358,6 @@ def secret_text(value: Any) -> Any:
 def scalars(section: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     """The named text fields of a section (what a page's choice would hold)."""
     return {k: v for k, v in section.items() if k in names and isinstance(v, str)}
-
-
-def submit_with(name: str) -> Callable[[Flow, dict[str, Any]], Any]:
-    """Submit by the flow's step handler ``_<name>``."""
-    return lambda flow, form: getattr(flow, f"_{name}")(form)
 
 
 def request_valid(flow: Flow, key: str) -> bool:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard import otp, rules
 from wizard.models import DEVICE_TYPES, PHONE_DEVICES, TwoFactorSetup
-from wizard.steps.spec import FieldSpec, StepSpec, pairs, section_of, secret_text
+from wizard.steps.spec import FieldSpec, LeftOpen, StepSpec, pairs, section_of, secret_text
 from wizard.outcome import StepOutcome
 from wizard.log import event
 
@@ -17,18 +17,30 @@ if TYPE_CHECKING:
     from wizard.flow import OnboardingFlow
 
 
+def use_named_secret(answers: Mapping[str, Any], flow: Any) -> bool:
+    """An authenticator secret the answers name becomes the one the sandbox enrols (so a real
+    phone app enrolled with it shows the same codes); True when they name one."""
+    try:
+        section = section_of(answers, "two_factor")
+    except LeftOpen:
+        return False
+    named = secret_text(section.get("totp_secret"))
+    if not named or section.get("device_type") not in otp.AUTHENTICATOR_DEVICES:
+        return False
+    secret = "".join(named.split()).upper()
+    flow.totp_secret_factory = lambda: secret
+    return True
+
+
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
-    """Sign in with the account's User ID and password, then the device. An authenticator
-    secret the file names becomes the one the sandbox uses (so a real phone app shows the
-    same codes)."""
+    """Sign in with the account's User ID and password, then the device (and the named
+    authenticator secret, see :func:`use_named_secret`)."""
     from wizard.answers import two_factor_form
 
     section = section_of(answers, "two_factor")
     account = section_of(answers, "account", "signing in needs the account section (User ID, password)")
-    named = secret_text(section.get("totp_secret"))
-    if named and section.get("device_type") in otp.AUTHENTICATOR_DEVICES:
-        secret = "".join(named.split()).upper()
-        flow.totp_secret_factory = lambda: secret
+    if how != "draft":
+        use_named_secret(answers, flow)
     return {"user_id": account.get("user_id"), "password": secret_text(account.get("password")),
             **two_factor_form(section, flow.profile)}
 

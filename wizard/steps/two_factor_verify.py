@@ -19,6 +19,8 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
     from wizard.codes import correct_code, wrong_code
 
     section_of(answers, "two_factor")
+    if how == "draft":
+        return {}  # a code is never kept
     code = correct_code(flow) if (how or "correct") == "correct" else wrong_code(flow)
     return {"code": code}
 
@@ -35,7 +37,7 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     result = flow.check_code(model.code)
     if not result.ok:
         return StepOutcome(
-            False, errors={"code": result.message}, labels={"code": "Security code"},
+            False, errors={"code": result.message}, labels={"code": SPEC.field_label("code")},
             message="This device is locked for now; see the message under the code."
             if result.locked else "The security code was not accepted; see the message under it.",
         )

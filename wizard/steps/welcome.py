@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard.steps.spec import StepSpec, submit_with
+from wizard.steps.spec import StepSpec
 
 SPEC = StepSpec(
     key="welcome",

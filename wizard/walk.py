@@ -1,0 +1,332 @@
+"""One person's answers walked through the flow, step by step, as the headless runner prints
+it (one line per step, never a secret): :class:`AnswersWalk` and :func:`advance`.
+
+Every step's form comes from its spec (``spec.form_from``): the one answers-to-form path. What
+the walk adds is only what a file says beyond one form: several proofing attempts, several
+codes typed in turn, manual proofing, organizations added one by one. A step with nothing of
+that kind (any step a contributor adds) is walked by :meth:`AnswersWalk.step` alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from wizard import codes
+from wizard.models import DEVICE_TYPES, PHONE_DEVICES
+from wizard.outcome import StepOutcome
+from wizard.sanitize import clean_line
+from wizard.steps import LeftOpen, Step
+
+Out = Callable[[str], None]
+
+
+@dataclass
+class RunEnd:
+    """Where one person's run stopped: ``submitted``, ``manual_proofing``, ``locked``,
+    ``refused``, ``until`` (the step asked for), ``open`` (the file says no more) or ``failed``."""
+
+    end: str
+    step: Step
+    message: str = ""
+    fields: tuple[str, ...] = ()
+
+
+def title(step: Step) -> str:
+    return f"{step.number}/{len(Step)} {step.info.real_page}"
+
+
+def person_sections(person: Any) -> dict[str, Any]:
+    """A person's answers as section name -> section (what ``spec.form_from`` reads): their
+    pydantic sections, and any section a registered step reads from the raw file."""
+    if isinstance(person, dict):
+        return person
+    sections = {name: getattr(person, name) for name in type(person).model_fields}
+    sections.update(getattr(person, "step_sections", None) or {})
+    return sections
+
+
+def latest_request(flow: Any) -> dict[str, Any] | None:
+    wanted = flow.record.last_submitted_request
+    return next((r for r in flow.my_requests() if r.get("id") == wanted), None) if wanted else None
+
+
+class AnswersWalk:
+    """Walks one person's flow step by step from their answers."""
+
+    def __init__(self, flow: Any, person: Any, out: Out, prefix: str) -> None:
+        self.flow = flow
+        self.person = person
+        self.answers = person_sections(person)
+        self.out = out
+        self.prefix = prefix
+        self.code_index = 0
+        self.code_fresh = False  # a text/voice code was sent in this run and not used yet
+
+    # --- output ---------------------------------------------------------------------------------
+
+    def say(self, step: Step | None, text: str) -> None:
+        head = f"{self.prefix}{title(step)}: " if step is not None else self.prefix
+        self.out(clean_line(head + text))
+
+    def detail(self, text: str) -> None:
+        self.out(clean_line(f"{self.prefix}    {text}"))
+
+    # --- the loop -------------------------------------------------------------------------------
+
+    def run(self, until: Step | None) -> RunEnd:
+        flow = self.flow
+        start = flow.current_step
+        for step in Step.ordered():
+            if step < start and (until is None or step < until):
+                self.say(step, "already done")
+        for _ in range(200):  # every step moves on or ends the run; this only guards a bug
+            step = flow.current_step
+            if until is not None and until <= step:
+                return RunEnd("until", step)
+            play = _PLAYS.get(step.key)
+            end = play(self, step) if play is not None else self.step(step)
+            if end is not None:
+                return end
+            reached = flow.current_step
+            for skipped in Step.ordered():
+                if step < skipped < reached and (until is None or skipped < until):
+                    self.say(skipped, "already done")
+        return RunEnd("failed", flow.current_step, "the run did not move on from this step")
+
+    def form(self, step: Step, how: str | None = None) -> dict[str, Any] | RunEnd:
+        try:
+            return step.form_from(self.answers, self.flow, how)
+        except LeftOpen as why:
+            return self.open(step, str(why))
+
+    def step(self, step: Step, done: str = "ok") -> RunEnd | None:
+        """The generic step: its form from the answers, then Next."""
+        if step.submit is None and step.next is None:
+            return self.end(step)
+        form = self.form(step)
+        if isinstance(form, RunEnd):
+            return form
+        return self.submit(step, form, done)
+
+    def refused(self, step: Step, outcome: StepOutcome, note: str = "") -> RunEnd:
+        self.say(step, "refused" + (f" ({note})" if note else ""))
+        for field, message in outcome.errors.items():
+            self.detail(f"{outcome.labels.get(field, field)}: {message}")
+        if outcome.message and outcome.message not in outcome.errors.values():
+            self.detail(outcome.summary if not outcome.errors else outcome.message)
+        text = " ".join([*outcome.errors.values(), outcome.message]).strip()
+        return RunEnd("refused", step, text, tuple(outcome.errors))
+
+    def open(self, step: Step, why: str) -> RunEnd:
+        self.say(step, f"left open: {why}")
+        return RunEnd("open", step, why)
+
+    def submit(self, step: Step, form: dict[str, Any], done: str = "ok") -> RunEnd | None:
+        outcome = self.flow.submit(step, form)
+        if not outcome.ok:
+            return self.refused(step, outcome)
+        self.say(step, done)
+        for warning in outcome.warnings:
+            self.detail(f"note: {warning}")
+        return None
+
+    def end(self, step: Step) -> RunEnd:
+        """The last page: Pending Requests, as stored."""
+        request = latest_request(self.flow)
+        lines = []
+        if request is not None:
+            from wizard.approvals import org_label
+
+            for org in request.get("organizations", []):
+                lines.append(f"{org_label(org)}: {self.flow.approvals.status_line(request, org)}")
+        self.say(step, "request pending" if lines else "no request")
+        for line in lines:
+            self.detail(line)
+        if not lines:
+            # the verdict comes from what is stored: no stored request is not a submitted one
+            return RunEnd("failed", step, "no submitted request is stored (was onboarding.json moved aside or edited?)")
+        return RunEnd("submitted", step, " ".join(lines))
+
+    def locked(self, step: Step, message: str, which: str = "") -> RunEnd:
+        self.say(step, f"locked ({which})" if which else "locked")
+        self.detail(message)
+        return RunEnd("locked", step, message)
+
+
+# --- what a file says beyond one form ----------------------------------------------------------------
+
+
+def _account(walk: AnswersWalk, step: Step) -> RunEnd | None:
+    return walk.step(step, "ok (User ID confirmed: it can never be changed)")
+
+
+def _proofing(walk: AnswersWalk, step: Step) -> RunEnd | None:
+    flow, section = walk.flow, walk.answers.get("proofing")
+    if section is None:
+        return walk.open(step, "the file has no proofing section")
+    manual = section.manual if hasattr(section, "manual") else bool(section.get("manual"))
+    if flow.needs_manual_proofing:
+        if not manual:
+            walk.say(step, "manual identity proofing")
+            why = ("no SSN for HARP" if flow.profile and flow.profile.ssn_choice == "manual_proofing"
+                   else "online identity proofing failed twice")
+            return RunEnd("manual_proofing", step, f"HARP sends this person to manual identity proofing ({why}).")
+        outcome = flow.complete_manual_proofing()
+        if not outcome.ok:
+            return walk.refused(step, outcome)
+        walk.say(step, "ok (manual identity proofing; the sandbox carries on as if it succeeded)")
+        return None
+    form = walk.form(step)
+    if isinstance(form, RunEnd):
+        return form
+    attempt = form["attempt"]
+    how = list(section.attempts if hasattr(section, "attempts") else section.get("attempts"))[attempt]
+    outcome = flow.submit(step, form)
+    of = f"attempt {attempt + 1} of 2, answered {how}"
+    if outcome.ok:
+        walk.say(step, f"ok (identity verified, {of}; the account-created email is in the mailbox)")
+        return None
+    if outcome.errors:
+        return walk.refused(step, outcome)
+    walk.say(step, f"not verified ({of})")
+    return None  # the next pass answers the next attempt, or goes the manual way
+
+
+def _two_factor_setup(walk: AnswersWalk, step: Step) -> RunEnd | None:
+    flow = walk.flow
+    form = walk.form(step)
+    if isinstance(form, RunEnd):
+        return form
+    outcome = flow.submit(step, form)
+    if not outcome.ok:
+        return walk.refused(step, outcome)
+    factor = flow.record.factor
+    device = DEVICE_TYPES[factor.device_type]
+    if factor.device_type in PHONE_DEVICES:
+        walk.code_fresh = True
+        from wizard.rules import format_phone
+
+        walk.say(step, f"ok ({device} to {format_phone(factor.phone or '')}; code sent)")
+    else:
+        named = walk.answers["two_factor"]
+        named = named.totp_secret if hasattr(named, "totp_secret") else named.get("totp_secret")
+        whose = "the secret the file names" if named is not None else "the secret the sandbox made"
+        walk.say(step, f"ok ({device}, enrolled with {whose})")
+    return None
+
+
+def _two_factor_verify(walk: AnswersWalk, step: Step) -> RunEnd | None:
+    flow, section = walk.flow, walk.answers.get("two_factor")
+    if section is None:
+        return walk.open(step, "the file has no two_factor section")
+    factor = flow.record.factor
+    if factor is None:  # cannot happen: the flow opens this step only with a factor
+        return RunEnd("failed", step, "no device is set up")
+    locked = flow.factor_service.lock_message(factor)
+    if locked:
+        return walk.locked(step, locked)
+    typed = list(section.codes if hasattr(section, "codes") else section.get("codes") or ["correct"])
+    if walk.code_index >= len(typed):
+        return walk.open(step, f"the file types {len(typed)} code(s) and none was accepted")
+    if not factor.is_authenticator and not walk.code_fresh:
+        flow.send_code()  # Send Code again: an earlier run's code may have expired
+        walk.code_fresh = True
+    how = typed[walk.code_index]
+    walk.code_index += 1
+    form = walk.form(step, how)
+    if isinstance(form, RunEnd):
+        return form
+    if form.get("code") is None:
+        return RunEnd("failed", step, codes.no_code_reason(flow))
+    outcome = flow.submit(step, form)
+    which = f"code {walk.code_index} of {len(typed)}, {how}"
+    if outcome.ok:
+        walk.code_fresh = False
+        walk.say(step, f"ok ({which}, {codes.code_source(flow)})")
+        return None
+    locked = flow.factor_service.lock_message(flow.record.factor)
+    if locked:
+        return walk.locked(step, locked, which)
+    if outcome.errors and "code" not in outcome.errors:
+        return walk.refused(step, outcome)
+    walk.say(step, f"code not accepted ({which})")
+    return None
+
+
+def _iqies_sign_in(walk: AnswersWalk, step: Step) -> RunEnd | None:
+    form = walk.form(step)
+    if isinstance(form, RunEnd):
+        return form
+    if form.get("code") is None:
+        return RunEnd("failed", step, codes.no_code_reason(walk.flow))
+    return walk.submit(step, form, f"ok (signed in with a code {codes.code_source(walk.flow)})")
+
+
+def _welcome(walk: AnswersWalk, step: Step) -> RunEnd | None:
+    return walk.step(step, "ok (Request User Role)")
+
+
+def _category(walk: AnswersWalk, step: Step) -> RunEnd | None:
+    form = walk.form(step)
+    return form if isinstance(form, RunEnd) else walk.submit(step, form, f"ok ({form.get('category')})")
+
+
+def _role(walk: AnswersWalk, step: Step) -> RunEnd | None:
+    form = walk.form(step)
+    if isinstance(form, RunEnd):
+        return form
+    from wizard.approvals import role_name
+
+    return walk.submit(step, form, f"ok ({role_name(form.get('role'))}, {form.get('relationship')})")
+
+
+def _organizations(walk: AnswersWalk, step: Step) -> RunEnd | None:
+    from wizard.steps.organizations import searches
+
+    flow = walk.flow
+    try:
+        wanted = searches(walk.answers)
+    except LeftOpen as why:
+        return walk.open(step, str(why))
+    for search_by, text in wanted:
+        provider, _ = flow.find_organization(search_by, text)
+        if provider is not None and any(o.ccn == provider.ccn for o in flow.record.request.organizations):
+            continue  # added in an earlier run
+        outcome = flow.add_organization(search_by, text)
+        if not outcome.ok:
+            return walk.refused(step, outcome, f"Search for {text}")
+    names = "; ".join(f"{o.name}, {o.city}, {o.state} (CCN {o.ccn})" for o in flow.record.request.organizations)
+    return walk.submit(step, {}, f"ok ({names})")
+
+
+def _review(walk: AnswersWalk, step: Step) -> RunEnd | None:
+    return walk.step(step, "ok (Role Request Submitted)")
+
+
+_PLAYS: dict[str, Callable[[AnswersWalk, Step], RunEnd | None]] = {
+    "account": _account,
+    "proofing": _proofing,
+    "two_factor_setup": _two_factor_setup,
+    "two_factor_verify": _two_factor_verify,
+    "iqies_sign_in": _iqies_sign_in,
+    "welcome": _welcome,
+    "category": _category,
+    "role": _role,
+    "organizations": _organizations,
+    "review": _review,
+}
+
+
+def advance(flow: Any, answers: Any, until: Step | None = None, *,
+            out: Out | None = None, prefix: str = "") -> RunEnd:
+    """Fill ``flow`` with one person's ``answers``, step by step through ``flow.submit``, until the
+    flow's current step is ``until`` (or later), or the run ends (submitted, refused, locked,
+    manual proofing, or a section the answers leave open). Steps already done are skipped, so a
+    saved practice account resumes. ``out`` gets one line per step (no secret ever).
+
+    The demo mode's "jump to step 9" is ``advance(flow, personas()[key].answers(), Step.ROLE)``;
+    ``flow.signed_in`` is then True (a session fact), so show the app with this same flow, or set
+    ``app.flow.signed_in`` from it. For an authenticator device with a ``totp_secret``, this sets
+    ``flow.totp_secret_factory`` to return that secret."""
+    return AnswersWalk(flow, answers, out or (lambda line: None), prefix).run(until)
