@@ -44,7 +44,7 @@ def _submit(flow, form) -> StepOutcome:
     model, refused = flow.validated(ACCEPT_TERMS, form)
     if refused:
         return refused
-    flow.terms_accepted = True  # a test's stand-in for a fact the record would keep
+    flow.record.step_facts[ACCEPT_TERMS.key] = {"accepted": model.accept}
     return StepOutcome(True, next_step=ACCEPT_TERMS.next)
 
 
@@ -56,7 +56,7 @@ ACCEPT_TERMS = StepSpec(
     label="Accept terms",
     model=TermsAcceptance,
     fields=(FieldSpec("accept", "yesno", required=True, note="Read them on the real page before you accept."),),
-    done=lambda flow: getattr(flow, "terms_accepted", False),
+    done=lambda flow: bool(flow.record.step_facts.get("accept_terms", {}).get("accepted")),
     back=True,
     submit=_submit,
 )
