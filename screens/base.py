@@ -150,7 +150,8 @@ class StepScreen(Screen):
     ) -> FieldRow:
         """The row for the spec's field ``name``: label, ``*``, limit, placeholder and note from
         the spec. A view chooses only how it looks: radio buttons for a choice (stacked), its own
-        ``control``, a checkbox's lead-in (``caption``), a note that depends on the record."""
+        ``control``, a checkbox's lead-in (``caption``: the label is the checkbox's text), a
+        note that depends on the record."""
         spec = self.field_spec(name)
         if control is None:
             # a checkbox with no lead-in beside it shows the required * itself

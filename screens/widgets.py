@@ -242,18 +242,15 @@ def choice_options(spec: FieldSpec, flow: object = None) -> list[tuple[Text, str
     return [(one_line(text), value) for value, text in spec.options(flow)]
 
 
-def field_control(
-    spec: FieldSpec, flow: object = None, *, radio: bool = False, starred: bool = False, **select: object
-) -> Widget:
+def field_control(spec: FieldSpec, flow: object = None, *, radio: bool = False, starred: bool = False) -> Widget:
     """The control a field's kind asks for, with its limit and placeholder from the spec: an
     input (hidden for a secret), a Select (the placeholder is its prompt) or, with ``radio``,
-    radio buttons, a checkbox (the label is its text, ``starred`` adds the required ``*``).
-    ``select`` goes to the Select."""
+    radio buttons, a checkbox (the label is its text, ``starred`` adds the required ``*``)."""
     if spec.kind == "choice":
         if radio:
             return RadioSet(*(RadioButton(one_line(text), name=value) for value, text in spec.options(flow)),
                             compact=True)
-        return Select(choice_options(spec, flow), prompt=spec.placeholder or "Choose", compact=True, **select)
+        return Select(choice_options(spec, flow), prompt=spec.placeholder or "Choose", compact=True)
     if spec.kind == "yesno":
         text = one_line(spec.label)
         if starred:
@@ -277,9 +274,7 @@ class FieldRow(Vertical):
     ) -> FieldRow:
         """The row for a field of a step's spec: its label, ``*`` and note from the spec. A
         checkbox carries the label itself; its row shows ``caption`` (a lead-in), if any."""
-        label = spec.label
-        if spec.kind == "yesno" or caption is not None:
-            label = caption or ""
+        label = (caption or "") if spec.kind == "yesno" else spec.label
         return cls(spec.name, label, control, required=bool(spec.required),
                    note=spec.note if note is None else note, stacked=stacked)
 
