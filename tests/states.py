@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import FIXED_TOTP_SECRET, FrozenClock, SequentialCodes
-from tests.factory import CCN, PROFILE, USER_ID, account_form
+from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form  # noqa: F401  (tests import them from here)
 from wizard import otp
 from wizard.flow import OnboardingFlow
 from wizard.steps import Step

@@ -60,7 +60,7 @@ TERMS = StepSpec(
     real_address="iqies.cms.gov",
     label="Accept terms",
     model=TermsAcceptance,
-    fields=(FieldSpec("accept", "yesno"),),
+    fields=(FieldSpec("accept", "yesno", required=True),),
     done=lambda flow: bool(flow.record.step_facts.get("accept_terms", {}).get("accepted")),
     submit=submit,
     section="terms",
@@ -148,3 +148,20 @@ def test_registry_lines_are_one_per_step():
     init = (Path(__file__).resolve().parent.parent / "wizard" / "steps" / "__init__.py").read_text(encoding="utf-8")
     for spec in Step.ordered():
         assert init.count(f"    {spec.key}.SPEC,") == 1, spec.key
+
+
+def test_plain_mode_asks_a_new_steps_fields_from_its_spec(terms, data_dir):
+    import io
+
+    from wizard.plain import PlainSession
+
+    flow = advance_to(data_dir, Step.IQIES_SIGN_IN)
+    assert flow.submit(Step.IQIES_SIGN_IN, Step.IQIES_SIGN_IN.form_from(answers_for(), flow)).next_step is terms
+    out = io.StringIO()
+    PlainSession(flow, stdin=io.StringIO("no\nyes\nq\n"), stdout=out).run()
+    text = out.getvalue()
+    assert f"Step {terms.number} of {len(Step)}, iQIES: Rules of Behavior" in text
+    assert "I accept the iQIES Rules of Behavior, required." in text
+    assert "Accept the Rules of Behavior to use iQIES." in text  # the model's refusal of "no"
+    assert f"Step {terms.number} done." in text
+    assert flow.current_step == Step.WELCOME

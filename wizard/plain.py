@@ -28,7 +28,6 @@ from wizard.sanitize import clean_line
 from wizard.steps import FieldSpec, Step
 
 PROG = "iqies-onboard"
-TOTAL = len(Step.ordered())
 YES = {"y", "yes"}
 NO = {"n", "no"}
 
@@ -216,7 +215,7 @@ class PlainSession:
 
     def question(self, step: Step, spec: Ask, current: Any, hint: str) -> str:
         info = step.info
-        parts = [f"Step {info.number} of {TOTAL}, {info.system}: {info.real_page}."]
+        parts = [f"Step {info.number} of {len(Step)}, {info.system}: {info.real_page}."]
         parts.append(f"{self.label(step, spec.name)}, {'required' if self.required(step, spec) else 'optional'}.")
         if hint:
             parts.append(hint)
@@ -326,12 +325,12 @@ class PlainSession:
         if self.form and step == self.step and step in ASKS:
             self.flow.save_draft(step, self.savable())
         self.flow.save()
-        self.say(f"Saved at step {step.number} of {TOTAL}, {step.info.real_page}. Passwords and answers are "
+        self.say(f"Saved at step {step.number} of {len(Step)}, {step.info.real_page}. Passwords and answers are "
                  f"never saved; run {PROG} plain again to resume.")
 
     def announce(self, step: Step) -> None:
         info = step.info
-        self.say(f"Step {info.number} of {TOTAL}, {info.system}: {info.real_page} ({info.real_address}). Type ? for help.")
+        self.say(f"Step {info.number} of {len(Step)}, {info.system}: {info.real_page} ({info.real_address}). Type ? for help.")
 
     def start_form(self, step: Step) -> None:
         self.form = {k: v for k, v in self.flow.draft(step).items() if v not in (None, "")}
@@ -432,7 +431,7 @@ class PlainSession:
         answers: list[int | None] = []
         for index, q in enumerate(questions, 1):
             while True:
-                self.say(f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. "
+                self.say(f"Step {step.number} of {len(Step)}, {step.info.system}: {step.info.real_page}. "
                          f"Question {index} of {len(questions)}, required: {q.prompt}")
                 for number, option in enumerate(q.options, 1):
                     self.say(f"{number}. {option}")
@@ -443,7 +442,7 @@ class PlainSession:
                 self.refuse(f"Question {index}", f"type a number from 1 to {len(q.options)}.")
         robot = False
         while not robot:
-            robot = self.yes_no(f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. "
+            robot = self.yes_no(f"Step {step.number} of {len(Step)}, {step.info.system}: {step.info.real_page}. "
                                 f"{Step.PROOFING.field_label('not_a_robot')}, required.")
             if not robot:
                 self.refuse(Step.PROOFING.field_label("not_a_robot"),
@@ -546,7 +545,7 @@ class PlainSession:
                     self.say(f"{org.name}, CCN {org.ccn}, {org.city}, {org.state}.")
             by_name = "CCN, like 015009" if search_by == "ccn" else "Facility ID, up to 16 letters and digits"
             answer = self.ask(
-                f"Step {step.number} of {TOTAL}, {step.info.system}: {step.info.real_page}. Search for, "
+                f"Step {step.number} of {len(Step)}, {step.info.system}: {step.info.real_page}. Search for, "
                 f"{'required' if not added else 'optional'}: type a {by_name}. "
                 f"Type f to search by Facility ID or c by CCN; remove and a CCN to remove one"
                 + ("; Enter when you are done." if added else "."),

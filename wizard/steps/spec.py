@@ -45,6 +45,10 @@ class FieldSpec:
     choices: Choices | None = None  # where a choice's options come from
     applies: Callable[[Mapping[str, Any]], bool] | None = None  # asked only when the form says so
 
+    def __post_init__(self) -> None:
+        if self.kind not in FIELD_KINDS:
+            raise ValueError(f"field {self.name!r}: kind {self.kind!r} is not one of {', '.join(FIELD_KINDS)}")
+
     def bound(self, model: type[StepModel] | None) -> FieldSpec:
         """This field with what the model says filled in."""
         info = model.model_fields.get(self.name) if model is not None else None
@@ -199,8 +203,9 @@ class StepSpec(Step):
     - ``submit(flow, form)``: what Next does (a :class:`StepOutcome`).
     - ``never_saved``: the fields no draft keeps (passwords, answers, codes).
     - ``section``: the answers-file section it reads (a new section: ``answers_model`` is its
-      pydantic model, and answers files accept it once the step is registered); ``form_from(answers, flow, how)`` turns a
-      person's answers (section name -> section, as a dict) into this page's form, raising
+      pydantic model, and answers files accept it while the step is registered);
+      ``form_from(answers, flow, how)`` turns a person's answers (section name -> section, as
+      a dict) into this page's form, raising
       :class:`LeftOpen` when they do not say; ``how`` is "correct"/"wrong" where a file says
       which (proofing attempts, security codes), "draft" for what a page opened from the
       file shows (no code is fetched, nothing is set up).
