@@ -19,7 +19,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static
 
-from screens.widgets import FieldRow, HelpScreen, KeyFooter, PhoneScreen, StepList, TopBar, field_control, plain
+from screens.form import FieldRow, field_control
+from screens.text import plain
+from screens.widgets import HelpScreen, KeyFooter, PhoneScreen, StepList, TopBar
 from wizard.flow import OnboardingFlow, StepOutcome
 from wizard.sanitize import clean_line
 from wizard.steps import FieldSpec, Step

@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.widgets import Button, RadioSet, Static
 
 from screens.base import StepScreen, note, section, view
-from screens.widgets import (
-    ConfirmScreen, FieldRow, QrScreen, RadioButton, StateSelect, one_line, plain, styled,
-)
+from screens.form import FieldRow, RadioButton, StateSelect
+from screens.text import one_line, plain, styled
+from screens.widgets import ConfirmScreen, QrScreen
 from wizard import otp, rules
 from wizard.models import DEVICE_TYPES
 from wizard.proofing import MAX_ATTEMPTS, PASS_MARK, QUESTIONS_PER_ATTEMPT

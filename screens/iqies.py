@@ -13,7 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
 from screens.base import StepScreen, note, section, view
-from screens.widgets import FieldRow, choice_options, one_line, plain
+from screens.form import FieldRow, choice_options
+from screens.text import one_line, plain
 from wizard import rules
 from wizard.approvals import SERVICE_CENTER
 from wizard.catalogue import catalogue
