@@ -9,38 +9,14 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widget import Widget
 
-from screens.keys import KeysInOrder
-from screens.base import STEP_LIST_WIDTH, StepScreen
+from screens import harp, iqies  # noqa: F401  (each step's own view registers itself: @view)
+from screens.base import STEP_LIST_WIDTH, StepScreen, screen_for
 from screens.errors import ClosesQuietly
-from screens.harp import (
-    AccountScreen,
-    ProfileScreen,
-    ProofingScreen,
-    TwoFactorSetupScreen,
-    TwoFactorVerifyScreen,
-)
-from screens.iqies import (
-    AwaitApprovalScreen,
-    CategoryScreen,
-    IqiesSignInScreen,
-    OrganizationsScreen,
-    ReviewScreen,
-    RoleScreen,
-    WelcomeScreen,
-)
+from screens.keys import KeysInOrder
 from wizard.flow import OnboardingFlow
 from wizard.sanitize import clean_text
 from wizard.steps import Step
 from wizard.store import Store
-
-SCREENS_BY_STEP: dict[Step, type[StepScreen]] = {
-    screen.STEP: screen
-    for screen in (
-        ProfileScreen, AccountScreen, ProofingScreen, TwoFactorSetupScreen, TwoFactorVerifyScreen,
-        IqiesSignInScreen, WelcomeScreen, CategoryScreen, RoleScreen, OrganizationsScreen,
-        ReviewScreen, AwaitApprovalScreen,
-    )
-}
 
 
 class OnboardingApp(KeysInOrder, ClosesQuietly, App):
@@ -73,7 +49,7 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
                         timeout=15, markup=False)
 
     def screen_for(self, step: Step, message: str = "", kind: str = "info") -> StepScreen:
-        return SCREENS_BY_STEP[step](self.flow, message=message, message_kind=kind)
+        return screen_for(step, self.flow, message, kind)  # its own view, or the spec's generic page
 
     def show_step(self, step: Step, message: str = "", kind: str = "info", warnings: list[str] | None = None) -> None:
         self.switch_screen(self.screen_for(step, message, kind))

@@ -1,14 +1,16 @@
 """The frame every step screen shares: top bar, step list, form, message, Back/Next, footer.
 
-A step screen only declares its fields (``compose_form``), how to read them (``collect``) and how
-to refill them (``fill``). Validation and transitions are the flow's (wizard/), never the screen's.
+The form is drawn from the step's spec (wizard/steps/<key>.py): each field's label, ``*``,
+limit, placeholder and note, in the spec's order; :class:`StepScreen` shows any step that way.
+A step's own view (``@view`` on a subclass, keyed by its step) adds only what is special to
+it: sections and notes, a live checklist, a QR code, a list. Validation and transitions are the
+flow's (wizard/), never the screen's.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,10 +18,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static
 
-from screens.widgets import FieldRow, HelpScreen, KeyFooter, PhoneScreen, StepList, TopBar, plain
+from screens.form import FieldRow, field_control, note, section
+from screens.text import plain
+from screens.widgets import HelpScreen, KeyFooter, PhoneScreen, StepList, TopBar
 from wizard.flow import OnboardingFlow, StepOutcome
-from wizard.sanitize import clean_line
-from wizard.steps import Step
+from wizard.steps import FieldSpec, Step
 
 if TYPE_CHECKING:
     from screens.app import OnboardingApp
@@ -68,7 +71,9 @@ class TooSmallNotice(Static):
 
 
 class StepScreen(Screen):
-    STEP: ClassVar[Step]
+    """Any step's page, its form drawn from the step's spec; a step's own view subclasses it."""
+
+    STEP: Step
     NEXT_LABEL: ClassVar[str] = "Next"
     INTRO: ClassVar[str] = ""
 
@@ -85,8 +90,11 @@ class StepScreen(Screen):
         Binding("shift+tab", "previous_field", "Previous field", show=False, priority=True),
     ]
 
-    def __init__(self, flow: OnboardingFlow, message: str = "", message_kind: str = "info") -> None:
+    def __init__(self, flow: OnboardingFlow, message: str = "", message_kind: str = "info",
+                 step: Step | None = None) -> None:
         super().__init__()
+        if step is not None:
+            self.STEP = step  # the generic page of a step that has no view of its own
         self.flow = flow
         self.initial_message = message
         self.initial_kind = message_kind
@@ -119,7 +127,38 @@ class StepScreen(Screen):
         yield KeyFooter()
 
     def compose_form(self) -> ComposeResult:
-        yield from ()
+        """Every field of the step's spec, in its order (a view lays out its own)."""
+        for spec in self.STEP.fields:
+            if spec.kind != "answers":  # a list of answers has no one control; its view draws it
+                yield self.field_row(spec.name)
+
+    def field_spec(self, name: str) -> FieldSpec:
+        spec = self.STEP.field(name)
+        if spec is None:
+            raise KeyError(f"step {self.STEP.key!r} has no field {name!r}")
+        return spec
+
+    def field_row(
+        self,
+        name: str,
+        control: Any = None,
+        *,
+        radio: bool = False,
+        caption: str | None = None,
+        note: str | None = None,
+        stacked: bool | None = None,
+    ) -> FieldRow:
+        """The row for the spec's field ``name``: label, ``*``, limit, placeholder and note from
+        the spec. A view chooses only how it looks: radio buttons for a choice (stacked), its own
+        ``control``, a checkbox's lead-in (``caption``: the label is the checkbox's text), a
+        note that depends on the record."""
+        spec = self.field_spec(name)
+        if control is None:
+            # a checkbox with no lead-in beside it shows the required * itself
+            starred = spec.kind == "yesno" and not caption and bool(spec.required)
+            control = field_control(spec, self.flow, radio=radio, starred=starred)
+        return FieldRow.of(spec, control, caption=caption, note=note,
+                           stacked=radio if stacked is None else stacked)
 
     def on_mount(self) -> None:
         self.fit_to_window()
@@ -130,6 +169,7 @@ class StepScreen(Screen):
         prefill = getattr(self.app, "prefill", None)  # hook: trainer mode fills the page from a persona
         if prefill is not None:
             prefill(self)
+        self.show_fields_that_apply()
         if self.flow.back_target(self.STEP) is None:
             self.query_one("#back", Button).display = False
         if self.initial_message:
@@ -285,7 +325,19 @@ class StepScreen(Screen):
         self.show_errors(errors, only_touched=True)
         if self.summary_shown and not errors:
             self.show_message("")  # the refusal no longer applies
+        self.show_fields_that_apply()
         self.on_form_changed()
+
+    def show_fields_that_apply(self) -> None:
+        """A field the spec asks only when the form says so (the phone, for a phone device)
+        shows only then."""
+        conditional = [f for f in self.STEP.fields if f.applies is not None]
+        if not conditional:
+            return
+        form = self.collect()
+        for spec in conditional:
+            for row in self.query(f"#field-{spec.name}"):
+                row.display = spec.applies_to(form)
 
     def on_form_changed(self) -> None:
         """Hook for live displays (password checklist, search preview)."""
@@ -417,12 +469,24 @@ class StepScreen(Screen):
         self.app.push_screen(PhoneScreen(self.flow.messages(), reload=self.flow.messages))
 
 
-def note(text: str) -> Static:
-    return Static(plain(text), classes="note")
+# --- the views: a step's own view, registered by its step's key ---------------------------------
+
+VIEWS: dict[str, type[StepScreen]] = {}
+_View = TypeVar("_View", bound=type[StepScreen])
 
 
-def section(title: str) -> Static:
-    return Static(Text(clean_line(title), style="bold"), classes="section")
+def view(cls: _View) -> _View:
+    """Class decorator: ``cls`` is the page of the step it names (``STEP``)."""
+    VIEWS[cls.STEP.key] = cls
+    return cls
 
 
-__all__ = ["StepScreen", "FieldRow", "note", "section", "Vertical"]
+def screen_for(step: Step, flow: OnboardingFlow, message: str = "", kind: str = "info") -> StepScreen:
+    """The page for ``step``: its own view, or the generic one drawn from its spec."""
+    own = VIEWS.get(step.key)
+    if own is not None:
+        return own(flow, message=message, message_kind=kind)
+    return StepScreen(flow, message=message, message_kind=kind, step=step)
+
+
+__all__ = ["StepScreen", "FieldRow", "VIEWS", "note", "screen_for", "section", "view", "Vertical"]

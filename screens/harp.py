@@ -7,98 +7,66 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Button, RadioSet, Select, Static
+from textual.widgets import Button, RadioSet, Static
 
-from screens.base import StepScreen, note, section
-from screens.widgets import (
-    Checkbox, ConfirmScreen, FieldRow, QrScreen, RadioButton, StateSelect, field_input, one_line, plain,
-    styled,
-)
+from screens.base import StepScreen, note, section, view
+from screens.form import FieldRow, RadioButton, StateSelect
+from screens.text import one_line, plain, styled
+from screens.widgets import ConfirmScreen, QrScreen
 from wizard import otp, rules
-from wizard.catalogue import challenge_questions
-from wizard.models import DEVICE_TYPES, PHONE_DEVICES, SSN_CHOICES
+from wizard.models import DEVICE_TYPES
 from wizard.proofing import MAX_ATTEMPTS, PASS_MARK, QUESTIONS_PER_ATTEMPT
 from wizard.steps import Step
 
 
-
+@view
 class ProfileScreen(StepScreen):
+    """The spec's fields in HARP's sections; the State picker takes typing."""
+
     STEP = Step.PROFILE
     INTRO = "Enter your profile as HARP asks for it. Fields marked * are required."
 
     def compose_form(self) -> ComposeResult:
+        row = self.field_row
         yield section("Your name")
-        yield FieldRow("first_name", "First name", field_input(max_length=50))
-        yield FieldRow("middle_name", "Middle name", field_input(max_length=50), required=False)
-        yield FieldRow("last_name", "Last name", field_input(max_length=50))
-        yield FieldRow(
-            "suffix", "Suffix",
-            Select([(s, s) for s in rules.SUFFIXES], prompt="(none)", compact=True),
-            required=False,
-        )
-        yield FieldRow("date_of_birth", "Date of birth", field_input("MM/DD/YYYY", max_length=10))
+        yield from (row(name) for name in ("first_name", "middle_name", "last_name", "suffix", "date_of_birth"))
         yield section("Contact")
-        yield FieldRow(
-            "email", "Email", field_input("you@yourfacility.org", max_length=254),
-            note="Use your work (corporate) email address.",
-        )
-        yield FieldRow("email_confirm", "Confirm email", field_input(max_length=254))
-        yield FieldRow(
-            "personal_email_allowed", "Personal email only if:",
-            Checkbox("2 or fewer providers, no work email domain", compact=True),
-            required=False, stacked=True,
-        )
-        yield FieldRow("phone", "Phone number", field_input("e.g. (410) 555-0123", max_length=30))
+        yield row("email")
+        yield row("email_confirm")
+        yield row("personal_email_allowed", caption="Personal email only if:", stacked=True)
+        yield row("phone")
         yield section("Home address")
-        yield FieldRow("street", "Street address", field_input("e.g. 12 Oak Street", max_length=100))
-        yield FieldRow("city", "City", field_input(max_length=60))
-        yield FieldRow(
-            "state", "State",
-            StateSelect([(f"{code}  {name}", code) for code, name in rules.US_STATES.items()],
-                        prompt="Choose (type to search)", compact=True),
-        )
-        yield FieldRow("zip_code", "ZIP code", field_input("e.g. 43215", max_length=10))
+        yield row("street")
+        yield row("city")
+        states = self.field_spec("state").options(self.flow)
+        yield row("state", StateSelect([(f"{code}  {name}", code) for code, name in states],
+                                       prompt="Choose (type to search)", compact=True))
+        yield row("zip_code")
         yield section("Social Security Number")
         yield note(
             "This practice app never asks for your SSN. Real HARP does, to check your identity "
             "with Experian. Without one, HARP sends you to manual proofing, which takes longer."
         )
-        yield FieldRow(
-            "ssn_choice", "SSN for HARP",
-            RadioSet(*(RadioButton(one_line(label), name=key) for key, label in SSN_CHOICES.items()),
-                     compact=True),
-            stacked=True,
-        )
+        yield row("ssn_choice", radio=True)
         yield section("Your facility")
-        yield FieldRow(
-            "facility_name", "Your facility", field_input("e.g. Sunny Acres Care Center", max_length=120),
-            note="Sandbox only: used to warn you if your User ID contains it. HARP does not ask.",
-        )
+        yield row("facility_name")
 
 
+@view
 class AccountScreen(StepScreen):
+    """The spec's fields, with the live password checklist and the User ID warning."""
+
     STEP = Step.ACCOUNT
     INTRO = "Choose how you will sign in. Your User ID can never be changed."
 
     def compose_form(self) -> ComposeResult:
-        yield FieldRow(
-            "user_id", "User ID", field_input("e.g. jdoe_pso", max_length=74),
-            note=f"6-74 letters, digits and . _ - @; no facility names, no # or & ({rules.SANDBOX_NOTE}).",
-        )
+        yield self.field_row("user_id")
         yield Static("", id="user-id-warning", classes="warning", markup=False)
-        yield FieldRow("password", "Password", field_input(password=True, max_length=60))
+        yield self.field_row("password")
         yield Static("", id="password-checklist", classes="checklist")
-        yield FieldRow("password_confirm", "Confirm password", field_input(password=True, max_length=60))
-        yield FieldRow(
-            "challenge_question", "Challenge question",
-            Select([(one_line(q), q) for q in challenge_questions()], prompt="Choose a question",
-                   compact=True),
-            stacked=True,
-        )
-        yield FieldRow(
-            "challenge_answer", "Answer", field_input(password=True, max_length=100),
-            note="Stored only as a hash. Keep your real answer somewhere safe.",
-        )
+        yield self.field_row("password_confirm")
+        yield self.field_row("challenge_question", stacked=True)
+        yield self.field_row("challenge_answer")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -158,7 +126,10 @@ class AccountScreen(StepScreen):
         )
 
 
+@view
 class ProofingScreen(StepScreen):
+    """This attempt's questions (from the record), or the manual path."""
+
     STEP = Step.PROOFING
     NEXT_LABEL = "Next"
 
@@ -169,7 +140,7 @@ class ProofingScreen(StepScreen):
             return
         yield note(
             "Simulation: real HARP has Experian ask five questions from your credit records. "
-            f"Here they come from what you typed. Pass with {PASS_MARK} of 5 right; "
+            f"Here they come from what you typed. Pass with {PASS_MARK} of {QUESTIONS_PER_ATTEMPT} right; "
             f"{self.flow.proofing_attempts_left} of {MAX_ATTEMPTS} attempts left."
         )
         for i, question in enumerate(self.flow.proofing_questions()):
@@ -180,7 +151,7 @@ class ProofingScreen(StepScreen):
                            for n, option in enumerate(question.options)), compact=True),
                 stacked=True,
             )
-        yield FieldRow("not_a_robot", "Check", Checkbox("I am not a robot", compact=True))
+        yield self.field_row("not_a_robot", caption="Check")
 
     def _compose_manual(self) -> ComposeResult:
         from wizard.catalogue import help_for
@@ -244,36 +215,28 @@ class ProofingScreen(StepScreen):
         super().apply(outcome)
 
 
+@view
 class TwoFactorSetupScreen(StepScreen):
+    """The spec's fields (the phone shows when the device needs it); Next says what it does."""
+
     STEP = Step.TWO_FACTOR_SETUP
     NEXT_LABEL = "Send Code"
     INTRO = "Log in to complete setup, then choose how HARP sends you a code each time you sign in."
-
-    def compose_form(self) -> ComposeResult:
-        yield FieldRow("user_id", "User ID", field_input(max_length=74))
-        yield FieldRow("password", "Password", field_input(password=True, max_length=60))
-        yield FieldRow(
-            "device_type", "Device type",
-            Select([(label, key) for key, label in DEVICE_TYPES.items()], prompt="Choose a device",
-                   compact=True),
-        )
-        yield FieldRow(
-            "phone", "Phone number", field_input("(410) 555-0123", max_length=30),
-            note="Sandbox: codes go to the app's simulated phone (F2), never a real one.",
-        )
 
     def on_mount(self) -> None:
         super().on_mount()
         self.on_form_changed()
 
     def on_form_changed(self) -> None:
-        device = self.collect().get("device_type")
-        needs_phone = device in PHONE_DEVICES
-        self.query_one("#field-phone").display = needs_phone
-        self.query_one("#next", Button).label = "Send Code" if needs_phone or device is None else "Next"
+        form = self.collect()
+        sends_code = form.get("device_type") is None or self.field_spec("phone").applies_to(form)
+        self.query_one("#next", Button).label = "Send Code" if sends_code else "Next"
 
 
+@view
 class TwoFactorVerifyScreen(StepScreen):
+    """The code field, with the QR code and manual key (authenticator) or Resend (phone)."""
+
     STEP = Step.TWO_FACTOR_VERIFY
     NEXT_LABEL = "Submit"
 
@@ -285,7 +248,7 @@ class TwoFactorVerifyScreen(StepScreen):
             key = otp.group_secret(factor.totp_secret or "")
             yield note(
                 f"Add this account to {device} on your phone: press F3 to show the QR code (it "
-                "needs the whole window), or type the key by hand. Then enter the 6-digit code."
+                f"needs the whole window), or type the key by hand. Then enter the {otp.CODE_DIGITS}-digit code."
             )
             yield Static(styled("Manual key: ", (key, "bold")), id="manual-key")
             yield Button("Show QR code (F3)", id="show-qr", compact=True)
@@ -296,7 +259,7 @@ class TwoFactorVerifyScreen(StepScreen):
                 "Press F2 to open your (simulated) phone and read it."
             )
             yield Button("Resend code", id="resend", compact=True)
-        yield FieldRow("code", "Security code", field_input("6 digits", max_length=8))
+        yield self.field_row("code")
 
     BINDINGS = [("f3", "show_qr", "QR code")]
 

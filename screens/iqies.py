@@ -10,11 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, RadioSet, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
-from screens.base import StepScreen, note, section
-from screens.widgets import FieldRow, RadioButton, field_input, one_line, plain
+from screens.base import StepScreen, note, section, view
+from screens.form import FieldRow, choice_options
+from screens.text import one_line, plain
 from wizard import rules
+from wizard.approvals import SERVICE_CENTER
 from wizard.catalogue import catalogue
 from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS
 from wizard.records import RoleRequest
@@ -23,22 +25,25 @@ from wizard.steps import Step
 
 
 
+@view
 class IqiesSignInScreen(StepScreen):
+    """The spec's fields; Send code for a phone, and where the code comes from under it."""
+
     STEP = Step.IQIES_SIGN_IN
     NEXT_LABEL = "Sign in"
     INTRO = "HARP setup is done. Now sign in to iQIES with your HARP User ID, password and a code."
 
     def compose_form(self) -> ComposeResult:
         factor = self.flow.record.factor
-        yield FieldRow("user_id", "HARP User ID", field_input(max_length=74))
-        yield FieldRow("password", "Password", field_input(password=True, max_length=60))
+        yield self.field_row("user_id")
+        yield self.field_row("password")
         if factor and not factor.is_authenticator:
             yield Button("Send code to my phone", id="send-code", compact=True)
             hint = "Press Send code, then read it on your phone (F2)."
         else:
             device = DEVICE_TYPES[factor.device_type] if factor else "your app"
             hint = f"Type the code {device} shows now."
-        yield FieldRow("code", "Security code", field_input("6 digits", max_length=8), note=hint)
+        yield self.field_row("code", note=hint)  # where the code comes from depends on the device
 
     @on(Button.Pressed, "#send-code")
     def _send(self, event: Button.Pressed) -> None:
@@ -50,7 +55,10 @@ class IqiesSignInScreen(StepScreen):
 REFRESH_SECONDS = 2.0  # how often Pending Requests looks for decisions made elsewhere
 
 
+@view
 class WelcomeScreen(StepScreen):
+    """iQIES's home page: the user menu and Pending Requests, refreshed as decisions come."""
+
     STEP = Step.WELCOME
     NEXT_LABEL = "Request User Role"
 
@@ -142,7 +150,10 @@ class WelcomeScreen(StepScreen):
         self.apply(self.flow.request_role())
 
 
+@view
 class AwaitApprovalScreen(WelcomeScreen):
+    """Pending Requests, what happens now, and Ctrl+R's readiness report."""
+
     STEP = Step.AWAIT_APPROVAL
     BINDINGS = [Binding("ctrl+r", "report", "Report")]
 
@@ -153,8 +164,7 @@ class AwaitApprovalScreen(WelcomeScreen):
             "CMS approves the first PSO of a provider; after that, the provider's PSOs approve "
             "everyone else. You get an email when your role is approved. Decisions can take up to "
             "24 hours to show, approvals several days. No news after several days? Ask whoever "
-            "approves it (named above), or the iQIES Service Center: 1-800-339-9313, "
-            "iqies@cms.hhs.gov. Press F1 for more."
+            f"approves it (named above), or the {SERVICE_CENTER}. Press F1 for more."
         )
 
     def action_report(self) -> None:
@@ -171,16 +181,15 @@ class AwaitApprovalScreen(WelcomeScreen):
                     timeout=15, markup=False)
 
 
+@view
 class CategoryScreen(StepScreen):
+    """The categories as radio buttons, and the chosen one's note."""
+
     STEP = Step.CATEGORY
     INTRO = "Choose the kind of organization you work for."
 
     def compose_form(self) -> ComposeResult:
-        buttons = []
-        for category in catalogue().categories:
-            label = category.name if category.in_guide else f"{category.name} (outside this guide)"
-            buttons.append(RadioButton(one_line(label), name=category.id))
-        yield FieldRow("category", "User category", RadioSet(*buttons, compact=True), stacked=True)
+        yield self.field_row("category", radio=True)
         yield Static("", id="category-note", classes="note", markup=False)
 
     def fill(self, draft: dict[str, Any]) -> None:
@@ -193,23 +202,16 @@ class CategoryScreen(StepScreen):
         self.query_one("#category-note", Static).update(plain(chosen.note if chosen else ""))
 
 
+@view
 class RoleScreen(StepScreen):
+    """Relationship and role as radio buttons, and what the chosen role lets you do."""
+
     STEP = Step.ROLE
     INTRO = "Choose the role you need. For a nursing home's security official: Provider Security Official."
 
     def compose_form(self) -> ComposeResult:
-        yield FieldRow(
-            "relationship", "You",
-            RadioSet(*(RadioButton(one_line(label), name=key) for key, label in WORK_RELATIONSHIPS.items()),
-                     compact=True),
-            stacked=True,
-        )
-        roles = catalogue().roles_in("provider")
-        yield FieldRow(
-            "role", "User role",
-            RadioSet(*(RadioButton(one_line(role.name), name=role.id) for role in roles), compact=True),
-            stacked=True,
-        )
+        yield self.field_row("relationship", radio=True)
+        yield self.field_row("role", radio=True)
         yield Static("", id="role-description", classes="note", markup=False)
 
     def fill(self, draft: dict[str, Any]) -> None:
@@ -228,17 +230,18 @@ class RoleScreen(StepScreen):
         self.query_one("#role-description", Static).update(plain(text))
 
 
+@view
 class OrganizationsScreen(StepScreen):
+    """Search (live preview), Add, and the list of organizations added, each with Remove."""
+
     STEP = Step.ORGANIZATIONS
     INTRO = "Add each provider you need this role for. Search by CCN or Facility ID, then Add."
 
     def compose_form(self) -> ComposeResult:
-        yield FieldRow(
-            "search_by", "Search By",
-            Select([("CCN", "ccn"), ("Facility ID", "facility_id")], value="ccn", allow_blank=False,
-                   compact=True),
-        )
-        yield FieldRow("search_for", "Search for", field_input("e.g. 015009", max_length=20))
+        search_by = choice_options(self.field_spec("search_by"), self.flow)
+        # never blank: the first way to search is chosen, as on the real page
+        yield self.field_row("search_by", Select(search_by, value=search_by[0][1], allow_blank=False, compact=True))
+        yield self.field_row("search_for")
         yield Static(self.idle_preview(), id="search-preview", classes="note", markup=False)
         yield Button("Add", id="add-org", compact=True, variant="primary")
         yield section("Organizations added")
@@ -351,7 +354,10 @@ class OrganizationsScreen(StepScreen):
         self.focus_field("search_for")
 
 
+@view
 class ReviewScreen(StepScreen):
+    """The request as it will be sent, with who approves each organization."""
+
     STEP = Step.REVIEW
     NEXT_LABEL = "Submit Request"
     INTRO = "Check your request. Submit Request sends it for approval."
@@ -365,11 +371,12 @@ class ReviewScreen(StepScreen):
         summary = Text()
         summary.append("Requester: ", style="bold")
         summary.append(f"{profile.display_name if profile else ''} ({self.flow.record.user_id})\n")
-        summary.append("User category: ", style="bold")
+        # each answer under the label its own page gave it (the specs')
+        summary.append(f"{Step.CATEGORY.field_label('category')}: ", style="bold")
         summary.append(f"{category.name if category else req.category}\n")
-        summary.append("User role: ", style="bold")
+        summary.append(f"{Step.ROLE.field_label('role')}: ", style="bold")
         summary.append(f"{role.name if role else req.role}\n")
-        summary.append("Relationship: ", style="bold")
+        summary.append(f"{Step.ROLE.field_label('relationship')}: ", style="bold")
         summary.append(WORK_RELATIONSHIPS.get(req.relationship or "", ""))
         yield Static(plain(summary), id="review-summary")  # stored text: sanitised
         yield section("Organizations")

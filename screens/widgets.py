@@ -1,133 +1,29 @@
-"""Shared widgets: top bar, step list, form rows, help and phone dialogs."""
+"""Shared widgets: top bar, step list, help and phone dialogs, confirmation, QR code. The form's
+parts are screens/form.py and text helpers screens/text.py; both are importable from here too."""
 
 from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from rich.cells import cell_len, get_character_cell_size
+from rich.cells import cell_len
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.content import Content
-from textual.style import Style as VisualStyle
-from textual.widgets import Button, Footer, Input, Label, RadioSet, Select, Static
-from textual.widgets import Checkbox as _Checkbox
-from textual.widgets import RadioButton as _RadioButton
+from textual.widgets import Button, Footer, Static
 
-from wizard.sanitize import clean_line, clean_text, mask_line
+from screens.form import (  # noqa: F401  (the screens and tests import the form's parts from here too)
+    Checkbox, FieldInput, FieldRow, RadioButton, StateSelect, choice_options, field_control, field_input,
+    set_control,
+)
+from screens.text import one_line, plain, styled  # noqa: F401  (likewise)
+from wizard.otp import CODE_DIGITS
+from wizard.sanitize import clean_line
 from wizard.steps import Step
 
 SANDBOX_LINE = "Sandbox: nothing you type leaves this computer"
-
-
-def plain(text: str | Text | None = "", style: str = "") -> Text:
-    """User or stored text shown literally: a Rich Text (never markup-parsed, so ``[/]`` and
-    ``[bold]x`` show as typed) with control, bidi and other dangerous characters removed by the
-    one sanitiser (wizard/sanitize.py). A Text keeps its styles, its characters are cleaned."""
-    if text is None:
-        return Text("", style=style)
-    if isinstance(text, Text):
-        return _clean_rich_text(text, style)
-    return Text(clean_text(text), style=style)
-
-
-def _clean_rich_text(text: Text, style: str = "") -> Text:
-    cleaned = text.blank_copy()
-    if style:
-        cleaned.style = style
-    offsets = sorted({o for span in text.spans for o in (span.start, span.end)} | {len(text)})
-    for piece in text.divide(offsets):
-        start = len(cleaned)
-        cleaned.append(clean_text(piece.plain))
-        for span in piece.spans:
-            cleaned.stylize(span.style, start, len(cleaned))
-    return cleaned
-
-
-def styled(*parts: str | tuple[str, str] | Text) -> Text:
-    """``Text.assemble`` with every part sanitised: for lines mixing fixed words and user text."""
-    text = Text()
-    for part in parts:
-        if isinstance(part, tuple):
-            text.append_text(plain(part[0], part[1]))
-        else:
-            text.append_text(plain(part))
-    return text
-
-
-def one_line(text: str | None) -> Text:
-    """A one-line label (button, option, title) from user or stored text: sanitised, newlines
-    and tabs turned into spaces, no markup."""
-    return Text(clean_line(text or ""))
-
-
-class FieldInput(Input):
-    """The one-line input every form uses.
-
-    - It never holds more than ``max_length`` characters: a longer paste is cut to what fits (as
-      browsers do with ``maxlength``), and so is a longer value set by code (a stale draft).
-    - It shows its value sanitised (control and bidi characters as U+FFFD, one for one, so the
-      cursor still lines up); the value itself stays as typed, for the rules to judge.
-    - A paste goes in whole, its lines joined by spaces, without control characters.
-    """
-
-    def validate_value(self, value: str) -> str:
-        limit = self.max_length
-        if limit and len(value) > limit:
-            return value[:limit]
-        return value
-
-    @property
-    def _value(self) -> Text:
-        if self.password:
-            return super()._value
-        text = Text(mask_line(self.value), no_wrap=True, overflow="ignore", end="")
-        if self.highlighter is not None:
-            text = self.highlighter(text)
-        return text
-
-    def _position_to_cell(self, position: int) -> int:
-        if self.password:
-            return super()._position_to_cell(position)
-        return cell_len(mask_line(self.value[:position]))
-
-    def _cell_offset_to_index(self, offset: int) -> int:
-        if self.password:
-            return super()._cell_offset_to_index(offset)
-        shown = mask_line(self.value)
-        scroll_x, _ = self.scroll_offset
-        offset += scroll_x
-        cell = 0
-        for index, char in enumerate(shown):
-            width = get_character_cell_size(char)
-            if cell <= offset < cell + width:
-                return index
-            cell += width
-        return max(0, min(offset, len(self.value)))
-
-    def _on_paste(self, event: events.Paste) -> None:
-        event.stop()
-        event.prevent_default()  # Input's own handler would paste the text again, uncut
-        if not event.text:
-            return
-        # one field, in order: line breaks inside become spaces, control characters go, and
-        # a trailing line break is no Enter
-        lines = [line for line in event.text.splitlines()]
-        while lines and not lines[-1].strip():
-            lines.pop()
-        text = clean_line(" ".join(lines))
-        start, end = sorted(self.selection)
-        if self.max_length:
-            room = self.max_length - (len(self.value) - (end - start))
-            if len(text) > room:
-                text = text[: max(0, room)]
-                self.restricted()  # Input's own signal (the bell) that not all of it fit
-        if text:
-            self.replace(text, start, end)
 
 
 class KeyFooter(Footer):
@@ -154,16 +50,6 @@ class KeyFooter(Footer):
             self.call_after_refresh(self.recompose)
 
 
-def field_input(placeholder: str = "", password: bool = False, max_length: int = 0) -> Input:
-    """The one-line input every form uses (see :class:`FieldInput`). Focus never selects its
-    text: the next key adds to what is there (after Tab, or when the field gets its focus back
-    after a resize), never replaces it."""
-    return FieldInput(
-        placeholder=clean_line(placeholder), password=password, max_length=max_length, compact=True,
-        select_on_focus=False,
-    )
-
-
 class TopBar(Vertical):
     def __init__(self, step: Step) -> None:
         super().__init__(id="topbar")
@@ -182,28 +68,6 @@ class TopBar(Vertical):
             yield Static(plain(f"real page: {info.real_address}"), id="page-address")
 
 
-def _toggle_glyph(widget: _Checkbox | _RadioButton, on: str, off: str) -> Content:
-    """The toggle's state as a glyph in the widget's own text colour: legible in 16 colours and
-    without colour, where Textual's coloured dot looks the same chosen or not."""
-    return Content.styled(on if widget.value else off, VisualStyle(bold=bool(widget.value)))
-
-
-class RadioButton(_RadioButton):
-    """A radio button whose choice shows as ◉ (chosen) or ○, not by colour alone."""
-
-    @property
-    def _button(self) -> Content:
-        return _toggle_glyph(self, "◉ ", "○ ")
-
-
-class Checkbox(_Checkbox):
-    """A checkbox that shows [x] or [ ], not by colour alone."""
-
-    @property
-    def _button(self) -> Content:
-        return _toggle_glyph(self, "[x] ", "[ ] ")
-
-
 class StepList(Vertical):
     """Where the user is: done, current and later steps."""
 
@@ -211,95 +75,16 @@ class StepList(Vertical):
         super().__init__(id="steps")
         self.states = list(states)
 
+    HEADINGS = {"HARP": "HARP account", "iQIES": "iQIES role request"}  # by the step's real site
+
     def compose(self) -> ComposeResult:
-        yield Static("HARP account", classes="steps-heading", markup=False)
+        system = None
         for step, state in self.states:
-            if step == Step.IQIES_SIGN_IN:
-                yield Static("iQIES role request", classes="steps-heading", markup=False)
+            if step.info.system != system:  # a heading where the steps move to the other site
+                system = step.info.system
+                yield Static(self.HEADINGS.get(system, system), classes="steps-heading", markup=False)
             mark = {"done": "✓", "current": "▶", "todo": " "}[state]
             yield Static(one_line(f"{mark} {step.number:>2} {step.info.label}"), classes=f"step {state}")
-
-
-def set_control(control: Widget, value: object) -> None:
-    """Put ``value`` into a form control as a user's choice would (an Input's text, a Select's
-    option, a Checkbox, the RadioButton named ``value``): the demo's persona and the tests."""
-    if isinstance(control, Input):
-        control.value = str(value)
-    elif isinstance(control, (Select, Checkbox)):
-        control.value = bool(value) if isinstance(control, Checkbox) else value
-    elif isinstance(control, RadioSet):
-        for button in control.query("RadioButton"):
-            if button.name == str(value):
-                button.value = True
-
-
-class FieldRow(Vertical):
-    """A label (with * when required), its control, and the message for it right under."""
-
-    def __init__(
-        self,
-        name: str,
-        label: str,
-        control: Widget,
-        *,
-        required: bool = True,
-        note: str | None = None,
-        stacked: bool = False,
-    ) -> None:
-        super().__init__(id=f"field-{name}", classes="field" + (" stacked" if stacked else ""))
-        self.field_name = name
-        self.label_text = label
-        self.control = control
-        self.required = required
-        self.note = note
-
-    def compose(self) -> ComposeResult:
-        label = plain(self.label_text)
-        if self.required:
-            label.append(" *", style="bold")
-        with Horizontal(classes="field-row"):
-            yield Label(label, classes="field-label")
-            yield self.control
-        yield Static("", classes="field-error", id=f"error-{self.field_name}", markup=False)
-        if self.note:
-            yield Static(plain(self.note), classes="field-note")
-
-    def on_mount(self) -> None:
-        if isinstance(self.control, Select):
-            self.watch(self.control, "expanded", self._fit_dropdown, init=False)
-
-    DROPDOWN_ROWS = 12  # Textual's own max-height for a Select's list, its border included
-
-    def _fit_dropdown(self, expanded: bool) -> None:
-        """An open list opens under its field, inside the window and above the footer: the page
-        scrolls up to make room, and the list is shortened when the page cannot scroll so far."""
-        if not expanded:
-            return
-        select = self.control
-        overlay = select.query_one("SelectOverlay")
-        footer = [w for w in self.screen.query("Footer") if w.display]
-        limit = footer[0].region.y if footer else self.screen.size.height
-        wanted = min(self.DROPDOWN_ROWS, getattr(overlay, "option_count", self.DROPDOWN_ROWS) + 2)
-        room = limit - select.region.bottom
-        scroller = next((a for a in self.ancestors if isinstance(a, Widget) and a.is_scrollable), None)
-        if room < wanted and scroller is not None:
-            shift = max(0, min(wanted - room, int(scroller.max_scroll_y - scroller.scroll_y),
-                               select.region.y - scroller.content_region.y))
-            if shift:
-                scroller.scroll_to(y=scroller.scroll_y + shift, animate=False, immediate=True)
-                room += shift
-        overlay.styles.max_height = max(3, min(self.DROPDOWN_ROWS, room))
-
-    shown_error: str | None = None
-
-    def show_error(self, message: str | None) -> None:
-        if message == self.shown_error:
-            return  # restyling costs more than comparing; most keystrokes change nothing
-        self.shown_error = message
-        error = self.query_one(f"#error-{self.field_name}", Static)
-        error.update(plain(message or ""))
-        error.set_class(bool(message), "visible")
-        self.set_class(bool(message), "invalid")
 
 
 class OverPage:
@@ -529,7 +314,7 @@ class QrScreen(ModalScreen[None]):
                     markup=False,
                 )
                 yield Static(plain(self.manual_key, style="bold"), id="qr-key")
-                yield Static("Press Esc to go back and type the 6-digit code.", markup=False)
+                yield Static(f"Press Esc to go back and type the {CODE_DIGITS}-digit code.", markup=False)
 
     def on_mount(self) -> None:
         self.fit_to_window()
@@ -544,42 +329,3 @@ class QrScreen(ModalScreen[None]):
 
     def fit_to_window(self) -> None:
         self.set_class(self.too_small, "-too-small")
-
-
-class StateSelect(Select):
-    """The State picker: typing on it while it is closed picks the state, as its prompt says
-    ("type to search"): "OH" or "Ohio" picks Ohio; letters typed within a second add up. Open,
-    the list's own type-to-search applies."""
-
-    TYPE_WINDOW_SECONDS = 1.0
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._typed, self._typed_at = "", 0.0
-
-    def _pick(self, typed: str) -> bool:
-        wanted = typed.casefold()
-        choices = [(str(prompt), value) for prompt, value in self._options if value is not self.NULL]
-        codes = [value for _, value in choices if str(value).casefold().startswith(wanted)]
-        if not codes:  # then by name ("OH  Ohio": the name after the code)
-            codes = [value for prompt, value in choices
-                     if prompt.split(None, 1)[-1].casefold().startswith(wanted)]
-        if not codes:
-            return False
-        self.value = codes[0]
-        return True
-
-    def on_key(self, event) -> None:
-        import time
-
-        if self.expanded or not event.character or len(event.character) != 1 or not event.character.isalpha():
-            return
-        now = time.monotonic()
-        typed = (self._typed if now - self._typed_at <= self.TYPE_WINDOW_SECONDS else "") + event.character
-        self._typed_at = now
-        if self._pick(typed):
-            self._typed = typed
-        elif self._pick(event.character):  # a fresh start: "O" after a stale "X"
-            self._typed = event.character
-        event.stop()
-        event.prevent_default()

@@ -85,7 +85,9 @@ def test_a_new_step_needs_only_its_own_files(terms, data_dir, tmp_path, capsys):
     assert len(Step) == before + 1 and terms.position == f"step {terms.number} of {before + 1}"
     assert Step.ACCEPT_TERMS is terms and Step.from_key("accept_terms") is terms
     # help and presenter notes fall back when the data files say nothing of it
-    assert help_for(terms.help_id).body == "No help is written for this page yet."
+    fallback = help_for(terms.help_id)  # built from the spec: its number, page and fields
+    assert fallback.title == f"Step {terms.number}: {terms.label}"
+    assert "**Rules of Behavior**" in fallback.body and "I accept the iQIES Rules of Behavior" in fallback.body
     assert presenter_notes(terms).tips == ()
     assert terms.field("accept").label == "I accept the iQIES Rules of Behavior"
 

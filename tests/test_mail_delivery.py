@@ -344,7 +344,7 @@ async def test_f2_marks_an_email_a_hanging_server_did_not_take_and_clears_it_whe
             await pilot.pause()
             assert isinstance(app.screen, PhoneScreen)
             await _until(pilot, lambda: "Not sent yet" in _screen_text(app))  # the open dialog follows
-            assert "no answer within 4 s" in _screen_text(app)
+            assert "no answer within 4 s" in _screen_text(app), _screen_text(app)[-1500:]
             assert "HARP: your account was created" in _screen_text(app)  # the Maildir copy: nothing lost
 
             hanging.__exit__(None, None, None)

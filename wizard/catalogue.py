@@ -87,8 +87,31 @@ def help_texts() -> dict[str, HelpText]:
 
 
 def help_for(help_id: str) -> HelpText:
-    texts = help_texts()
-    return texts.get(help_id) or HelpText("Help", "", "No help is written for this page yet.")
+    """The help ``help_id`` names. A step's help is titled with its number, from the order of
+    steps (data/help.json numbers none); a step with no entry gets one built from its spec."""
+    from wizard.steps import Step  # the specs import this module's tables
+
+    text = help_texts().get(help_id)
+    step = next((s for s in Step.ordered() if s.help_id == help_id), None)
+    if step is None:
+        return text or HelpText("Help", "", "No help is written for this page yet.")
+    if text is None:
+        text = _help_from_spec(step)
+    return HelpText(f"Step {step.number}: {text.title}", text.real_page, text.body)
+
+
+def _help_from_spec(step: Any) -> HelpText:
+    """Help for a step that data/help.json does not describe: what its spec says."""
+    lines = [f"This page stands for {step.system}'s **{step.real_page}** page ({step.real_address})."]
+    fields = [f for f in step.fields if f.kind != "answers"]
+    if fields:
+        if any(f.required for f in fields):
+            lines += ["", "Fields marked `*` are required."]
+        lines.append("")
+        for f in fields:
+            about = f.note or f.hint
+            lines.append(f"- **{f.label}**{' `*`' if f.required else ''}" + (f": {about}" if about else ""))
+    return HelpText(step.label, f"{step.system}: {step.real_page} ({step.real_address})", "\n".join(lines))
 
 
 @lru_cache(maxsize=1)

@@ -59,13 +59,15 @@ SPEC = StepSpec(
     model=HarpAccountSetup,
     fields=(
         FieldSpec("user_id", max_length=rules.USER_ID_MAX, placeholder="e.g. jdoe_pso",
-                  hint=f"6 to 74 letters, digits and . _ - @; no facility names, no # or & "
-                       f"({rules.SANDBOX_NOTE}). It can never be changed.",
-                  note=f"6-74 letters, digits and . _ - @; no facility names, no # or & ({rules.SANDBOX_NOTE})."),
+                  hint=f"{rules.USER_ID_MIN} to {rules.USER_ID_MAX} letters, digits and . _ - @; no facility "
+                       f"names, no # or & ({rules.SANDBOX_NOTE}). It can never be changed.",
+                  note=f"{rules.USER_ID_MIN}-{rules.USER_ID_MAX} letters, digits and . _ - @; no facility names, "
+                       f"no # or & ({rules.SANDBOX_NOTE})."),
         FieldSpec("password", "secret", max_length=rules.PASSWORD_MAX),
         FieldSpec("password_confirm", "secret", max_length=rules.PASSWORD_MAX,
                   hint="Type the same password again. Not shown as you type."),
-        FieldSpec("challenge_question", "choice", choices=lambda flow: [(q, q) for q in challenge_questions()]),
+        FieldSpec("challenge_question", "choice", placeholder="Choose a question",
+                  choices=lambda flow: [(q, q) for q in challenge_questions()]),
         FieldSpec("challenge_answer", "secret", max_length=100,
                   hint="Stored only as a hash; keep your real answer somewhere safe. Not shown as you type.",
                   note="Stored only as a hash. Keep your real answer somewhere safe."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
-from wizard import rules
+from wizard import otp, rules
 from wizard.models import IqiesSignIn
 from wizard.steps.spec import FieldSpec, StepSpec, section_of, secret_text
 from wizard.outcome import StepOutcome
@@ -53,7 +53,7 @@ SPEC = StepSpec(
     fields=(
         FieldSpec("user_id", max_length=rules.USER_ID_MAX),
         FieldSpec("password", "secret", max_length=rules.PASSWORD_MAX, hint="Not shown as you type."),
-        FieldSpec("code", "code", max_length=8, placeholder="6 digits", hint="6 digits."),
+        FieldSpec("code", "code", max_length=8, placeholder=f"{otp.CODE_DIGITS} digits", hint=f"{otp.CODE_DIGITS} digits."),
     ),
     done=lambda flow: flow.signed_in,
     no_back="Your HARP account is already created; its profile is changed inside HARP later.",

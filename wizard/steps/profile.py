@@ -39,7 +39,7 @@ SPEC = StepSpec(
         FieldSpec("first_name", max_length=rules.MAX_NAME),
         FieldSpec("middle_name", max_length=rules.MAX_NAME),
         FieldSpec("last_name", max_length=rules.MAX_NAME),
-        FieldSpec("suffix", "choice", choices=lambda flow: [(s, s) for s in rules.SUFFIXES]),
+        FieldSpec("suffix", "choice", placeholder="(none)", choices=lambda flow: [(s, s) for s in rules.SUFFIXES]),
         FieldSpec("date_of_birth", "date", max_length=10, placeholder="MM/DD/YYYY",
                   hint="MM/DD/YYYY, like 04/27/1980."),
         FieldSpec("email", max_length=254, placeholder="you@yourfacility.org",

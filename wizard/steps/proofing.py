@@ -82,7 +82,7 @@ SPEC = StepSpec(
     model=ProofingSubmission,
     fields=(
         FieldSpec("answers", "answers"),
-        FieldSpec("not_a_robot", "yesno"),
+        FieldSpec("not_a_robot", "yesno", required=True),
     ),
     done=lambda flow: flow.record.identity_proofed is not None,
     back=True,

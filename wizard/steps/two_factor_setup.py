@@ -97,7 +97,7 @@ SPEC = StepSpec(
     fields=(
         FieldSpec("user_id", max_length=rules.USER_ID_MAX, hint="Log in with the HARP User ID you chose."),
         FieldSpec("password", "secret", max_length=rules.PASSWORD_MAX, hint=NOT_SHOWN),
-        FieldSpec("device_type", "choice", choices=pairs(DEVICE_TYPES)),
+        FieldSpec("device_type", "choice", placeholder="Choose a device", choices=pairs(DEVICE_TYPES)),
         FieldSpec("phone", required=True, max_length=30, placeholder="(410) 555-0123",
                   hint="The phone that gets the codes (here, the simulated phone).",
                   note="Sandbox: codes go to the app's simulated phone (F2), never a real one.",

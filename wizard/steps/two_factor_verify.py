@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
+from wizard import otp
 from wizard.models import SecurityCodeEntry
 from wizard.steps.spec import FieldSpec, StepSpec, section_of
 from wizard.outcome import StepOutcome
@@ -55,7 +56,7 @@ SPEC = StepSpec(
     real_address="harp.cms.gov/login",
     label="Security code",
     model=SecurityCodeEntry,
-    fields=(FieldSpec("code", "code", max_length=8, placeholder="6 digits", hint="6 digits."),),
+    fields=(FieldSpec("code", "code", max_length=8, placeholder=f"{otp.CODE_DIGITS} digits", hint=f"{otp.CODE_DIGITS} digits."),),
     done=_verified,
     back=True,
     sealed=_verified,
