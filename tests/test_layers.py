@@ -288,3 +288,25 @@ def test_screens_use_no_private_names_of_wizard_modules(path):
 )
 def test_the_line_check_catches_textual_and_textual_serve(line, caught):
     assert bool(_TEXTUAL_IMPORT.match(line)) is caught
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for d in (WIZARD_DIR, SCREENS_DIR, APP_DIR) for p in d.rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_no_source_file_is_over_500_lines(path):
+    """No god units (issue 12): a module that grows past 500 lines is split by concern."""
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 500
+
+
+def test_every_package_is_in_the_wheel():
+    """setuptools lists packages by name: a new subpackage left out of pyproject is missing from
+    the installed wheel (the clone's tests would still pass)."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for d in (WIZARD_DIR, SCREENS_DIR, APP_DIR)
+        for init in d.rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)
