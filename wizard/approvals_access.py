@@ -92,7 +92,7 @@ class Access:
             if not others:
                 return (f"You are the last PSO of {org.label}: you cannot remove yourself, or nobody "
                         "could approve its requests. Name a second PSO first; if you have left, the "
-                        f"{SERVICE_CENTER} removes you.")
+                        f"Service Center removes you ({SERVICE_CENTER}).")
         return ""
 
     def remove_role(self, reviewer, request_id: str, ccn: str, reason: str):

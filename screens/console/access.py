@@ -89,6 +89,7 @@ class AccessScreen(ConsoleScreen):
             table.add_row(*self.cells(entry), key=key, height=2)
         empty = self.query_one("#access-empty", Static)
         empty.update("" if entries else "Nobody has a role or a pending request at your providers.")
+        empty.display = not entries
         table.display = bool(entries)
         if selected in self.entries:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
@@ -117,6 +118,8 @@ class AccessScreen(ConsoleScreen):
         if refusal:  # said before the dialog opens (the last PSO, a pending request)
             self.show_message(refusal, "error")
             return
+
+        self.show_message("")  # an earlier refusal would sit under the dialog
 
         def done(decision: Decision | None) -> None:
             if decision is not None:
