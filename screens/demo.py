@@ -87,7 +87,8 @@ class NotesPanel(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         session, step = self.session, self.step
-        notes = presenter_notes(step, manual_proofing=self.manual_proofing)
+        notes = presenter_notes(step, manual_proofing=self.manual_proofing,
+                                scenario=session.scenario.key if session.scenario else None)
         yield Static(styled(("Presenter notes", "bold"), " · F4 hides"), classes="notes-title")
         yield Static(styled(("Demo: ", "bold"), f"{session.name} · {session.title}"), classes="notes-demo")
         yield Static(styled(("Approver console: ", "bold"), session.console_command), classes="notes-console")

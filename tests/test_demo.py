@@ -70,7 +70,7 @@ def flow_of(store: Store, profile: str, clock: FrozenClock | None = None) -> Onb
 def test_the_library_has_the_six_scenarios_each_with_a_persona_and_an_example():
     root = Path(__file__).resolve().parent.parent
     assert SCENARIO_KEYS == ["happy-path", "proofing-fails-manual", "wrong-codes-lockout",
-                             "vendor-asks-for-pso", "second-pso", "only-pso-left"]
+                             "vendor-asks-for-pso", "second-pso", "only-pso-left", "employee-left"]
     for scenario in scenarios().values():
         assert scenario.persona in personas()
         assert all(p in personas() for p in scenario.setup_people)
@@ -409,7 +409,7 @@ async def test_the_picker_lists_the_scenarios_only_and_names_the_keys_and_person
         assert "↑/↓" in keys and "Enter" in keys
         await pilot.press("end", "enter")  # the last entry is still a scenario, with its script
         await pilot.pause()
-    assert app.return_value == (None, "only-pso-left")
+    assert app.return_value == (None, SCENARIO_KEYS[-1])
 
 
 async def test_a_resumed_account_page_says_the_persona_fills_the_passwords_again(data_dir):

@@ -73,9 +73,9 @@ def phone_codes(data_dir: Path, profile: str) -> list[str]:
 def test_the_examples_cover_every_scenario():
     names = {p.stem for p in RUNNABLE}
     assert names == {"happy-path", "proofing-fails-manual", "wrong-codes-lockout", "vendor-asks-for-pso",
-                     "second-pso", "only-pso-left"}
+                     "second-pso", "only-pso-left", "employee-left"}
     expected = {p.stem: read_yaml(p)["expect"] for p in RUNNABLE}
-    assert set(expected.values()) == {"submitted", "manual_proofing", "locked", "refused", "approved"}
+    assert set(expected.values()) == {"submitted", "manual_proofing", "locked", "refused", "approved", "removed"}
 
 
 @pytest.mark.parametrize("example", RUNNABLE, ids=lambda p: p.stem)

@@ -111,3 +111,33 @@ def test_interactive_lets_a_file_leave_out_expect_and_sections():
     assert checked.answers.expect == "submitted"
     assert checked.opening is not None and checked.opening.name == "ACCOUNT"
     assert not check(parse_text(partial, "yaml"), date.today()).ok  # without --interactive: required
+
+
+LEFT = (ROOT / "examples" / "employee-left.yaml").read_text(encoding="utf-8")
+REMOVAL = "remove_role: {as: nhale.practice, person: sam, reason: Left the provider}"
+
+REMOVE_ROLE_FILES = {
+    # the remove_role action (issue 19): name: (text, both accept?, a word the loader's message has)
+    "as-is": (LEFT, True, None),
+    "no-reason": (LEFT.replace(REMOVAL, "remove_role: {as: nhale.practice, person: sam}"), False, "required"),
+    "unknown-field": (LEFT.replace(REMOVAL, REMOVAL[:-1] + ", when: today}"), False, "Unknown field"),
+    "not-one-mapping": (LEFT.replace(REMOVAL, "remove_role: sam"), False, None),
+    "unknown-expect": (LEFT.replace("expect: removed", "expect: gone"), False, "Choose one of"),
+}
+
+
+@pytest.mark.parametrize("name", list(REMOVE_ROLE_FILES))
+def test_schema_and_loader_agree_on_remove_role(name, validator):
+    text, accepted, says = REMOVE_ROLE_FILES[name]
+    assert text != LEFT or name == "as-is"
+    schema_errors = list(validator.iter_errors(standard(text, "yaml")))
+    checked = check(parse_text(text, "yaml"), date.today())
+    assert (not schema_errors) is accepted, [e.message for e in schema_errors]
+    assert checked.ok is accepted, [e.line("f") for e in checked.errors]
+    if says:
+        assert any(says.lower() in e.message.lower() for e in checked.errors), [e.line("f") for e in checked.errors]
+
+
+def test_the_schema_lists_remove_role_among_the_actions():
+    text = json.dumps(answers_schema())
+    assert "remove_role" in text and "RoleRemoval" in text

@@ -1,4 +1,5 @@
-"""What happens after Submit: routing, decisions, PSO removal, reminders and lapsing roles.
+"""What happens after Submit: routing, decisions, PSO removal, reminders and lapsing roles;
+a PSO's Manage access is in :mod:`wizard.approvals_access`.
 
 Every caller (the approver console, the wizard's Pending Requests, the tests) goes through
 :class:`Approvals`; the routing rule itself is :func:`wizard.rules.approver_for`.
@@ -26,6 +27,7 @@ from wizard.log import event
 from wizard.mail import CMS_REVIEWER_ADDRESS
 from wizard.records import OrgDecision, RoleRequest, Status, UserId, same_user
 from wizard.store import ActivePso, Store
+from wizard.approvals_access import Access, AccessEntry  # noqa: F401  (names callers import from here)
 from wizard.approvals_time import (  # noqa: F401  (names callers import from here)
     LAPSE_DAYS, LAPSE_WARNING_DAYS, REMINDER_DAYS, Sweeps, age_text, parse_time as _parse,
 )
@@ -119,7 +121,7 @@ def stored_date(when: Any) -> str:
     return str(when or "")[:10] or "unknown date"
 
 
-class Approvals(Sweeps):
+class Approvals(Sweeps, Access):
     def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now) -> None:
         self.store = store
         self.real_clock = clock
@@ -210,6 +212,8 @@ class Approvals(Sweeps):
             return (f"Rejected on {stored_date(org.decided_at)}{by}"
                     f". Reason: {org.reason or '(none given)'}"), "error"
         if org.status == Status.REMOVED:
+            if org.removed_by_name:
+                return f"Removed on {stored_date(org.removed_at)} by {org.removed_by_name}. Reason: {org.reason}", "muted"
             return f"Removed by the iQIES Service Center on {stored_date(org.removed_at)}", "muted"
         return f"Lapsed: no sign-in to iQIES for {LAPSE_DAYS} days", "muted"
 
@@ -425,7 +429,7 @@ class Approvals(Sweeps):
         if org.status == Status.REJECTED:
             return f"Rejected. Reason: {org.reason or '(none given)'}"
         if org.status == Status.REMOVED:
-            return "Removed by the iQIES Service Center."
+            return self.removed_line(org) if org.removed_by_name else "Removed by the iQIES Service Center."
         if org.status == Status.LAPSED:
             return f"Lapsed: no sign-in for {LAPSE_DAYS} days. Request the role again."
         route = self.route_for(request, org.ccn, requests)

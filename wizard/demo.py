@@ -192,6 +192,30 @@ SCENARIOS: tuple[Scenario, ...] = (
             "without it sends Luis's request to Ellen, not to CMS.",
         ),),
     ),
+    Scenario(
+        key="employee-left",
+        title="An employee left: the PSO removes their role",
+        persona="sam",
+        summary="Sam Ortiz asks for PBJ Submitter at Eastview and Nadia Hale, the PSO, approves it. "
+        "When Sam leaves, Nadia removes his role in Manage access: no call to CMS needed.",
+        setup_people=("nadia",),
+        setup_actions=({"approve": {"as": "cms", "person": "nadia"}},),
+        setup_summary="Nadia Hale (nhale.practice) asked for PSO of Eastview Rehabilitation & "
+        "Healthcare Center (CCN 015014) and CMS approved her.",
+        script={
+            Step.PROFILE: "Open the approver console beside the wizard: {console}. Sam asks for PBJ "
+            "Submitter, not PSO: his provider's PSO decides it, not CMS.",
+            Step.ROLE: "PBJ Submitter is filled in: a role for the person who sends staffing data.",
+            Step.REVIEW: "'Will be approved by' names the provider's Provider Security Officials.",
+            Step.AWAIT_APPROVAL: _CONSOLE + ": sign in as Nadia (User ID nhale.practice; her practice "
+            "password is in data/personas.json, persona nadia; Send code, F2 shows her phone). Open "
+            "Sam's request, press a: Active here within 2 seconds. Then say Sam has left: in the "
+            "console press Escape, m (Manage access), select Sam, Enter, type a reason (Left the "
+            "provider), Enter. Pending Requests here shows the role Removed with the reason; F2 "
+            "shows Sam's email. Try Nadia's own row too: the last PSO cannot remove herself.",
+        },
+        ends="Sam's PBJ Submitter role is removed by Nadia; Pending Requests shows Removed.",
+    ),
 )
 
 
@@ -383,22 +407,30 @@ class StepNotes:
     tips: tuple[str, ...]
 
 
+def _step_notes(value: Any) -> StepNotes:
+    return StepNotes(str(value["real_page"]), tuple(map(str, value["mistakes"])), tuple(map(str, value["tips"])))
+
+
 @lru_cache(maxsize=1)
 def _notes() -> dict[str, StepNotes]:
+    """Per step key; a scenario's own notes for a step (``scenarios`` in the file, for what the
+    step's usual notes do not cover, such as Manage access) under "SCENARIO:STEP"."""
     try:
         raw = json.loads(NOTES_PATH.read_text(encoding="utf-8"))
-        steps = raw["steps"]
-        return {
-            key: StepNotes(str(value["real_page"]), tuple(map(str, value["mistakes"])), tuple(map(str, value["tips"])))
-            for key, value in steps.items()
-        }
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        out = {key: _step_notes(value) for key, value in raw["steps"].items()}
+        for scenario, steps in (raw.get("scenarios") or {}).items():
+            out.update({f"{scenario}:{key}": _step_notes(value) for key, value in steps.items()})
+        return out
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise AnswersFileError(f"{NOTES_PATH.name} cannot be used: {' '.join(str(err).split())[:200]}") from None
 
 
-def presenter_notes(step: Step, *, manual_proofing: bool = False) -> StepNotes:
-    """The notes for ``step``; on identity proofing sent to manual proofing, that page's own."""
+def presenter_notes(step: Step, *, manual_proofing: bool = False, scenario: str | None = None) -> StepNotes:
+    """The notes for ``step``; on identity proofing sent to manual proofing, that page's own; in
+    ``scenario``, its own notes for the step if it has them."""
     notes = _notes()
+    if scenario and f"{scenario}:{step.key}" in notes:
+        return notes[f"{scenario}:{step.key}"]
     if step == Step.PROOFING and manual_proofing and "proofing_manual" in notes:
         return notes["proofing_manual"]
     return notes.get(step.key, StepNotes("", (), ()))

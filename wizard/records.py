@@ -147,6 +147,8 @@ class OrgDecision(_Stored):
     decided_by_name: str | None = None
     reason: str | None = None
     removed_at: str | None = None
+    removed_by: str | None = None  # a PSO's User ID (Manage access); none: the iQIES Service Center
+    removed_by_name: str | None = None
     lapsed_at: str | None = None
     reminded: str | None = None
     warned_for: str | None = None

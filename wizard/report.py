@@ -227,6 +227,22 @@ def _next_steps(flow: OnboardingFlow, organizations: tuple[OrganizationEntry, ..
     )
 
 
+def _after_approval() -> tuple[Line, ...]:
+    """Keeping the role, and the provider's access right, once approved: from CMS's rules (60
+    days, at least two PSOs, the challenge question for password resets) and the PSO's job."""
+    return (
+        (Strong("Sign in to iQIES at least every 60 days"), ": iQIES removes the roles of users who "
+         "do not (your HARP account stays, and you request the roles again).",),
+        (Strong("Name a second PSO"), ": ask a colleague to request the role and approve it, so "
+         "someone can still approve requests when you are away or leave. Nobody removes themselves "
+         f"as a provider's last PSO: only the iQIES Service Center ({SERVICE_CENTER_PHONE}) can.",),
+        (Strong("Keep your challenge question set"), " in HARP: the help desk can reset a forgotten "
+         "password only if it is.",),
+        (Strong("Remove leavers' access"), ": when someone leaves the provider, remove their iQIES "
+         "role the same day, with a reason (sandbox: Manage access in the approver console).",),
+    )
+
+
 def build_report(flow: OnboardingFlow) -> ReadinessReport:
     """The report of ``flow``'s profile. Raises :class:`ReportUnavailable` before a User ID exists."""
     user_id = flow.record.user_id
@@ -253,6 +269,7 @@ def build_report(flow: OnboardingFlow) -> ReadinessReport:
         practice=_practice(flow),
         organizations=organizations,
         next_steps=_next_steps(flow, organizations),
+        after_approval=_after_approval(),
         provider_directory=flow.directory.release,
     )
 

@@ -108,6 +108,11 @@ def render_html(report: ReadinessReport) -> str:
     body += [f"<li>{_html(line)}</li>" for line in report.next_steps]
     body.append("</ol></section>")
 
+    if report.after_approval:
+        body.append('<section class="after"><h2>After you are approved</h2><ul>')
+        body += [f"<li>{_html(line)}</li>" for line in report.after_approval]
+        body.append("</ul></section>")
+
     body.append(f"<footer>{e(_footer(report.version))}</footer>")
     return page_template().substitute(title=e("iQIES PSO readiness report (practice sandbox)"), body="\n".join(body))
 

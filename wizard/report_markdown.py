@@ -113,6 +113,10 @@ def render_markdown(report: ReadinessReport) -> str:
     out += ["## Next steps, for real", ""]
     out += [f"{i}. {_md(line)}" for i, line in enumerate(report.next_steps, 1)] + [""]
 
+    if report.after_approval:
+        out += ["## After you are approved", ""]
+        out += [f"- {_md(line)}" for line in report.after_approval] + [""]
+
     out += ["---", "", md_escape(_footer(report.version)), ""]
     return "\n".join(out)
 

@@ -132,6 +132,7 @@ class ReadinessReport:
     practice: tuple[Line, ...]
     organizations: tuple[OrganizationEntry, ...]
     next_steps: tuple[Line, ...]
+    after_approval: tuple[Line, ...] = ()  # keeping the role (and the provider's access) once approved
     provider_directory: str = ""  # which CMS release the organizations were found in
     version: str = __version__
     resources: tuple[Line, ...] = field(default_factory=lambda: _RESOURCES)

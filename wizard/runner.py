@@ -26,6 +26,7 @@ from wizard.answers import (
     AnswersFileError,
     ApproveAction,
     RemovePsoAction,
+    RemoveRoleAction,
     RunAction,
     account_form,
     load,
@@ -49,7 +50,7 @@ def utc_now() -> datetime:
 
 
 def _matches(end: RunEnd, answers: AnswersFile) -> bool:
-    if answers.expect in ("submitted", "approved"):
+    if answers.expect in ("submitted", "approved", "removed"):
         return end.end == "submitted"
     if answers.expect != "refused":
         return end.end == answers.expect
@@ -165,13 +166,13 @@ class ScenarioRun:
                 return self.finish(False, f"action {number} was refused: {err}")
             for i, line in enumerate(lines):
                 self.out(clean_line(f"{head}: {line}" if i == 0 else f"    {line}"))
-        if answers.expect == "approved":
+        if answers.expect in ("approved", "removed"):
             flow = self.flow_for(self.names[last])
             request = latest_request(flow)
             statuses = [o.get("status") for o in (request or {}).get("organizations", [])]
-            if not statuses or any(s != "approved" for s in statuses):
+            if not statuses or any(s != answers.expect for s in statuses):
                 shown = ", ".join(str(s) for s in statuses) or "no request"
-                return self.finish(False, f"expected the request of {self.names[last]} approved; it is {shown}")
+                return self.finish(False, f"expected the request of {self.names[last]} {answers.expect}; it is {shown}")
         return self.finish(True, answers.expect)
 
     def check_person(self, index: int) -> int | None:
@@ -226,6 +227,8 @@ class ScenarioRun:
             if not ccns:
                 raise ApprovalError(f"{action.remove_pso.person} is not an active PSO of any provider.")
             return ["remove_pso: " + str(self.approvals.remove_pso(CMS_REVIEWER, ccn.strip(), uid)) for ccn in ccns]
+        if isinstance(action, RemoveRoleAction):
+            return self.remove_role(action)
         approve = isinstance(action, ApproveAction)
         decision = action.approve if approve else action.reject
         reviewer = self.reviewer(decision.as_)
@@ -242,6 +245,21 @@ class ScenarioRun:
         kind = "approve" if approve else "reject"
         return [f"{kind} as {reviewer.user_id or 'cms'}: "
                 + str(self.approvals.decide(reviewer, request["id"], o["ccn"], approve, reason)) for o in orgs]
+
+    def remove_role(self, action: RemoveRoleAction) -> list[str]:
+        """A PSO of this file removes a person's active role (Manage access), with the reason."""
+        removal = action.remove_role
+        reviewer = self.reviewer(removal.as_)
+        request = latest_request(self.person_flow(removal.person))
+        if request is None:
+            raise ApprovalError(f"{removal.person} has no submitted request.")
+        orgs = [o for o in request.organizations
+                if o.status == "approved" and (not removal.ccn or o.ccn == removal.ccn.strip())]
+        if not orgs:
+            raise ApprovalError(f"{removal.person} has no active role to remove"
+                                + (f" at CCN {removal.ccn}." if removal.ccn else "."))
+        return [f"remove_role as {reviewer.user_id}: "
+                + str(self.approvals.remove_role(reviewer, request.id, o.ccn, removal.reason)) for o in orgs]
 
 
 # --- the command ---------------------------------------------------------------------------------

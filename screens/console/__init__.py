@@ -7,13 +7,15 @@ these screens only show them and pass on what was pressed. Every stored or typed
 through :func:`plain` / :func:`styled` (sanitised, never markup-parsed): a requester's name may
 hold ``[/]`` or control characters.
 
-One module per page: :mod:`.sign_in`, :mod:`.queue`, :mod:`.detail`, :mod:`.reject`, :mod:`.psos`;
+One module per page: :mod:`.sign_in`, :mod:`.queue`, :mod:`.detail`, :mod:`.reject`, :mod:`.psos`,
+:mod:`.access` (a PSO's Manage access) and :mod:`.remove` (its reason dialog);
 what they share is in :mod:`.base`, the app in :mod:`.app`, the help text in
 ``data/console_help.md``.
 """
 
 from __future__ import annotations
 
+from screens.console.access import AccessScreen, AccessTable
 from screens.console.app import ApproverConsoleApp
 from screens.console.base import (
     EMPTY_QUEUE, HELP_TITLE, REFRESH_SECONDS, SERVICE_CENTER_NOTE, ConsoleBar, ConsoleHelpScreen, ConsoleScreen,
@@ -23,10 +25,11 @@ from screens.console.detail import DetailScreen
 from screens.console.psos import PsoScreen
 from screens.console.queue import QueueScreen, QueueTable
 from screens.console.reject import RejectScreen
+from screens.console.remove import RemoveRoleScreen
 from screens.console.sign_in import SignInScreen
 
 __all__ = [
-    "EMPTY_QUEUE", "HELP_TITLE", "REFRESH_SECONDS", "SERVICE_CENTER_NOTE", "ApproverConsoleApp", "ConsoleBar",
+    "AccessScreen", "AccessTable", "RemoveRoleScreen", "EMPTY_QUEUE", "HELP_TITLE", "REFRESH_SECONDS", "SERVICE_CENTER_NOTE", "ApproverConsoleApp", "ConsoleBar",
     "ConsoleHelpScreen", "ConsoleScreen", "DetailScreen", "PsoScreen", "QueueScreen", "QueueTable",
     "RejectScreen", "SignInScreen", "help_body",
 ]

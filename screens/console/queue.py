@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 from screens.widgets import PhoneScreen, plain, styled
 from wizard.approvals import ApprovalError, QueueItem, age_text, role_name
 from screens.console.base import EMPTY_QUEUE, REFRESH_SECONDS, ConsoleScreen
+from screens.console.access import AccessScreen
 from screens.console.detail import DetailScreen
 from screens.console.psos import PsoScreen
 
@@ -29,6 +30,7 @@ class QueueScreen(ConsoleScreen):
         Binding("T", "clock(7)", "+1 week", key_display="T"),
         Binding("shift+t", "clock(7)", "Clock +7 days", show=False),
         Binding("p", "psos", "PSOs"),
+        Binding("m", "manage_access", "Access"),  # Manage access; short: the footer fits 80 columns
         Binding("f2", "inbox", "Inbox"),
         Binding("s", "sign_out", "Sign out"),
     ]
@@ -63,6 +65,8 @@ class QueueScreen(ConsoleScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "psos":
             return self.console.reviewer is not None and self.console.reviewer.is_cms
+        if action == "manage_access":  # a PSO's page; the CMS reviewer removes PSOs with p
+            return self.console.reviewer is not None and not self.console.reviewer.is_cms
         return True
 
     # presentation only: who, which date, which rows
@@ -195,6 +199,10 @@ class QueueScreen(ConsoleScreen):
             key = self.selected_key()
             ccn = self.items[key].org.ccn if key in self.items else ""
             self.app.push_screen(PsoScreen(ccn))
+
+    def action_manage_access(self) -> None:
+        if self.console.reviewer is not None and not self.console.reviewer.is_cms:
+            self.app.push_screen(AccessScreen())
 
     def action_sign_out(self) -> None:
         self.console.sign_out()

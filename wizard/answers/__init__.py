@@ -12,7 +12,7 @@ grouped per step::
     organizations: [{search_by: ccn, id: "365005"}]
 
 A scenario with several people lists them under ``people:`` (each with a ``profile_name``) and
-says what approvers do under ``then:`` (``approve``, ``reject``, ``remove_pso``,
+says what approvers do under ``then:`` (``approve``, ``reject``, ``remove_pso``, ``remove_role``,
 ``advance_clock``, ``run``). ``iqies-onboard schema`` prints the JSON schema of all of it.
 
 Validation is in three passes, all before anything is stored, so that *every* mistake is
@@ -64,6 +64,8 @@ from wizard.answers.schema import (  # noqa: F401
     RejectAction,
     Rejection,
     RemovePsoAction,
+    RemoveRoleAction,
+    RoleRemoval,
     RoleAnswers,
     RunAction,
     Text,

@@ -35,6 +35,7 @@ from wizard.answers.schema import (
     ProofingAnswers,
     RejectAction,
     RemovePsoAction,
+    RemoveRoleAction,
     RoleAnswers,
     RunAction,
     TwoFactorAnswers,
@@ -366,13 +367,22 @@ def scenario_errors(answers: AnswersFile, raw: dict[str, Any], *, interactive: b
                 errors.append(AnswerError(f"{at}.reason", "A rejection needs a reason: the requester sees it.", "missing"))
         elif isinstance(action, RemovePsoAction):
             target = action.remove_pso.person
+        elif isinstance(action, RemoveRoleAction):
+            target = action.remove_role.person
+            actor = action.remove_role.as_.strip()
+            if actor.casefold() == "cms":
+                errors.append(AnswerError(f"{at}.as", "The CMS reviewer removes a PSO with remove_pso; remove_role is a PSO's.", "structure"))
+            elif user_ids.get(actor.casefold()) is None:
+                errors.append(AnswerError(f"{at}.as", f"{actor} is not the User ID of a person in this file.", "structure"))
+            if not " ".join(action.remove_role.reason.split()):
+                errors.append(AnswerError(f"{at}.reason", "A removal needs a reason: the person is told it.", "missing"))
         elif isinstance(action, RunAction):
             target = action.run
             if target.casefold() in ran:
                 errors.append(AnswerError(f"{at}", f"{target} is run twice.", "structure"))
             ran.add(target.casefold())
         if target is not None and target.casefold() not in names:
-            field = f"{at}.person" if kind in ("approve", "reject", "remove_pso") else at
+            field = f"{at}.person" if kind in ("approve", "reject", "remove_pso", "remove_role") else at
             errors.append(AnswerError(field, f"{target} is not the profile_name of a person in this file.", "structure"))
     return errors
 

@@ -16,6 +16,7 @@ from wizard.answers.schema import (
     ApproveAction,
     RejectAction,
     RemovePsoAction,
+    RemoveRoleAction,
     RunAction,
 )
 from wizard.steps import Step
@@ -46,6 +47,7 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 _ACTION_MODELS: dict[str, type[BaseModel]] = {
     "approve": ApproveAction, "reject": RejectAction, "remove_pso": RemovePsoAction,
+    "remove_role": RemoveRoleAction,
     "advance_clock": AdvanceClockAction, "run": RunAction,
 }
 

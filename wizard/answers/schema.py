@@ -253,6 +253,13 @@ class PsoRemoval(_Section):
     ccn: IdText | None = Field(None, title="CCN", description="in quotes; default: every provider where they are PSO")
 
 
+class RoleRemoval(_Section):
+    as_: Text = Field(alias="as", title="As", description="the User ID of a person of this file who is an active PSO of the provider")
+    person: Text = Field(title="Person", description="the profile_name of the person who left")
+    ccn: IdText | None = Field(None, title="CCN", description="in quotes; default: every provider where their latest request is active")
+    reason: Text = Field(title="Reason", description="what the person is told (for example: left the provider)")
+
+
 class ApproveAction(_Section):
     approve: Decision
 
@@ -267,6 +274,12 @@ class RemovePsoAction(_Section):
     remove_pso: PsoRemoval
 
 
+class RemoveRoleAction(_Section):
+    """A PSO removes the role of a person who left (Manage access in the console)."""
+
+    remove_role: RoleRemoval
+
+
 class AdvanceClockAction(_Section):
     advance_clock: int = Field(ge=1, le=3650, description="days to move the sandbox clock forward")
 
@@ -277,7 +290,7 @@ class RunAction(_Section):
     run: Text = Field(description="a profile_name")
 
 
-ACTION_KINDS = ("approve", "reject", "remove_pso", "advance_clock", "run")
+ACTION_KINDS = ("approve", "reject", "remove_pso", "remove_role", "advance_clock", "run")
 
 
 def _action_kind(value: Any) -> str | None:
@@ -294,6 +307,7 @@ Action = Annotated[
         Annotated[ApproveAction, Tag("approve")],
         Annotated[RejectAction, Tag("reject")],
         Annotated[RemovePsoAction, Tag("remove_pso")],
+        Annotated[RemoveRoleAction, Tag("remove_role")],
         Annotated[AdvanceClockAction, Tag("advance_clock")],
         Annotated[RunAction, Tag("run")],
     ],
@@ -312,11 +326,11 @@ class Refusal(_Section):
 class AnswersFile(PersonAnswers):
     """An answers file: one person's sections at the top level, or several under ``people``."""
 
-    expect: Literal["submitted", "manual_proofing", "locked", "refused", "approved"] = Field(
+    expect: Literal["submitted", "manual_proofing", "locked", "refused", "approved", "removed"] = Field(
         title="Expected end",
         description="where the run ends: submitted (the request is sent), manual_proofing, locked "
         "(wrong codes lock the device), refused (see refusal), approved (the last person's request, "
-        "after the then: actions). Optional with run --interactive (default submitted)",
+        "after the then: actions), removed (the last person's request, removed by a PSO's remove_role). Optional with run --interactive (default submitted)",
     )
     refusal: Refusal | None = None
     people: list[PersonAnswers] | None = Field(
