@@ -413,6 +413,18 @@ class StepScreen(Screen):
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.STEP.info.help_id))
 
+    def action_forgot(self) -> None:
+        """Ctrl+F on a sign-in page: Forgot User ID / Forgot password (screens/recovery.py)."""
+        from screens.recovery import RecoveryScreen
+
+        self.app.push_screen(RecoveryScreen(self.flow))
+
+    def action_harp_account(self) -> None:
+        """Ctrl+T after signing in: the HARP account page (screens/harp_account.py)."""
+        from screens.harp_account import HarpAccountScreen
+
+        self.app.push_screen(HarpAccountScreen(self.flow))
+
     def action_phone(self) -> None:
         self.app.push_screen(PhoneScreen(self.flow.messages(), reload=self.flow.messages))
 

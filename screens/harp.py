@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Button, RadioSet, Select, Static
 
 from screens.base import StepScreen, note, section
@@ -25,6 +26,8 @@ from wizard.steps import Step
 class ProfileScreen(StepScreen):
     STEP = Step.PROFILE
     INTRO = "Enter your profile as HARP asks for it. Fields marked * are required."
+    # "email already exists" offers the recovery path: Forgot User ID
+    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot ID/password", show=False)]
 
     def compose_form(self) -> ComposeResult:
         yield section("Your name")
@@ -248,6 +251,7 @@ class TwoFactorSetupScreen(StepScreen):
     STEP = Step.TWO_FACTOR_SETUP
     NEXT_LABEL = "Send Code"
     INTRO = "Log in to complete setup, then choose how HARP sends you a code each time you sign in."
+    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot ID/password")]
 
     def compose_form(self) -> ComposeResult:
         yield FieldRow("user_id", "User ID", field_input(max_length=74))

@@ -41,7 +41,7 @@ CODE_SENT_OR_NOT = (
 )
 EMAIL_EXISTS = (
     "An account with this email address already exists. You already have a HARP (or older EIDM) "
-    "account: sign in with it, or use Forgot User ID on the sign-in page to get your User ID by email."
+    "account: sign in with it, or get your User ID by email with Forgot User ID (in the wizard: Ctrl+F)."
 )
 
 
@@ -77,13 +77,23 @@ class Recovery:
     """Forgot User ID and Forgot password, for any sign-in page (HARP or iQIES)."""
 
     def __init__(self, store: Store, clock: Clock = utc_now,
-                 randbelow: Callable[[int], int] = secrets.randbelow) -> None:
+                 randbelow: Callable[[int], int] = secrets.randbelow, *, flow: Any = None) -> None:
+        """``flow``: the open wizard's flow of ``store``'s profile; a change to that account
+        goes through it, so the open page never writes an older copy over it."""
         self.store = store
         self.clock = clock
         self.randbelow = randbelow
+        self.flow = flow
+
+    @classmethod
+    def of(cls, flow: Any) -> "Recovery":
+        return cls(flow.store, flow.clock, flow.factor_service.randbelow, flow=flow)
 
     def _flow_of(self, profile: str):
         from wizard.flow import OnboardingFlow
+
+        if self.flow is not None and profile == self.flow.store.profile:
+            return self.flow
 
         store = self.store if profile == self.store.profile else self.store.sibling(profile)
         return OnboardingFlow(store, clock=self.clock, randbelow=self.randbelow)
