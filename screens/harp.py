@@ -27,7 +27,7 @@ class ProfileScreen(StepScreen):
     STEP = Step.PROFILE
     INTRO = "Enter your profile as HARP asks for it. Fields marked * are required."
     # "email already exists" offers the recovery path: Forgot User ID
-    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot ID/password", show=False)]
+    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot", show=False)]
 
     def compose_form(self) -> ComposeResult:
         yield section("Your name")
@@ -251,7 +251,7 @@ class TwoFactorSetupScreen(StepScreen):
     STEP = Step.TWO_FACTOR_SETUP
     NEXT_LABEL = "Send Code"
     INTRO = "Log in to complete setup, then choose how HARP sends you a code each time you sign in."
-    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot ID/password")]
+    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot")]
 
     def compose_form(self) -> ComposeResult:
         yield FieldRow("user_id", "User ID", field_input(max_length=74))

@@ -27,7 +27,7 @@ class IqiesSignInScreen(StepScreen):
     STEP = Step.IQIES_SIGN_IN
     NEXT_LABEL = "Sign in"
     INTRO = "HARP setup is done. Now sign in to iQIES with your HARP User ID, password and a code."
-    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot ID/password")]
+    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot")]
 
     def compose_form(self) -> ComposeResult:
         factor = self.flow.record.factor
@@ -54,7 +54,7 @@ REFRESH_SECONDS = 2.0  # how often Pending Requests looks for decisions made els
 class WelcomeScreen(StepScreen):
     STEP = Step.WELCOME
     NEXT_LABEL = "Request User Role"
-    BINDINGS = [Binding("ctrl+t", "harp_account", "HARP account")]
+    BINDINGS = [Binding("ctrl+t", "harp_account", "HARP")]
 
     def compose_form(self) -> ComposeResult:
         profile = self.flow.profile
