@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from wizard.answers.self_service import SELF_SERVICE_ACTIONS, self_service_part
 from wizard.answers.errors import AnswerError, _path, _structure_errors
 from wizard.answers.forms import (
     _SECTION_STEP,
@@ -366,13 +367,15 @@ def scenario_errors(answers: AnswersFile, raw: dict[str, Any], *, interactive: b
                 errors.append(AnswerError(f"{at}.reason", "A rejection needs a reason: the requester sees it.", "missing"))
         elif isinstance(action, RemovePsoAction):
             target = action.remove_pso.person
+        elif self_service_part(action) is not None:
+            target = self_service_part(action).person
         elif isinstance(action, RunAction):
             target = action.run
             if target.casefold() in ran:
                 errors.append(AnswerError(f"{at}", f"{target} is run twice.", "structure"))
             ran.add(target.casefold())
         if target is not None and target.casefold() not in names:
-            field = f"{at}.person" if kind in ("approve", "reject", "remove_pso") else at
+            field = f"{at}.person" if kind in ("approve", "reject", "remove_pso", *SELF_SERVICE_ACTIONS) else at
             errors.append(AnswerError(field, f"{target} is not the profile_name of a person in this file.", "structure"))
     return errors
 

@@ -277,7 +277,9 @@ class RunAction(_Section):
     run: Text = Field(description="a profile_name")
 
 
-ACTION_KINDS = ("approve", "reject", "remove_pso", "advance_clock", "run")
+from wizard.answers.self_service import SELF_SERVICE_ACTIONS  # noqa: E402  (HARP self-service)
+
+ACTION_KINDS = ("approve", "reject", "remove_pso", "advance_clock", "run", *SELF_SERVICE_ACTIONS)
 
 
 def _action_kind(value: Any) -> str | None:
@@ -296,6 +298,7 @@ Action = Annotated[
         Annotated[RemovePsoAction, Tag("remove_pso")],
         Annotated[AdvanceClockAction, Tag("advance_clock")],
         Annotated[RunAction, Tag("run")],
+        *(Annotated[model, Tag(kind)] for kind, model in SELF_SERVICE_ACTIONS.items()),
     ],
     Discriminator(_action_kind),
 ]
