@@ -19,7 +19,8 @@ from wizard.steps.spec import FieldSpec
 
 class HarpAccountScreen(SidePage):
     TITLE_TEXT = "My HARP account"
-    SUBTITLE = "Sandbox, modelled on HARP's profile page (harp.cms.gov/profile). Each change is emailed to you."
+    SUBTITLE = "Sandbox, modelled on HARP's profile page (harp.cms.gov). Each change is emailed to you."
+    HELP_ID = "harp_account"
 
     def __init__(self, flow: Any) -> None:
         super().__init__(flow)

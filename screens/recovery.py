@@ -23,8 +23,10 @@ class SidePage(OverPage, ModalScreen[None]):
 
     TITLE_TEXT = ""
     SUBTITLE = ""
+    HELP_ID = ""  # its entry in data/help.json
     BINDINGS = [
         Binding("escape", "close", "Close"),
+        Binding("f1", "help", "Help"),
         Binding("f2", "phone", "Phone"),
     ]
     DEFAULT_CSS = """
@@ -55,7 +57,7 @@ class SidePage(OverPage, ModalScreen[None]):
             with VerticalScroll(id="side-body"):
                 yield from self.compose_body()
             yield Static("", id="side-message")
-            yield Static("Tab: next · Enter: next field · Esc: close · F2: phone and inbox",
+            yield Static("Tab: next · Enter: next field · Esc: close · F1: help · F2: phone and inbox",
                          classes="side-keys", markup=False)
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - each page has its own
@@ -121,6 +123,11 @@ class SidePage(OverPage, ModalScreen[None]):
     def action_close(self) -> None:
         self.dismiss()
 
+    def action_help(self) -> None:
+        from screens.widgets import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.HELP_ID))
+
     def action_phone(self) -> None:
         self.app.push_screen(PhoneScreen(self.flow.messages(), reload=self.flow.messages))
 
@@ -129,7 +136,8 @@ class RecoveryScreen(SidePage):
     """HARP's "Forgot User ID?" and "Forgot Password?" (sandbox, modelled on HARP self-service)."""
 
     TITLE_TEXT = "Forgot your User ID or password?"
-    SUBTITLE = "Sandbox, modelled on HARP self-service (harp.cms.gov/login/forgot)."
+    SUBTITLE = "Sandbox, modelled on HARP self-service (harp.cms.gov)."
+    HELP_ID = "recovery"
 
     FORGOT_ID = (FieldSpec("email", label="Email address on your HARP account", max_length=254),)
     FORGOT_PASSWORD = (
