@@ -57,7 +57,7 @@ class SidePage(OverPage, ModalScreen[None]):
             with VerticalScroll(id="side-body"):
                 yield from self.compose_body()
             yield Static("", id="side-message")
-            yield Static("Tab: next · Enter: next field · Esc: close · F1: help · F2: phone and inbox",
+            yield Static("Tab next field · Esc close · F1 help · F2 phone and inbox",
                          classes="side-keys", markup=False)
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - each page has its own
