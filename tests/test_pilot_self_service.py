@@ -95,6 +95,12 @@ async def test_forgot_user_id_and_password_from_iqies_sign_in(data_dir, clock):
         # the open wizard holds the new password (it never writes the old one back)
         assert verify_secret(app.flow.record.password_hash, NEW_PASSWORD)
         assert verify_secret(Store(data_dir).load_account()["password_hash"], NEW_PASSWORD)
+        # and signing in with it works, on the same page
+        app.flow.send_code()
+        await fill(pilot, {"user_id": USER_ID, "password": NEW_PASSWORD, "code": app.flow.code_on_phone()})
+        await next_page(pilot)
+        await pilot.pause(0.3)
+        assert app.screen.STEP != Step.IQIES_SIGN_IN, message_of(pilot)
 
 
 async def test_forgot_page_opens_from_the_two_factor_setup_login(data_dir, clock):
