@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static
 
 from screens.form import FieldRow, field_control, note, section
+from screens.side_pages import SidePages
 from screens.text import plain
 from screens.widgets import HelpScreen, KeyFooter, PhoneScreen, StepList, TopBar
 from wizard.flow import OnboardingFlow, StepOutcome
@@ -70,7 +71,7 @@ class TooSmallNotice(Static):
             self._show()
 
 
-class StepScreen(Screen):
+class StepScreen(SidePages, Screen):
     """Any step's page, its form drawn from the step's spec; a step's own view subclasses it."""
 
     STEP: Step

@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Button, RadioSet, Static
 
 from screens.base import StepScreen, note, section, view
@@ -25,6 +26,8 @@ class ProfileScreen(StepScreen):
 
     STEP = Step.PROFILE
     INTRO = "Enter your profile as HARP asks for it. Fields marked * are required."
+    # "email already exists" offers the recovery path: Forgot User ID
+    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot", show=False)]
 
     def compose_form(self) -> ComposeResult:
         row = self.field_row
@@ -222,6 +225,7 @@ class TwoFactorSetupScreen(StepScreen):
     STEP = Step.TWO_FACTOR_SETUP
     NEXT_LABEL = "Send Code"
     INTRO = "Log in to complete setup, then choose how HARP sends you a code each time you sign in."
+    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot")]
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -32,6 +32,7 @@ class IqiesSignInScreen(StepScreen):
     STEP = Step.IQIES_SIGN_IN
     NEXT_LABEL = "Sign in"
     INTRO = "HARP setup is done. Now sign in to iQIES with your HARP User ID, password and a code."
+    BINDINGS = [Binding("ctrl+f", "forgot", "Forgot")]
 
     def compose_form(self) -> ComposeResult:
         factor = self.flow.record.factor
@@ -61,6 +62,7 @@ class WelcomeScreen(StepScreen):
 
     STEP = Step.WELCOME
     NEXT_LABEL = "Request User Role"
+    BINDINGS = [Binding("ctrl+t", "harp_account", "HARP")]
 
     def compose_form(self) -> ComposeResult:
         profile = self.flow.profile
@@ -70,6 +72,7 @@ class WelcomeScreen(StepScreen):
             yield Button(one_line(f"{name} ▾"), id="user-menu", compact=True)
         with Vertical(id="user-menu-items"):
             yield Button("Request User Role", id="menu-request-role", compact=True)
+            yield Button("My HARP account", id="menu-harp-account", compact=True)
         if self.flow.banner:
             yield Static(plain(f"✓ {self.flow.banner}", style="bold"), id="banner")
         yield from self.compose_requests()
@@ -140,6 +143,12 @@ class WelcomeScreen(StepScreen):
         items.display = not items.display
         if items.display:
             self.query_one("#menu-request-role", Button).focus()
+
+    @on(Button.Pressed, "#menu-harp-account")
+    def _menu_account(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.query_one("#user-menu-items").display = False
+        self.action_harp_account()
 
     @on(Button.Pressed, "#menu-request-role")
     def _menu_request(self, event: Button.Pressed) -> None:

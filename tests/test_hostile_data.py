@@ -284,7 +284,9 @@ def test_an_edited_user_id_index_does_not_let_two_accounts_share_one(data_dir):
     advance_to(data_dir, Step.WELCOME)
     (data_dir / "users.json").write_text(json.dumps({"users": {}}))
     other = new_flow(data_dir, profile="other")
-    assert other.submit(Step.PROFILE, PROFILE).ok
+    # another person (the same email would be refused first: "email already exists", issue 19)
+    assert other.submit(Step.PROFILE, {**PROFILE, "email": "other@sunnyacres.org",
+                                       "email_confirm": "other@sunnyacres.org"}).ok
     outcome = other.submit(Step.ACCOUNT, {**account_form(), "user_id": USER_ID})
     assert not outcome.ok and "taken" in (outcome.message + str(outcome.errors)), outcome
     assert new_flow(data_dir, profile="other").record.user_id is None

@@ -54,6 +54,10 @@ def secrets_of(path: Path) -> list[str]:
         account = person.get("account") or {}
         found += [account.get("password"), account.get("challenge_answer")]
         found.append((person.get("two_factor") or {}).get("totp_secret"))
+    for action in raw.get("then") or []:  # self-service actions: new passwords and answers
+        for part in action.values():
+            if isinstance(part, dict):
+                found += [part.get("new_password"), part.get("challenge_answer")]
     return [s for s in found if s]
 
 
@@ -73,7 +77,7 @@ def phone_codes(data_dir: Path, profile: str) -> list[str]:
 def test_the_examples_cover_every_scenario():
     names = {p.stem for p in RUNNABLE}
     assert names == {"happy-path", "proofing-fails-manual", "wrong-codes-lockout", "vendor-asks-for-pso",
-                     "second-pso", "only-pso-left", "employee-left"}
+                     "second-pso", "only-pso-left", "employee-left", "forgot-password"}
     expected = {p.stem: read_yaml(p)["expect"] for p in RUNNABLE}
     assert set(expected.values()) == {"submitted", "manual_proofing", "locked", "refused", "approved", "removed"}
 

@@ -91,3 +91,33 @@ def test_security_codes_are_not_in_the_database_in_clear(data_dir):
     _assert_clean(_files(data_dir), codes)
     # the simulated phone still reads them
     assert all(any(c in m["body"] for m in flow.messages()) for c in codes)
+
+
+async def test_self_service_pages_leave_no_new_secret_on_disk(data_dir, clock):
+    """Forgot password and the HARP account page (issue 19): the new passwords, the answers typed
+    (right and wrong) and the reset codes are never in the database, the log or the Maildir in
+    clear."""
+    import logging
+
+    from tests import test_pilot_self_service as pages
+    from wizard.catalogue import challenge_questions
+    from wizard.harp_account import HarpAccount
+    from wizard.recovery import Recovery
+    from wizard.store import Store, prepare_data_dir
+
+    setup_logging(prepare_data_dir(data_dir))
+    await pages.test_forgot_user_id_and_password_from_iqies_sign_in(data_dir, clock)
+    flow = advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, profile="second", user_id="second_pso",
+                      person={"email": "second@sunnyacres.org", "email_confirm": "second@sunnyacres.org"})
+    service = Recovery(Store(data_dir, profile="second"), clock)
+    service.send_code("second_pso")
+    code = flow.code_on_phone()
+    assert service.reset_password("second_pso", CHALLENGE_ANSWER, code, "Reset-Secret-91z", "Reset-Secret-91z")[0]
+    page = HarpAccount(flow.__class__(flow.store, clock=clock))
+    assert page.change_password("Reset-Secret-91z", "Changed-Secret-92y", "Changed-Secret-92y")[0]
+    assert page.update_challenge("Changed-Secret-92y", challenge_questions()[1], "purple umbrella")[0]
+    for handler in list(logging.getLogger("iqies_onboard").handlers):
+        logging.getLogger("iqies_onboard").removeHandler(handler)
+        handler.close()
+    _assert_clean(_files(data_dir), [pages.NEW_PASSWORD, CHALLENGE_ANSWER, "wrong answer", code,
+                                     "Reset-Secret-91z", "Changed-Secret-92y", "purple umbrella"])

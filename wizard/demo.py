@@ -216,6 +216,28 @@ SCENARIOS: tuple[Scenario, ...] = (
         },
         ends="Sam's PBJ Submitter role is removed by Nadia; Pending Requests shows Removed.",
     ),
+    Scenario(
+        key="forgot-password",
+        title="Forgot password: HARP self-service",
+        persona="maria",
+        summary="Maria Lopez is already the PSO of her nursing home, and has forgotten her password. "
+        "She recovers her User ID by email and resets the password with her challenge answer and a code.",
+        setup_people=("maria",),
+        setup_actions=({"approve": {"as": "cms", "person": "maria"}},),
+        setup_summary="Maria Lopez (mlopez.practice) set up HARP, asked for PSO of The Chateau at "
+        "Mountain Crest and CMS approved her. Now she is back at the iQIES sign-in page.",
+        script={
+            Step.IQIES_SIGN_IN: "Maria forgot her password. Press Ctrl+F. Forgot User ID: type "
+            "maria.lopez@example.org, Email my User ID; F2 shows the email (the page never shows the "
+            "User ID). Forgot password: User ID mlopez.practice, Send code, a wrong answer first (the "
+            "refusal does not say which part was wrong), then her answer (tomato soup), the code from "
+            "F2 and a new password twice. Esc, then sign in with the new password.",
+            Step.AWAIT_APPROVAL: "Ctrl+T (or the menu by her name, My HARP account): change the "
+            "password, the challenge question, add a second device (HARP suggests one). Each change "
+            "sends an email (F2).",
+        },
+        ends="Maria signed in with her new password; her HARP account has a second device.",
+    ),
 )
 
 

@@ -103,6 +103,10 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
         }
         if step is None or step == Step.ACCOUNT:
             context["taken_user_ids"] = [u for u in self.store.user_ids() if u != self.record.user_id]
+        if step == Step.PROFILE:
+            from wizard.recovery import email_exists_refusal
+
+            context["email_taken"] = lambda email: email_exists_refusal(self.store, email)
         return context
 
     @property

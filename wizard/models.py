@@ -108,8 +108,14 @@ class HarpProfile(StepModel):
 
     @field_validator("email")
     @classmethod
-    def _email(cls, v: str) -> str:
-        return rules.check_email(v)
+    def _email(cls, v: str, info: ValidationInfo) -> str:
+        v = rules.check_email(v)
+        # registering only: HARP's "email already exists" (wizard.recovery.email_exists_refusal)
+        taken = (info.context or {}).get("email_taken")
+        refusal = taken(v) if callable(taken) else ""
+        if refusal:
+            raise RuleError(refusal)
+        return v
 
     @field_validator("email_confirm")
     @classmethod

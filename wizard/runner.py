@@ -216,6 +216,10 @@ class ScenarioRun:
                         profile.email if profile else "", flow.record.user_id)
 
     def act(self, action: Any) -> list[str]:
+        from wizard import self_service_run  # HARP self-service (forgot password, account page)
+
+        if self_service_run.is_self_service(action):
+            return self_service_run.act(self, action)
         if isinstance(action, AdvanceClockAction):
             done = self.approvals.advance_clock(action.advance_clock)
             return [f"advance_clock: the sandbox clock moved {action.advance_clock} day(s) forward",

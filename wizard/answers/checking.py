@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from wizard.answers.self_service import SELF_SERVICE_ACTIONS, self_service_part
 from wizard.answers.errors import AnswerError, _path, _structure_errors
 from wizard.answers.forms import (
     _SECTION_STEP,
@@ -376,13 +377,15 @@ def scenario_errors(answers: AnswersFile, raw: dict[str, Any], *, interactive: b
                 errors.append(AnswerError(f"{at}.as", f"{actor} is not the User ID of a person in this file.", "structure"))
             if not " ".join(action.remove_role.reason.split()):
                 errors.append(AnswerError(f"{at}.reason", "A removal needs a reason: the person is told it.", "missing"))
+        elif self_service_part(action) is not None:
+            target = self_service_part(action).person
         elif isinstance(action, RunAction):
             target = action.run
             if target.casefold() in ran:
                 errors.append(AnswerError(f"{at}", f"{target} is run twice.", "structure"))
             ran.add(target.casefold())
         if target is not None and target.casefold() not in names:
-            field = f"{at}.person" if kind in ("approve", "reject", "remove_pso", "remove_role") else at
+            field = f"{at}.person" if kind in ("approve", "reject", "remove_pso", "remove_role", *SELF_SERVICE_ACTIONS) else at
             errors.append(AnswerError(field, f"{target} is not the profile_name of a person in this file.", "structure"))
     return errors
 

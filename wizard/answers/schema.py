@@ -290,7 +290,9 @@ class RunAction(_Section):
     run: Text = Field(description="a profile_name")
 
 
-ACTION_KINDS = ("approve", "reject", "remove_pso", "remove_role", "advance_clock", "run")
+from wizard.answers.self_service import SELF_SERVICE_ACTIONS  # noqa: E402  (HARP self-service)
+
+ACTION_KINDS = ("approve", "reject", "remove_pso", "remove_role", "advance_clock", "run", *SELF_SERVICE_ACTIONS)
 
 
 def _action_kind(value: Any) -> str | None:
@@ -310,6 +312,7 @@ Action = Annotated[
         Annotated[RemoveRoleAction, Tag("remove_role")],
         Annotated[AdvanceClockAction, Tag("advance_clock")],
         Annotated[RunAction, Tag("run")],
+        *(Annotated[model, Tag(kind)] for kind, model in SELF_SERVICE_ACTIONS.items()),
     ],
     Discriminator(_action_kind),
 ]

@@ -24,6 +24,8 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     model, refused = flow.validated(SPEC, form)
     if refused:
         return refused
+    # HARP's "email already exists" (another account holds it: sign in, or recover the User ID)
+    # is refused by the validation above: flow.context gives the Profile step ``email_taken``
     flow.record.profile = model.model_dump(mode="json")
     return StepOutcome(True, next_step=SPEC.next)
 
