@@ -14,7 +14,9 @@ What it measures (each row of the table: metric, value, target, met?):
   next    Next pressed -> next screen painted: the whole happy path through the real screens with
           Pilot (headless), timed from the key press to the first frame of the new screen, and
           the pure domain part, flow.submit(step, form), per step. Median and p95 (target
-          <= 16 ms median).
+          <= 16 ms median). Keystrokes on the way: the password typed key by key on the account
+          page (its live checklist) and a CCN in "Search for" on Add Organizations, each key
+          timed to the first frame it causes (target <= 16 ms p95 per field).
   store   A step save with 100 / 1,000 / 10,000 accounts and their role requests in the store:
           flow.save() and store.add_message() (target <= 10 ms at 1,000, <= 50 ms at 10,000).
   rss     Peak RSS (ru_maxrss) of a subprocess running the happy path headless, and of the bare
@@ -337,6 +339,8 @@ async def drive_happy_path(app: Any, timed: Callable[..., Any] | None = None) ->
         form = account_form()
         form.pop("user_id_permanent_ok")
         await fill(pilot, form)
+        if timed is not None and hasattr(timed, "keystrokes"):  # the password, key by key, live checklist
+            await timed.keystrokes(pilot, form["password"], "password", "the password")
         await step("account -> confirm dialog", press, "ConfirmScreen")
         await step("confirm yes -> proofing", lambda: pilot.click("#confirm-yes"), Step.PROOFING)
         answers: dict[str, Any] = {f"q{i}": q.correct for i, q in enumerate(app.flow.proofing_questions())}
@@ -407,10 +411,13 @@ class NextTimer:
             "press_returned_ms": ms(t_action - t0), "pilot_ms": ms(t_pause - t0),
         })
 
-    async def keystrokes(self, pilot: Any, text: str) -> None:
-        """Type ``text`` into Search for (focused), timing each key to the frame it causes."""
+    async def keystrokes(self, pilot: Any, text: str, field: str = "search_for",
+                         label: str = "Search for") -> None:
+        """Type ``text`` into ``field`` (focused, emptied first), timing each key to the frame it causes."""
         app = pilot.app
-        app.screen.query_one("#field-search_for").control.focus()
+        control = app.screen.query_one(f"#field-{field}").control
+        control.value = ""
+        control.focus()
         await pilot.pause()
         paints = self.rec.paints
         for ch in text:
@@ -422,7 +429,8 @@ class NextTimer:
                 await asyncio.sleep(0.0005)
             first = paints[0][0] if paints else float("nan")
             await pilot.pause()
-            self.keys.append({"key": ch, "paint_ms": ms(first - t0)})
+            self.keys.append({"field": label, "key": "*" if field == "password" else ch,
+                              "paint_ms": ms(first - t0)})
 
 
 def domain_path(data_dir: Path) -> list[tuple[str, float]]:
@@ -575,10 +583,10 @@ def bench_next(rep: Report, tmp: Path, ui_runs: int, domain_runs: int) -> None:
     rep.row("next", f"flow.submit(step, form), domain only, median ({len(dom)} submits)", f"{med(dom):.1f} ms",
             "<= 16 ms", med(dom) <= 16, median_ms=med(dom))
     rep.row("next", "flow.submit(step, form), domain only, p95", f"{pct(dom, 95):.1f} ms", p95_ms=pct(dom, 95))
-    if keys:
-        kp = [k["paint_ms"] for k in keys]
-        rep.row("next", f"keystroke in Search for -> frame, UI, median / p95 ({len(kp)} keys)",
-                f"{med(kp):.1f} / {pct(kp, 95):.1f} ms")
+    for label in dict.fromkeys(k["field"] for k in keys):
+        kp = [k["paint_ms"] for k in keys if k["field"] == label]
+        rep.row("next", f"keystroke in {label} -> its frame, UI, p95 ({len(kp)} keys; median {med(kp):.1f} ms)",
+                f"{pct(kp, 95):.1f} ms", "<= 16 ms", pct(kp, 95) <= 16, p95_ms=pct(kp, 95), median_ms=med(kp))
 
     by_label: dict[str, list[float]] = {}
     for s in samples:

@@ -63,6 +63,7 @@ class WelcomeScreen(StepScreen):
     STEP = Step.WELCOME
     NEXT_LABEL = "Request User Role"
     BINDINGS = [Binding("ctrl+t", "harp_account", "HARP")]
+    REFRESH_SECONDS = REFRESH_SECONDS  # a class attribute, so a test can look every few ms instead
 
     def compose_form(self) -> ComposeResult:
         profile = self.flow.profile
@@ -134,7 +135,7 @@ class WelcomeScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#user-menu-items").display = False
-        self.set_interval(REFRESH_SECONDS, self._refresh_requests)
+        self.set_interval(self.REFRESH_SECONDS, self._refresh_requests)
 
     @on(Button.Pressed, "#user-menu")
     def _menu(self, event: Button.Pressed) -> None:

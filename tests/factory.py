@@ -45,6 +45,17 @@ def make_app(data_dir: Path, clock: FrozenClock | None = None, *, signed_in: boo
     return app
 
 
+def app_at(data_dir: Path, step, device: str = "sms"):
+    """The app opened on ``step``, the earlier steps done through the domain
+    (tests/states.advance_to), not clicked through: the one factory of the page tests and
+    snapshots. From Welcome on, the user has just signed in to iQIES."""
+    from tests.states import advance_to
+    from wizard.steps import Step
+
+    flow = advance_to(data_dir, step, device=device)
+    return make_app(data_dir, flow.clock, signed_in=step >= Step.WELCOME)
+
+
 def account_form() -> dict:
     from wizard.catalogue import challenge_questions
 

@@ -30,3 +30,16 @@ def message_of(pilot) -> str:
 
 def error_of(pilot, field: str) -> str:
     return str(pilot.app.screen.query_one(f"#error-{field}").render())
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0, step: float = 0.02) -> None:
+    """Pause until condition() holds (a refresh tick has come), failing after timeout seconds.
+
+    Tests set a screen's REFRESH_SECONDS small and wait on what the tick shows, instead of
+    sleeping out the real interval."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        await pilot.pause(step)

@@ -11,18 +11,12 @@ import pytest
 from rich.color import Color, ColorSystem, ColorType
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 
-from tests.factory import make_app
-from tests.states import advance_to
+from tests.factory import app_at
 from wizard.steps import Step
 
 SYSTEMS = {"16": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT, "truecolor": ColorSystem.TRUECOLOR}
 DEFAULT_FG, DEFAULT_BG = "default-fg", "default-bg"
 RED = {1, 9}  # ANSI red, bright red
-
-
-def app_at(data_dir, step: Step, device: str = "sms"):
-    flow = advance_to(data_dir, step, device=device)
-    return make_app(data_dir, flow.clock, signed_in=step >= Step.WELCOME)
 
 
 def _reduce(color: Color | None, system: ColorSystem, default: str):

@@ -21,6 +21,7 @@ from screens.console import (
 from screens.widgets import ConfirmScreen, PhoneScreen
 from tests.conftest import FIXED_TOTP_SECRET, FrozenClock, SequentialCodes
 from tests.factory import CCN, PASSWORD
+from tests.pilot_helpers import wait_until
 from tests.states import advance_to
 from wizard import otp
 from wizard.approvals import CMS_REVIEWER, Approvals, Reviewer
@@ -302,7 +303,8 @@ async def test_clock_keys_move_the_sandbox_date(data_dir):
     assert any("still pending" in m.get("subject", "") for m in mail)
 
 
-async def test_queue_shows_new_requests_without_restart_and_keeps_the_cursor(data_dir):
+async def test_queue_shows_new_requests_without_restart_and_keeps_the_cursor(data_dir, monkeypatch):
+    monkeypatch.setattr(QueueScreen, "REFRESH_SECONDS", 0.05)  # the list looks every 2 s; here sooner
     clock = FrozenClock()
     submitted(data_dir, clock, ALICE)
     app = console(data_dir, clock)
@@ -312,13 +314,13 @@ async def test_queue_shows_new_requests_without_restart_and_keeps_the_cursor(dat
         assert table.row_count == 1
         clock.advance(minutes=1)
         submitted(data_dir, clock, BOB, ccn="015010")  # as if from a wizard in another window
-        await pilot.pause(2.5)  # the list looks every 2 s
+        await wait_until(pilot, lambda: len(queue_rows(app)) == 2)  # the next tick
         assert [r[0] for r in queue_rows(app)] == ["Alice Able", "Bob Baker"]
 
         table.move_cursor(row=1)
         clock.advance(minutes=1)
         submitted(data_dir, clock, trainee("Carol", "Clark"), ccn="015012")
-        await pilot.pause(2.5)  # rebuilt: the cursor stays on Bob's row
+        await wait_until(pilot, lambda: len(queue_rows(app)) == 3)  # rebuilt: the cursor stays on Bob's row
         assert [r[0] for r in queue_rows(app)] == ["Alice Able", "Bob Baker", "Carol Clark"]
         assert table.cursor_row == 1
         await pilot.press("enter")

@@ -22,18 +22,30 @@ def _guess(data_dir: str, now, barrier) -> str:
     return flow.verify_sign_in(USER_ID, SecretStr(PASSWORD), "000000")
 
 
+def _warm() -> None:
+    import tests.states  # noqa: F401 - each worker imports the wizard once, not once per guess
+
+
+@pytest.fixture(scope="module")
+def guessers():
+    """One pool of 20 spawned processes (and one manager) for both sizes: spawning and importing
+    is most of this test's time on 2 cores, the guesses themselves are what it is about."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager, ctx.Pool(20, initializer=_warm) as pool:
+        yield manager, pool
+
+
 @pytest.mark.parametrize("processes", [10, 20])
-def test_parallel_wrong_codes_lock(tmp_path, processes):
+def test_parallel_wrong_codes_lock(tmp_path, processes, guessers):
     """Processes signing one account in with the right password and a wrong code at the same
     moment: every wrong code is counted and the factor locks at the fifth."""
     clock = FrozenClock()
     flow = advance_to(tmp_path, Step.WELCOME, device="google_authenticator", clock=clock)
     assert otp.usable_totp_code(flow.record.factor, clock()) != "000000"
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Manager() as manager:
-        barrier = manager.Barrier(processes)
-        with ctx.Pool(processes) as pool:
-            refusals = pool.starmap(_guess, [(str(tmp_path), clock.now, barrier)] * processes)
+    manager, pool = guessers
+    barrier = manager.Barrier(processes)
+    # chunksize 1: each guess in its own process, all of them waiting at the barrier together
+    refusals = pool.starmap(_guess, [(str(tmp_path), clock.now, barrier)] * processes, chunksize=1)
     factor = new_flow(tmp_path, FrozenClock(clock.now)).record.factor
     assert factor.failures == otp.FAILURES_BEFORE_LOCK, (factor.failures, refusals)
     assert factor.locked_until is not None and factor.locked_until > clock.now

@@ -17,7 +17,7 @@ from textual import events
 from textual.widgets import Input
 
 from screens.widgets import ConfirmScreen, FieldInput, FieldRow, PhoneScreen, QrScreen, plain, styled
-from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form, make_app
+from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form, app_at, make_app
 from tests.pilot_helpers import error_of, fill, next_page, step_of
 from tests.states import advance_to
 from wizard.catalogue import catalogue, challenge_questions
@@ -60,11 +60,6 @@ def assert_screen_safe(app, *literals: str, svg: bool = True) -> str:
     for literal in literals:
         assert literal in text, f"{literal!r} not shown literally"
     return text
-
-
-def app_at(data_dir, step: Step, device: str = "sms"):
-    flow = advance_to(data_dir, step, device=device)
-    return make_app(data_dir, flow.clock, signed_in=step >= Step.WELCOME)
 
 
 def text_inputs(screen) -> list[tuple[str, Input]]:

@@ -11,18 +11,12 @@ from textual.widgets import Select
 
 from screens.base import MIN_HEIGHT, MIN_WIDTH, StepScreen
 from screens.widgets import ConfirmScreen, FieldRow, HelpScreen, PhoneScreen
-from tests.factory import PROFILE, account_form, make_app
+from tests.factory import PROFILE, account_form, app_at, make_app
 from tests.pilot_helpers import error_of, fill, message_of, next_page
-from tests.states import advance_to
 from wizard.steps import Step
 
 WINDOW = Region(0, 0, 80, 24)
 NOTICE = f"Make this window at least {MIN_WIDTH}x{MIN_HEIGHT}"
-
-
-def app_at(data_dir, step: Step, device: str = "sms"):
-    flow = advance_to(data_dir, step, device=device)
-    return make_app(data_dir, flow.clock, signed_in=step >= Step.WELCOME)
 
 
 def screen_text(app) -> str:

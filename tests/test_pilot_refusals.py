@@ -6,15 +6,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
-from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form, make_app
+from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form, app_at, make_app
 from tests.pilot_helpers import error_of, fill, message_of, next_page, step_of
-from tests.states import advance_to
 from wizard.steps import Step
-
-
-def app_at(data_dir, step, device="sms"):
-    flow = advance_to(data_dir, step, device=device)
-    return make_app(data_dir, flow.clock, signed_in=step >= Step.WELCOME)
 
 
 async def test_empty_profile_names_every_required_field(data_dir):

@@ -7,7 +7,8 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from tests.factory import CCN, make_app
-from tests.pilot_helpers import step_of
+from screens.iqies import WelcomeScreen
+from tests.pilot_helpers import step_of, wait_until
 from tests.states import advance_to
 from wizard.approvals import CMS_REVIEWER, Approvals
 from wizard.steps import Step
@@ -18,7 +19,8 @@ def request_texts(app) -> list[str]:
     return [str(w.render()) for w in app.screen.query(".request").results(Static)]
 
 
-async def test_pending_requests_show_a_decision_without_a_restart(data_dir, clock):
+async def test_pending_requests_show_a_decision_without_a_restart(data_dir, clock, monkeypatch):
+    monkeypatch.setattr(WelcomeScreen, "REFRESH_SECONDS", 0.05)  # every 2 s for a user; here sooner
     advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)
     console = Approvals(Store(data_dir, profile="console"), clock)  # as if another process
     app = make_app(data_dir, clock, signed_in=True)
@@ -29,7 +31,7 @@ async def test_pending_requests_show_a_decision_without_a_restart(data_dir, cloc
         assert "Pending" in before and "CMS" in before
         item = console.queue(CMS_REVIEWER)[0]
         console.decide(CMS_REVIEWER, item.request["id"], CCN, approve=True)
-        await pilot.pause(2.5)  # one refresh tick
+        await wait_until(pilot, lambda: "Active" in "".join(request_texts(app)))  # one refresh tick
         [after] = request_texts(app)
         assert "Active" in after and "approved by CMS reviewer" in after
         assert "only PSO" in after  # the advice to name a second PSO

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factory import make_app
+from tests.factory import app_at, make_app
 from tests.states import advance_to
 from wizard.steps import Step
-
-
-def app_at(data_dir, step: Step, device: str = "sms"):
-    flow = advance_to(data_dir, step, device=device)
-    return make_app(data_dir, flow.clock, signed_in=step >= Step.WELCOME)
 
 
 @pytest.mark.parametrize("step", Step.ordered(), ids=lambda s: s.key)

@@ -9,18 +9,12 @@ from textual.widgets import Button, Input
 
 from screens.base import MIN_HEIGHT, MIN_WIDTH, StepScreen
 from screens.widgets import FieldRow, QrScreen
-from tests.factory import PROFILE, make_app
+from tests.factory import PROFILE, app_at
 from tests.pilot_helpers import fill, step_of
-from tests.states import advance_to
 from wizard.steps import Step
 
 NOTICE = f"Make this window at least {MIN_WIDTH}x{MIN_HEIGHT}"
 QR_NOTICE = "Window too small for the QR code: enlarge it to at least 46x24, or type the key"
-
-
-def app_at(data_dir, step: Step, device: str = "sms"):
-    flow = advance_to(data_dir, step, device=device)
-    return make_app(data_dir, flow.clock, signed_in=step >= Step.WELCOME)
 
 
 def screen_text(app) -> str:

@@ -10,16 +10,10 @@ from textual import events
 from textual.widgets import Checkbox, Input, RadioSet, Select
 
 from screens.base import StepScreen
-from tests.factory import make_app
-from tests.states import advance_to
+from tests.factory import app_at, make_app
 from wizard.steps import Step
 
 CHARS = {"space": " ", "tab": None, "shift+tab": None, "down": None, "up": None, "enter": "\r"}
-
-
-def app_at(data_dir, step: Step):
-    flow = advance_to(data_dir, step)
-    return make_app(data_dir, flow.clock, signed_in=step >= Step.WELCOME)
 
 
 def burst(app, keys: list[str]) -> None:

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from screens.widgets import plain, styled
 from wizard.approvals import AccessEntry, Decision, role_name
 from wizard.approvals_access import PAGE_NOTE
-from screens.console.base import REFRESH_SECONDS, ConsoleScreen
+from screens.console.base import ConsoleScreen
 from screens.console.remove import RemoveRoleScreen
 
 
@@ -44,7 +44,7 @@ class AccessScreen(ConsoleScreen):
         super().on_mount()
         self.refresh_list(force=True)
         self.query_one(AccessTable).focus()
-        self.set_interval(REFRESH_SECONDS, self.refresh_list)
+        self.set_interval(self.REFRESH_SECONDS, self.refresh_list)
 
     def on_screen_resume(self) -> None:
         self.refresh_list()

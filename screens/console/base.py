@@ -83,6 +83,7 @@ class ConsoleScreen(Screen):
     """Top bar, a scrolling body, the message line (refusals in $error) and the footer."""
 
     PAGE_TITLE = ""
+    REFRESH_SECONDS = REFRESH_SECONDS  # a class attribute, so a test can look every few ms instead
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),

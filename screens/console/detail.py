@@ -15,7 +15,7 @@ from screens.widgets import plain, styled
 from wizard.approvals import ApprovalError, age_text, org_label, role_name, stored_date
 from wizard.models import REQUESTER_RELATIONSHIPS
 from wizard.records import OrgDecision, RoleRequest, Status
-from screens.console.base import REFRESH_SECONDS, ConsoleScreen, _section
+from screens.console.base import ConsoleScreen, _section
 from screens.console.reject import RejectScreen
 
 
@@ -41,7 +41,7 @@ class DetailScreen(ConsoleScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.rebuild()
-        self.set_interval(REFRESH_SECONDS, self._tick)
+        self.set_interval(self.REFRESH_SECONDS, self._tick)
 
     def _tick(self) -> None:
         if self.is_current:  # a dialog on top: it refreshes when the page shows again

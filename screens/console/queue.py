@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from screens.widgets import PhoneScreen, plain, styled
 from wizard.approvals import ApprovalError, QueueItem, age_text, role_name
-from screens.console.base import EMPTY_QUEUE, REFRESH_SECONDS, ConsoleScreen
+from screens.console.base import EMPTY_QUEUE, ConsoleScreen
 from screens.console.access import AccessScreen
 from screens.console.detail import DetailScreen
 from screens.console.psos import PsoScreen
@@ -54,7 +54,7 @@ class QueueScreen(ConsoleScreen):
         super().on_mount()
         self.refresh_queue(force=True)
         self.query_one(QueueTable).focus()
-        self.set_interval(REFRESH_SECONDS, self.refresh_queue)
+        self.set_interval(self.REFRESH_SECONDS, self.refresh_queue)
 
     def on_screen_resume(self) -> None:
         self.refresh_queue()
