@@ -102,7 +102,7 @@ class PlainSession(PlainQuestions):
                     if outcome.ok:
                         self.say(f"Back to step {outcome.next_step.number}, {outcome.next_step.info.real_page}.")
                     else:
-                        self.say(f"Cannot go back: {outcome.message}")
+                        self.say(f"Cannot go back: {outcome.message} This page is asked again; Enter keeps each answer.")
         except Quit:
             self.quit()
             return 0
