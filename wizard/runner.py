@@ -33,6 +33,7 @@ from wizard.answers import (
 )
 from wizard.approvals import CMS_REVIEWER, ApprovalError, Approvals, Reviewer
 from wizard.flow import OnboardingFlow
+from wizard.records import Status
 from wizard.sanitize import clean_line
 from wizard.steps import LeftOpen, Step
 from wizard.store import DataDirError, Store
@@ -169,7 +170,7 @@ class ScenarioRun:
         if answers.expect in ("approved", "removed"):
             flow = self.flow_for(self.names[last])
             request = latest_request(flow)
-            statuses = [o.get("status") for o in (request or {}).get("organizations", [])]
+            statuses = [o.status for o in request.organizations] if request is not None else []
             if not statuses or any(s != answers.expect for s in statuses):
                 shown = ", ".join(str(s) for s in statuses) or "no request"
                 return self.finish(False, f"expected the request of {self.names[last]} {answers.expect}; it is {shown}")
@@ -240,15 +241,15 @@ class ScenarioRun:
         request = latest_request(flow)
         if request is None:
             raise ApprovalError(f"{decision.person} has no submitted request to decide.")
-        orgs = [o for o in request.get("organizations", [])
-                if o.get("status") == "pending" and (not decision.ccn or o.get("ccn") == decision.ccn.strip())]
+        orgs = [o for o in request.organizations
+                if o.status == Status.PENDING and (not decision.ccn or o.ccn == decision.ccn.strip())]
         if not orgs:
             raise ApprovalError(f"{decision.person}'s request has nothing pending"
                                 + (f" for CCN {decision.ccn}." if decision.ccn else "."))
         reason = "" if approve else action.reject.reason
         kind = "approve" if approve else "reject"
         return [f"{kind} as {reviewer.user_id or 'cms'}: "
-                + str(self.approvals.decide(reviewer, request["id"], o["ccn"], approve, reason)) for o in orgs]
+                + str(self.approvals.decide(reviewer, request.id, o.ccn, approve, reason)) for o in orgs]
 
     def remove_role(self, action: RemoveRoleAction) -> list[str]:
         """A PSO of this file removes a person's active role (Manage access), with the reason."""

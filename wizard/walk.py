@@ -140,7 +140,7 @@ class AnswersWalk:
         if request is not None:
             from wizard.approvals import org_label
 
-            for org in request.get("organizations", []):
+            for org in request.organizations:
                 lines.append(f"{org_label(org)}: {self.flow.approvals.status_line(request, org)}")
         self.say(step, "request pending" if lines else "no request")
         for line in lines:
