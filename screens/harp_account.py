@@ -3,6 +3,7 @@ thin view of :class:`wizard.harp_account.HarpAccount`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from textual import on
@@ -12,9 +13,8 @@ from textual.widgets import Button, Input, Static
 from screens.recovery import SidePage
 from screens.widgets import plain
 from wizard.catalogue import challenge_questions
-from wizard.harp_account import EDITABLE, PASSWORD_FIELDS, HarpAccount
-from wizard.models import DEVICE_TYPES, PHONE_DEVICES, HarpProfile
-from wizard.steps.spec import FieldSpec
+from wizard.harp_account import CHALLENGE_FIELDS, DEVICE_PHONE, EDITABLE, PASSWORD_FIELDS, PROFILE_FIELDS, HarpAccount
+from wizard.models import DEVICE_TYPES, PHONE_DEVICES
 
 
 class HarpAccountScreen(SidePage):
@@ -31,9 +31,8 @@ class HarpAccountScreen(SidePage):
         yield Static("Name and date of birth were checked when your identity was proofed; they stay.",
                      markup=False)
         values = self.account.profile_values()
-        for name in EDITABLE:
-            label = HarpProfile.label(name)
-            yield from self.field(FieldSpec(name, label=label, max_length=254 if name == "email" else 100), "pf-")
+        for spec in PROFILE_FIELDS:
+            yield from self.field(replace(spec, placeholder="", note=""), "pf-")
         yield Button("Save profile", id="save-profile", compact=True)
         yield self.section("Change password")
         for spec in PASSWORD_FIELDS:
@@ -41,17 +40,16 @@ class HarpAccountScreen(SidePage):
         yield Button("Change password", id="change-password", compact=True)
         yield self.section("Challenge question")
         yield Static(plain(f"Now: {self.flow.record.challenge_question or '(none set)'}"), id="challenge-now")
-        yield from self.field(FieldSpec("password", "secret", label="Current password", max_length=60), "cq-")
+        yield from self.field(CHALLENGE_FIELDS[0], "cq-")
         yield from self.choice("cq-challenge_question", "New challenge question",
                                [(q, q) for q in challenge_questions()])
-        yield from self.field(FieldSpec("challenge_answer", "secret", label="New answer", max_length=100), "cq-")
+        yield from self.field(CHALLENGE_FIELDS[1], "cq-")
         yield Button("Update challenge question", id="update-challenge", compact=True)
         yield self.section("Two-factor devices")
         yield Static(self._devices_text(), id="devices-now", markup=False)
         yield from self.choice("dev-device_type", "Add a device",
                                [(k, v) for k, v in DEVICE_TYPES.items() if k in PHONE_DEVICES])
-        yield from self.field(FieldSpec("phone", label="Its phone number", placeholder="(410) 555-0123",
-                                        max_length=30), "dev-")
+        yield from self.field(DEVICE_PHONE, "dev-")
         yield Button("Add device", id="add-device", compact=True)
         yield Button("Remove first device", id="remove-device-0", compact=True)
         yield Button("Remove second device", id="remove-device-1", compact=True)

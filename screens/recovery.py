@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
 from screens.widgets import OverPage, PhoneScreen, field_input, one_line, plain
+from wizard.recovery import FORGOT_ID_FIELDS, RESET_FIELDS
 from wizard.steps.spec import FieldSpec
 
 
@@ -139,14 +140,8 @@ class RecoveryScreen(SidePage):
     SUBTITLE = "Sandbox, modelled on HARP self-service (harp.cms.gov)."
     HELP_ID = "recovery"
 
-    FORGOT_ID = (FieldSpec("email", label="Email address on your HARP account", max_length=254),)
-    FORGOT_PASSWORD = (
-        FieldSpec("user_id", label="HARP User ID", max_length=74),
-        FieldSpec("challenge_answer", "secret", label="Answer to your challenge question", max_length=100),
-        FieldSpec("code", label="Security code (6 digits)", max_length=8),
-        FieldSpec("new_password", "secret", label="New password", max_length=60),
-        FieldSpec("new_password_confirm", "secret", label="Confirm new password", max_length=60),
-    )
+    FORGOT_ID = FORGOT_ID_FIELDS  # declared in the domain (wizard/recovery.py), beside the rules they use
+    FORGOT_PASSWORD = RESET_FIELDS
 
     def __init__(self, flow: Any) -> None:
         super().__init__(flow)

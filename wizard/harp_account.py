@@ -10,6 +10,7 @@ the first device stays ``record.factor``, with its throttle). No textual here: t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -20,6 +21,7 @@ from wizard.hashing import hash_secret, verify_secret
 from wizard.log import event
 from wizard.models import PHONE_DEVICES, HarpProfile, validate_form
 from wizard.rules import RuleError
+from wizard.steps import Step
 from wizard.steps.spec import FieldSpec
 
 if TYPE_CHECKING:
@@ -28,12 +30,19 @@ if TYPE_CHECKING:
 DEVICES_KEY = "harp_devices"
 # HARP lets a user change these; name and date of birth were proofed and stay
 EDITABLE = ("email", "phone", "street", "city", "state", "zip_code")
-PROFILE_FIELDS = tuple(FieldSpec(name, max_length=254 if name == "email" else 100) for name in EDITABLE)
+# the same fields as on Profile Information: labels, limits and placeholders from that step's spec
+PROFILE_FIELDS = tuple(Step.PROFILE.field(name) for name in EDITABLE)
 PASSWORD_FIELDS = (
     FieldSpec("old_password", "secret", label="Current password", max_length=rules.PASSWORD_MAX),
     FieldSpec("new_password", "secret", label="New password", max_length=rules.PASSWORD_MAX),
     FieldSpec("new_password_confirm", "secret", label="Confirm new password", max_length=rules.PASSWORD_MAX),
 )
+_ANSWER = Step.ACCOUNT.field("challenge_answer")
+CHALLENGE_FIELDS = (
+    FieldSpec("password", "secret", label="Current password", max_length=rules.PASSWORD_MAX),
+    replace(_ANSWER, label="New answer"),
+)
+DEVICE_PHONE = replace(Step.TWO_FACTOR_SETUP.field("phone"), label="Its phone number")
 WRONG_PASSWORD = "Your current password is not right."
 SANDBOX = "(Sandbox practice message: not from CMS.)"
 

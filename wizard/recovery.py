@@ -13,20 +13,34 @@ whose profile has the same address (any case). The same profile running again is
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from pydantic import SecretStr
 
-from wizard import rules
+from wizard import otp, rules
 from wizard.hashing import hash_secret, verify_secret
 from wizard.log import event
 from wizard.rules import RuleError
 from wizard.records import UserId
+from wizard.steps import Step
+from wizard.steps.spec import FieldSpec
 from wizard.store import Store
 
 Clock = Callable[[], datetime]
 
+# the fields of the two forms, with the limits of the fields they stand for at registration
+FORGOT_ID_FIELDS = (replace(Step.PROFILE.field("email"), label="Email address on your HARP account",
+                            placeholder="", note=""),)
+RESET_FIELDS = (
+    FieldSpec("user_id", label="HARP User ID", max_length=rules.USER_ID_MAX),
+    replace(Step.ACCOUNT.field("challenge_answer"), label="Answer to your challenge question", note=""),
+    replace(Step.TWO_FACTOR_VERIFY.field("code"), label=f"Security code ({otp.CODE_DIGITS} digits)",
+            placeholder=""),
+    FieldSpec("new_password", "secret", label="New password", max_length=rules.PASSWORD_MAX),
+    FieldSpec("new_password_confirm", "secret", label="Confirm new password", max_length=rules.PASSWORD_MAX),
+)
 USER_ID_SENT = (
     "If an account uses that email address, its User ID was sent there. "
     "Open the mailbox with F2 to read it."
