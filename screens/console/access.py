@@ -95,13 +95,7 @@ class AccessScreen(ConsoleScreen):
             table.move_cursor(row=table.get_row_index(selected), animate=False)
 
     def selected_key(self) -> str | None:
-        table = self.query_one(AccessTable)
-        if not table.row_count:
-            return None
-        try:
-            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:
-            return None
+        return self.cursor_row_key(self.query_one(AccessTable))
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:

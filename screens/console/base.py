@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from screens.widgets import SANDBOX_LINE, HelpScreen, KeyFooter, plain, styled
 from wizard.approvals import Approvals, Reviewer
@@ -88,6 +88,16 @@ class ConsoleScreen(Screen):
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
+
+    @staticmethod
+    def cursor_row_key(table: DataTable) -> str | None:
+        """The key of the row under a list's cursor, or None when the list is empty."""
+        if not table.row_count:
+            return None
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:
+            return None
 
     @property
     def console(self) -> ApproverConsoleApp:

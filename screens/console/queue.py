@@ -153,13 +153,7 @@ class QueueScreen(ConsoleScreen):
             table.move_cursor(row=table.get_row_index(selected), animate=False)
 
     def selected_key(self) -> str | None:
-        table = self.query_one(QueueTable)
-        if not table.row_count:
-            return None
-        try:
-            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:
-            return None
+        return self.cursor_row_key(self.query_one(QueueTable))
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
