@@ -339,6 +339,8 @@ class OrganizationsScreen(StepScreen):
     def action_next(self) -> None:
         """Next with an organization found but not added adds it and says so, staying on the
         page so the list can be checked: a found organization is never silently left out."""
+        if not self.may_check():
+            return
         form = self.collect()
         text = (form.get("search_for") or "").strip()
         if text:

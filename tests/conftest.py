@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pilot_helpers import pilot_waits_for_checks  # noqa: F401  (autouse: Pilot waits out "Checking...")
+
 FROZEN_NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 FIXED_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits, test only
 
