@@ -90,7 +90,7 @@ class KeysInOrder:
             else:
                 self._held.append((event, page))
             return True
-        if isinstance(event, (events.MouseDown, events.MouseUp)):
+        if isinstance(event, (events.MouseDown, events.MouseUp, events.Click)):
             self._mouse_down_widget = None  # type: ignore[attr-defined]  # no click from half of one
             return True
         return False
