@@ -119,6 +119,8 @@ class WelcomeScreen(StepScreen):
     def _refresh_requests(self) -> None:
         """Decisions made in the approver console (another process) show up while this page is
         open. Cheap when nothing changed: a stat of the shared file and the sandbox date."""
+        if getattr(self.app, "checking_page", None) is not None:
+            return  # a side page's check is writing the flow from its thread: the next tick looks
         stamp = (self.flow.store.shared_stamp(), self.flow.approvals.now().date())
         if stamp == getattr(self, "_requests_stamp", None):
             return

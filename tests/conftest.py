@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pilot_helpers import pilot_waits_for_checks  # noqa: F401  (autouse: Pilot waits out "Checking...")
+from tests import pilot_helpers
 
 FROZEN_NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 FIXED_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits, test only
@@ -36,6 +36,9 @@ class SequentialCodes:
 
     def __call__(self, n: int) -> int:
         return next(self.counter) % n
+
+
+pilot_waits_for_checks = pytest.fixture(autouse=True)(pilot_helpers.pilot_waits_for_checks)  # Pilot waits out "Checking..."
 
 
 @pytest.fixture(autouse=True)

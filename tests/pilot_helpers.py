@@ -7,8 +7,6 @@ import asyncio
 import time
 from typing import Any
 
-import pytest
-
 from screens.widgets import FieldRow, set_control
 
 CHECK_TIMEOUT = 30.0  # seconds a check may take before a test says it never ended
@@ -27,11 +25,12 @@ async def until_checked(pilot) -> None:
     await pilot.pause()  # the page the outcome showed settles
 
 
-@pytest.fixture(autouse=True)
-def pilot_waits_for_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pilot's press and click return once a check they started has ended, as a user waits
-    before the next key: Pilot's own pause does not wait for a thread worker. The originals
-    stay at ``Pilot.press_now`` / ``Pilot.click_now`` for the tests of the checking state."""
+def pilot_waits_for_checks(monkeypatch: Any) -> None:
+    """An autouse fixture (tests/conftest.py makes it one; pytest is not imported here, the bench
+    uses these helpers and measures its memory): Pilot's press and click return once a check
+    they started has ended, as a user waits before the next key; Pilot's own pause does not
+    wait for a thread worker. The originals stay at ``Pilot.press_now`` / ``Pilot.click_now``
+    for the tests of the checking state."""
     from textual.pilot import Pilot
 
     press, click = Pilot.press, Pilot.click
