@@ -103,7 +103,7 @@ class AccountScreen(StepScreen):
         return form
 
     def action_next(self) -> None:
-        if not self.may_check():  # a check runs, or this key was typed during this page's own
+        if not self.may_check():  # not while a check runs (screens/checking.py): one press, one submit
             return
         self.tried_next = True
         form = self.collect()
