@@ -38,7 +38,8 @@ class SequentialCodes:
         return next(self.counter) % n
 
 
-pilot_waits_for_checks = pytest.fixture(autouse=True)(pilot_helpers.pilot_waits_for_checks)  # Pilot waits out "Checking..."
+# Pilot's press and click wait as a user waits for "Checking..." to end (screens/checking.py)
+pilot_waits_for_checks = pytest.fixture(autouse=True)(pilot_helpers.pilot_waits_for_checks)
 
 
 @pytest.fixture(autouse=True)
