@@ -226,3 +226,24 @@ async def test_a_side_pages_password_change_checks_the_same_way(data_dir, slow):
         assert "password was changed" in str(screen.query_one("#side-message", Static).render())
         assert str(button.label) == "Change password"
         assert screen.query_one("#pw-new_password", Input).value == ""  # secrets cleared after the try
+
+
+async def test_an_error_in_the_checks_thread_closes_quietly_as_one_on_the_ui_thread(data_dir):
+    from textual import events
+
+    app = app_at(data_dir, Step.PROFILE)
+    app.catch_errors = True  # as a user runs it: no traceback, a reference in the support log
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+
+        def broken(step, form):
+            raise RuntimeError("boom inside the worker")
+
+        app.flow.submit = broken  # called from the check's thread
+        app.post_message(events.Key("ctrl+n", None))
+        deadline = time.monotonic() + 10
+        while not app.error_references:
+            assert time.monotonic() < deadline, "the error was not handled"
+            await asyncio.sleep(0.02)
+    assert app.return_code == 1 and len(app.error_references) == 1
+    assert not app.checks_pending  # the keys were let go
