@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from pydantic import ValidationError
 
 from wizard import otp, rules
-from wizard.approvals import Approvals
 from wizard.catalogue import catalogue, challenge_questions
-from wizard.directory import ProviderDirectory, default_directory
 from wizard.hashing import hash_secret, verify_secret  # noqa: F401  (their old home)
 from wizard.log import event
 from wizard.models import HarpAccountSetup, HarpProfile, validate_form
@@ -31,8 +29,10 @@ from wizard.steps import Step
 from wizard.store import Store
 from wizard.two_factor import TwoFactorMixin
 
-if TYPE_CHECKING:  # imported where a proofing page needs it, not at start-up
+if TYPE_CHECKING:  # imported where a page needs them, not at start-up
     from wizard import proofing
+    from wizard.approvals import Approvals
+    from wizard.directory import ProviderDirectory
 
 Clock = Callable[[], datetime]
 
@@ -80,15 +80,28 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
             self.record.proofing_seed = seed_factory()
         self.signed_in = False  # a session fact: a relaunch signs in to iQIES again
         self.banner: str | None = None
-        self.approvals = Approvals(store, clock)
+        self._approvals: Approvals | None = None  # built on first use (approvals, mail: after the first frame)
+        self._approvals_clock = clock
         self._saved_factor = self.record.factor  # what the store holds, as far as this process knows
         self._note_reopened_step()
 
     # --- facts -----------------------------------------------------------------------------
 
     @property
+    def approvals(self) -> Approvals:
+        """Routing and decisions of role requests (:mod:`wizard.approvals`), imported and built
+        on first use: the first page needs neither them nor mail."""
+        if self._approvals is None:
+            from wizard.approvals import Approvals
+
+            self._approvals = Approvals(self.store, self._approvals_clock)
+        return self._approvals
+
+    @property
     def directory(self) -> ProviderDirectory:
         if self._directory is None:
+            from wizard.directory import default_directory  # the provider file: on first search
+
             self._directory = default_directory(self.store.data_dir)
         return self._directory
 
