@@ -8,12 +8,26 @@ import sys
 from pathlib import Path
 
 from app.guard import PROG, error_line as _error
-from wizard import __version__
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
         self.exit(2, f"{self.prog}: error: {message} (see {PROG} --help)\n")
+
+
+class _Version(argparse.Action):
+    """``--version``: the package metadata is read only when asked (importlib.metadata costs
+    start-up time every other command does without)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show program's version number and exit") -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from wizard import __version__
+
+        sys.stdout.write(f"{PROG} {__version__}\n")  # where argparse's own version action writes
+        parser.exit()
 
 
 def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -48,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="Your progress is saved after every step; run the command again to resume.",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_Version)
     _common_options(parser, None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     approve = commands.add_parser(
