@@ -94,7 +94,9 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
         if self._approvals is None:
             from wizard.approvals import Approvals
 
-            self._approvals = Approvals(self.store, self._approvals_clock)
+            with self._write_lock:  # one instance, also when a worker thread asks first
+                if self._approvals is None:
+                    self._approvals = Approvals(self.store, self._approvals_clock)
         return self._approvals
 
     @property
