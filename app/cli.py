@@ -4,6 +4,7 @@ on stderr and exit code 2, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -202,8 +203,6 @@ class _QuietPipe:
         self._closed()
 
     def _closed(self) -> None:
-        import os
-
         self.broken = True
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
@@ -239,6 +238,10 @@ class _QuietPipe:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line; a closed pipe on stdout ends it quietly (see ``_QuietPipe``)."""
+    # No third-party pydantic plugin sees what the models validate (passwords and answers
+    # among it), and pydantic skips scanning every installed package's entry points for one
+    # when it builds the first model (pydantic's documented switch; an explicit setting wins).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     original = sys.stdout
     if original is None:  # started with standard output closed (``>&-``): nothing could be shown
         if sys.stderr is not None:
@@ -286,8 +289,6 @@ def _unexpected(err: Exception) -> int:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    import os
-
     parser = build_parser()
     args = parser.parse_args(argv)
 

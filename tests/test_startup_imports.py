@@ -118,3 +118,20 @@ with tempfile.TemporaryDirectory() as tmp:
 """ + _LOADED
     assert _loaded(code, ("wizard.approvals", "wizard.directory", "pyotp"), tmp_path) == [
         "pyotp", "wizard.approvals", "wizard.directory"]
+
+
+def test_the_command_line_turns_off_pydantic_plugins(tmp_path):
+    """No installed pydantic plugin sees what the models validate, and pydantic never scans the
+    installed packages' entry points for one (PYDANTIC_DISABLE_PLUGINS, unless set already)."""
+    code = """
+import contextlib, io, os, sys
+os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
+from app import cli
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    assert cli.main(["schema"]) == 0
+assert '"properties"' in out.getvalue()
+assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+from pydantic.plugin import _loader
+assert _loader._plugins is None, _loader._plugins  # the entry points were never read
+""" + _LOADED
+    assert _loaded(code, (), tmp_path) == []
