@@ -68,6 +68,7 @@ with tempfile.TemporaryDirectory() as tmp:
         self.call_after_refresh(self.app.exit)
 
     StepScreen.on_mount = on_mount
+    OnboardingApp.WARM_UP_SECONDS = 3600  # what the first frame needs, not what the warm-up loads after it
     OnboardingApp(Store(os.path.join(tmp, "data"))).run(headless=True)
     assert reached == ["ProfileScreen"], reached
 """ + _LOADED
@@ -135,3 +136,56 @@ from pydantic.plugin import _loader
 assert _loader._plugins is None, _loader._plugins  # the entry points were never read
 """ + _LOADED
     assert _loaded(code, (), tmp_path) == []
+
+
+def test_after_the_first_frame_the_wizard_warms_up_what_later_pages_need(tmp_path):
+    """Once the first page is up, the app imports the later pages' modules one at a time
+    between frames, on its own thread (OnboardingFlow.warm_up), so no Next waits for them;
+    the provider file still waits for the first lookup."""
+    code = """
+import os, sys, tempfile, threading
+with tempfile.TemporaryDirectory() as tmp:
+    from screens.app import OnboardingApp
+    from screens.base import StepScreen
+    from wizard.directory import default_directory
+    from wizard.flow import OnboardingFlow
+    from wizard.store import Store
+
+    calls = []
+    _warm_up = OnboardingFlow.warm_up
+
+    def warm_up(self, *, one=False):
+        calls.append((one, threading.current_thread() is threading.main_thread(),
+                      isinstance(app.screen, StepScreen)))
+        more = _warm_up(self, one=one)
+        if not more:
+            app.exit()
+        return more
+
+    OnboardingFlow.warm_up = warm_up
+    OnboardingApp.WARM_UP_SECONDS = 0.05
+    app = OnboardingApp(Store(os.path.join(tmp, "data")))
+    app.run(headless=True)
+    assert len(calls) >= 2 and set(calls) == {(True, True, True)}, calls  # one by one, on the UI thread, page up
+    assert not default_directory().loaded  # the provider file waits for the first lookup (memory)
+""" + _LOADED
+    from wizard.flow import WARM_UP
+
+    assert _loaded(code, WARM_UP, tmp_path) == sorted(WARM_UP)
+
+
+def test_the_warm_up_raises_nothing_and_keeps_nothing_on_the_flow(tmp_path):
+    code = """
+import os, sys, tempfile
+with tempfile.TemporaryDirectory() as tmp:
+    from wizard.flow import OnboardingFlow
+    from wizard.store import Store
+
+    flow = OnboardingFlow(Store(os.path.join(tmp, "data")))
+    sys.modules["email_validator"] = None  # a damaged install: it cannot be imported
+    assert flow.warm_up() is False  # all done, nothing raised: the first real check says it, as before
+    assert sys.modules.pop("email_validator") is None
+    assert flow._directory is None and flow._approvals is None
+    assert flow.warm_up(one=True) is False  # and it is not tried again
+""" + _LOADED
+    assert _loaded(code, ("pyotp", "email_validator"), tmp_path) == ["pyotp"]
