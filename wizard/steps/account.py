@@ -14,6 +14,7 @@ from wizard.store import UserIdTaken
 
 if TYPE_CHECKING:
     from wizard.flow import OnboardingFlow
+    from wizard.walk import AnswersWalk, RunEnd
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
@@ -50,6 +51,11 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     return StepOutcome(True, next_step=SPEC.next, warnings=flow.user_id_warnings(model.user_id))
 
 
+def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
+    """An answers-file run: the form, Next, and the line says the User ID is now for good."""
+    return walk.step(step, "ok (User ID confirmed: it can never be changed)")
+
+
 SPEC = StepSpec(
     key="account",
     system="HARP",
@@ -78,4 +84,5 @@ SPEC = StepSpec(
     never_saved=("password", "password_confirm", "challenge_answer"),
     section="account",
     form_from=form_from,
+    play=play,
 )

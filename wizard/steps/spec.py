@@ -209,6 +209,9 @@ class StepSpec(Step):
       :class:`LeftOpen` when they do not say; ``how`` is "correct"/"wrong" where a file says
       which (proofing attempts, security codes), "draft" for what a page opened from the
       file shows (no code is fetched, nothing is set up).
+    - ``play(walk, step)``: how an answers-file run plays this step (``walk`` is a
+      :class:`wizard.walk.AnswersWalk`): a :class:`wizard.walk.RunEnd` to stop the run, None to
+      go on; without one the walk's generic step does it (``form_from``, then Next).
     """
 
     key: str = ""
@@ -232,6 +235,7 @@ class StepSpec(Step):
     form_from: Callable[..., dict[str, Any]] = _no_form
     draft_from: Callable[[Flow], dict[str, Any]] | None = None  # what HARP fills in itself
     answers_model: type | None = None  # the model of its own answers-file section, if it has one
+    play: Callable[[Any, Any], Any] | None = None  # (AnswersWalk, this step) -> RunEnd | None
 
     def __post_init__(self) -> None:
         if not self.key:

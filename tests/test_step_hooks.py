@@ -1,0 +1,100 @@
+"""The hooks a step spec declares for what is its own, found through the registry instead of
+a per-step table elsewhere: ``play`` (how an answers-file run plays it, wizard/walk.py),
+``draft_from_answers`` (what a page opened from a file starts with, wizard/runner.py),
+``facts`` (what its validators need, OnboardingFlow.context) and ``ends`` (the run ends it
+stands for, wizard/answers/forms.py end_step). Spec-level: flows, never an App."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.states import advance_to, answers_for
+from wizard.outcome import StepOutcome
+from wizard.steps import Step, StepSpec, registered
+from wizard.walk import AnswersWalk, advance
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _noted(flow: Any, form: dict[str, Any]) -> StepOutcome:
+    flow.record.step_facts["noted"] = {"done": True}
+    return StepOutcome(True, next_step=Step.from_key("noted").next)
+
+
+def _note_step(**hooks: Any) -> StepSpec:
+    """A throwaway step after iQIES sign-in: Next records a fact; ``hooks`` are the spec's."""
+    return StepSpec(
+        key="noted", system="iQIES", real_page="Noted", label="Noted",
+        done=lambda flow: bool(flow.record.step_facts.get("noted", {}).get("done")),
+        submit=_noted, **hooks,
+    )
+
+
+class _FakeWalk:
+    """Records what a play asks of the walk."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any, str]] = []
+
+    def step(self, step: Any, done: str = "ok") -> None:
+        self.calls.append(("step", step, done))
+
+
+# --- play: how an answers-file run plays a step -------------------------------------------------------
+
+
+def _steps_named_in(module: str) -> set[str]:
+    """The step keys a module's code names: as a string, or as ``Step.KEY`` (docstrings aside)."""
+    tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+    keys = set(Step.keys())
+    named = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in keys}
+    named |= {n.attr.lower() for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+              and isinstance(n.value, ast.Name) and n.value.id == "Step" and n.attr.lower() in keys}
+    return named
+
+
+def test_walk_py_names_no_step_and_keeps_no_table_of_plays():
+    assert _steps_named_in("wizard/walk.py") == set()
+    assert "_PLAYS" not in (ROOT / "wizard" / "walk.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("key, line", [
+    ("account", "ok (User ID confirmed: it can never be changed)"),
+    ("welcome", "ok (Request User Role)"),
+    ("review", "ok (Role Request Submitted)"),
+])
+def test_a_steps_own_play_says_its_line(key, line):
+    spec = Step.from_key(key)
+    walk = _FakeWalk()
+    assert spec.play is not None and spec.play(walk, spec) is None
+    assert walk.calls == [("step", spec, line)]
+
+
+def test_the_walk_calls_the_specs_play(data_dir):
+    seen: list[tuple[Any, Any]] = []
+
+    def play(walk: AnswersWalk, step: StepSpec) -> None:
+        seen.append((walk, step))
+        return walk.submit(step, {}, "ok (played by its own spec)")
+
+    with registered(_note_step(play=play), after="iqies_sign_in") as spec:
+        flow = advance_to(data_dir, Step.IQIES_SIGN_IN)
+        lines: list[str] = []
+        end = advance(flow, answers_for(), Step.WELCOME, out=lines.append)
+        assert end.end == "until" and flow.current_step == Step.WELCOME, end
+        assert len(seen) == 1 and isinstance(seen[0][0], AnswersWalk) and seen[0][1] is spec
+        assert f"{spec.number}/{len(Step)} Noted: ok (played by its own spec)" in lines
+
+
+def test_a_step_without_a_play_is_walked_by_the_generic_step(data_dir):
+    with registered(_note_step(), after="iqies_sign_in") as spec:
+        assert spec.play is None
+        flow = advance_to(data_dir, Step.IQIES_SIGN_IN)
+        lines: list[str] = []
+        end = advance(flow, answers_for(), Step.WELCOME, out=lines.append)
+        assert end.end == "until" and flow.current_step == Step.WELCOME, end
+        assert f"{spec.number}/{len(Step)} Noted: ok" in lines
