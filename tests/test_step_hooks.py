@@ -47,9 +47,12 @@ class _FakeWalk:
 # --- play: how an answers-file run plays a step -------------------------------------------------------
 
 
-def _steps_named_in(module: str) -> set[str]:
-    """The step keys a module's code names: as a string, or as ``Step.KEY`` (docstrings aside)."""
-    tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+def _steps_named_in(module: str, function: str | None = None) -> set[str]:
+    """The step keys a module's code (or one function of it) names: as a string, or as
+    ``Step.KEY`` (docstrings aside)."""
+    tree: ast.AST = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+    if function is not None:
+        tree = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
     keys = set(Step.keys())
     named = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in keys}
     named |= {n.attr.lower() for n in ast.walk(tree) if isinstance(n, ast.Attribute)
@@ -98,3 +101,43 @@ def test_a_step_without_a_play_is_walked_by_the_generic_step(data_dir):
         end = advance(flow, answers_for(), Step.WELCOME, out=lines.append)
         assert end.end == "until" and flow.current_step == Step.WELCOME, end
         assert f"{spec.number}/{len(Step)} Noted: ok" in lines
+
+
+# --- draft_from_answers: what a page opened from an answers file starts with --------------------------
+
+
+def test_runner_drafts_names_no_step():
+    assert _steps_named_in("wizard/runner.py", "_drafts") == set()
+
+
+def test_the_organizations_page_opened_from_a_file_has_its_organizations_added(data_dir):
+    from tests.states import CCN
+
+    flow = advance_to(data_dir, Step.ORGANIZATIONS)
+    spec = Step.ORGANIZATIONS
+    assert spec.draft_from_answers is not None
+    spec.draft_from_answers(flow, answers_for())
+    assert [o.ccn for o in flow.record.request.organizations] == [CCN]
+    assert spec.key not in flow.record.drafts  # added, not kept as a draft
+
+
+def test_the_runner_opens_a_page_with_the_specs_own_draft(data_dir):
+    from wizard.runner import _drafts
+
+    seen: list[tuple[Any, Any]] = []
+    with registered(_note_step(section="notes", draft_from_answers=lambda flow, answers: seen.append(
+            (flow, answers))), after="iqies_sign_in") as spec:
+        flow = advance_to(data_dir, spec)
+        raw = {"notes": {"text": "x"}}
+        _drafts(flow, raw, spec)
+        assert seen == [(flow, raw)]
+        assert spec.key not in flow.record.drafts
+
+
+def test_a_spec_without_the_hook_opens_with_its_form_as_a_draft(data_dir):
+    from wizard.runner import _drafts
+
+    flow = advance_to(data_dir, Step.ROLE)
+    assert Step.ROLE.draft_from_answers is None
+    _drafts(flow, answers_for(role="pso"), Step.ROLE)
+    assert flow.record.drafts[Step.ROLE.key] == {"relationship": "employee", "role": "pso"}

@@ -32,6 +32,13 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
     return {}
 
 
+def draft_from_answers(flow: Any, answers: Mapping[str, Any]) -> None:
+    """A page opened from an answers file: each of its organizations added, as if searched and
+    Add pressed (a refusal shows on the page; :class:`LeftOpen` when the file has none)."""
+    for search_by, text in searches(answers):
+        flow.add_organization(search_by, text)
+
+
 def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     flow.save_draft(SPEC, form)
     for org in flow.record.request.organizations:
@@ -87,4 +94,5 @@ SPEC = StepSpec(
     section="organizations",
     form_from=form_from,
     play=play,
+    draft_from_answers=draft_from_answers,
 )

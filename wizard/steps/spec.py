@@ -212,6 +212,9 @@ class StepSpec(Step):
     - ``play(walk, step)``: how an answers-file run plays this step (``walk`` is a
       :class:`wizard.walk.AnswersWalk`): a :class:`wizard.walk.RunEnd` to stop the run, None to
       go on; without one the walk's generic step does it (``form_from``, then Next).
+    - ``draft_from_answers(flow, answers)``: what the page starts with when ``run --interactive``
+      opens it from an answers file, when that is more than its form kept as a draft (the
+      organizations are added); it may raise :class:`LeftOpen` when the answers do not say.
     """
 
     key: str = ""
@@ -236,6 +239,7 @@ class StepSpec(Step):
     draft_from: Callable[[Flow], dict[str, Any]] | None = None  # what HARP fills in itself
     answers_model: type | None = None  # the model of its own answers-file section, if it has one
     play: Callable[[Any, Any], Any] | None = None  # (AnswersWalk, this step) -> RunEnd | None
+    draft_from_answers: Callable[[Flow, Mapping[str, Any]], None] | None = None  # None: form_from's draft
 
     def __post_init__(self) -> None:
         if not self.key:
