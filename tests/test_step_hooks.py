@@ -54,7 +54,9 @@ def _steps_named_in(module: str, function: str | None = None) -> set[str]:
     if function is not None:
         tree = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
     keys = set(Step.keys())
-    named = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in keys}
+    dict_keys = {id(k) for n in ast.walk(tree) if isinstance(n, ast.Dict) for k in n.keys}  # "profile": a fact
+    named = {n.value for n in ast.walk(tree)
+             if isinstance(n, ast.Constant) and n.value in keys and id(n) not in dict_keys}
     named |= {n.attr.lower() for n in ast.walk(tree) if isinstance(n, ast.Attribute)
               and isinstance(n.value, ast.Name) and n.value.id == "Step" and n.attr.lower() in keys}
     return named
@@ -141,3 +143,61 @@ def test_a_spec_without_the_hook_opens_with_its_form_as_a_draft(data_dir):
     assert Step.ROLE.draft_from_answers is None
     _drafts(flow, answers_for(role="pso"), Step.ROLE)
     assert flow.record.drafts[Step.ROLE.key] == {"relationship": "employee", "role": "pso"}
+
+
+# --- facts: what a step's validators need --------------------------------------------------------------
+
+
+def test_flow_context_names_no_step():
+    assert _steps_named_in("wizard/flow.py", "context") == set()
+
+
+def test_each_step_gets_the_facts_its_spec_declares(flow):
+    assert Step.ACCOUNT.facts is not None and Step.PROFILE.facts is not None
+    account, profile, role = flow.context(Step.ACCOUNT), flow.context(Step.PROFILE), flow.context(Step.ROLE)
+    assert account["taken_user_ids"] == [] and "email_taken" not in account
+    assert callable(profile["email_taken"]) and "taken_user_ids" not in profile
+    assert profile["email_taken"]("nobody@example.org") == ""
+    assert not {"taken_user_ids", "email_taken"} & set(role)
+    for context in (account, profile, role):
+        assert {"today", "profile", "challenge_questions", "catalogue"} <= set(context)
+    # without a step: the facts the specs give by default (the account's), not registering's email check
+    unnamed = flow.context()
+    assert "taken_user_ids" in unnamed and "email_taken" not in unnamed
+
+
+def test_the_accounts_facts_are_the_user_ids_other_accounts_hold(data_dir):
+    from tests.states import USER_ID
+
+    first = advance_to(data_dir, Step.PROOFING)
+    assert Step.ACCOUNT.facts(first) == {"taken_user_ids": []}  # its own User ID is not taken
+    email = "second@sunnyacres.org"
+    second = advance_to(data_dir, Step.ACCOUNT, profile="second", person={"email": email, "email_confirm": email})
+    assert Step.ACCOUNT.facts(second) == {"taken_user_ids": [USER_ID]}
+
+
+def test_a_new_steps_facts_reach_its_validators(flow):
+    from pydantic import ValidationInfo, field_validator
+
+    from wizard.models import StepModel, validate_form
+    from wizard.steps import FieldSpec
+
+    class Nickname(StepModel):
+        nickname: str
+
+        @field_validator("nickname")
+        @classmethod
+        def _free(cls, v: str, info: ValidationInfo) -> str:
+            if v in (info.context or {}).get("taken_nicknames", ()):
+                raise ValueError("That nickname is taken.")
+            return v
+
+    spec = _note_step(model=Nickname, fields=(FieldSpec("nickname"),),
+                      facts=lambda flow: {"taken_nicknames": ["ace"]})
+    with registered(spec, after="iqies_sign_in"):
+        assert flow.context(spec)["taken_nicknames"] == ["ace"]
+        assert "taken_nicknames" not in flow.context() and "taken_nicknames" not in flow.context(Step.ROLE)
+        assert "nickname" in flow.validate(spec, {"nickname": "ace"})
+        assert flow.validate(spec, {"nickname": "bee"}) == {}
+        _, errors = validate_form(Nickname, {"nickname": "ace"}, flow.context(Step.ROLE))
+        assert errors == {}

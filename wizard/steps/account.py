@@ -28,6 +28,11 @@ def _done(flow: Any) -> bool:
     return bool(r.user_id and r.password_hash and r.challenge_answer_hash)
 
 
+def facts(flow: Any) -> dict[str, Any]:
+    """The User IDs other accounts hold (a database read: only where the account is checked)."""
+    return {"taken_user_ids": [u for u in flow.store.user_ids() if u != flow.record.user_id]}
+
+
 def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     flow.save_draft(SPEC, form)
     model, refused = flow.validated(SPEC, form)
@@ -85,4 +90,6 @@ SPEC = StepSpec(
     section="account",
     form_from=form_from,
     play=play,
+    facts=facts,
+    facts_by_default=True,
 )

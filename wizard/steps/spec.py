@@ -215,6 +215,10 @@ class StepSpec(Step):
     - ``draft_from_answers(flow, answers)``: what the page starts with when ``run --interactive``
       opens it from an answers file, when that is more than its form kept as a draft (the
       organizations are added); it may raise :class:`LeftOpen` when the answers do not say.
+    - ``facts(flow)``: the facts its validators need beyond every step's (today, the profile, the
+      catalogue), as a dict :meth:`OnboardingFlow.context` adds when validating this step (a
+      database read only where it matters: live checks run on every keystroke);
+      ``facts_by_default``: also when ``context()`` names no step.
     """
 
     key: str = ""
@@ -240,6 +244,8 @@ class StepSpec(Step):
     answers_model: type | None = None  # the model of its own answers-file section, if it has one
     play: Callable[[Any, Any], Any] | None = None  # (AnswersWalk, this step) -> RunEnd | None
     draft_from_answers: Callable[[Flow, Mapping[str, Any]], None] | None = None  # None: form_from's draft
+    facts: Callable[[Flow], dict[str, Any]] | None = None  # its validators' own context
+    facts_by_default: bool = False  # facts also in flow.context() without a step
 
     def __post_init__(self) -> None:
         if not self.key:
