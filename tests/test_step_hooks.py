@@ -201,3 +201,35 @@ def test_a_new_steps_facts_reach_its_validators(flow):
         assert flow.validate(spec, {"nickname": "bee"}) == {}
         _, errors = validate_form(Nickname, {"nickname": "ace"}, flow.context(Step.ROLE))
         assert errors == {}
+
+
+# --- ends: the run ends a step stands for ------------------------------------------------------------
+
+
+def test_end_step_names_no_step():
+    assert _steps_named_in("wizard/answers/forms.py", "end_step") == set()
+
+
+def test_the_spec_that_ends_a_run_so_is_its_end_step():
+    from wizard.answers import end_step
+
+    assert Step.PROOFING.ends == ("manual_proofing",) and Step.TWO_FACTOR_VERIFY.ends == ("locked",)
+    assert end_step("manual_proofing") is Step.PROOFING
+    assert end_step("locked") is Step.TWO_FACTOR_VERIFY
+    assert end_step("submitted") is Step.ordered()[-1].previous
+    with registered(_note_step(ends=("noted_out",)), after="iqies_sign_in") as spec:
+        assert end_step("noted_out") is spec
+    assert end_step("noted_out") is Step.ordered()[-1].previous
+
+
+def test_a_run_ending_so_stops_at_the_step_whose_spec_says_it(data_dir):
+    from wizard.answers import end_step
+
+    flow = advance_to(data_dir, Step.PROOFING)
+    answers = {**answers_for(), "proofing": {"attempts": ["wrong", "wrong"], "not_a_robot": True}}
+    end = advance(flow, answers)
+    assert end.end == "manual_proofing" and end.step is end_step(end.end), end
+
+    flow = advance_to(data_dir / "another", Step.TWO_FACTOR_VERIFY)
+    end = advance(flow, {**answers_for(), "two_factor": {**answers_for()["two_factor"], "codes": ["wrong"] * 10}})
+    assert end.end == "locked" and end.step is end_step(end.end), end

@@ -130,4 +130,5 @@ SPEC = StepSpec(
     section="proofing",
     form_from=form_from,
     play=play,
+    ends=("manual_proofing",),
 )

@@ -219,6 +219,8 @@ class StepSpec(Step):
       catalogue), as a dict :meth:`OnboardingFlow.context` adds when validating this step (a
       database read only where it matters: live checks run on every keystroke);
       ``facts_by_default``: also when ``context()`` names no step.
+    - ``ends``: the ends of an answers-file run (besides submitted and refused) that stop at this
+      step, so a file expecting one needs answers up to here (proofing: ``manual_proofing``).
     """
 
     key: str = ""
@@ -246,6 +248,7 @@ class StepSpec(Step):
     draft_from_answers: Callable[[Flow, Mapping[str, Any]], None] | None = None  # None: form_from's draft
     facts: Callable[[Flow], dict[str, Any]] | None = None  # its validators' own context
     facts_by_default: bool = False  # facts also in flow.context() without a step
+    ends: tuple[str, ...] = ()  # run ends (RunEnd.end, an answers file's expect) that stop here
 
     def __post_init__(self) -> None:
         if not self.key:

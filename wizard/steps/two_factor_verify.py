@@ -111,4 +111,5 @@ SPEC = StepSpec(
     reads=("codes",),
     form_from=form_from,
     play=play,
+    ends=("locked",),
 )
