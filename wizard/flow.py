@@ -93,9 +93,10 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
         return self._directory
 
     def context(self, step: Step | None = None) -> dict[str, Any]:
-        """What the validators need: every step's facts, and the facts ``step``'s spec declares
-        (``spec.facts``: a database read only where it matters, since live checks run on every
-        keystroke); without a step, the facts of the specs that give theirs by default."""
+        """What the validators need: what every step's get (today, the profile, the catalogue),
+        plus the facts ``step``'s own spec declares (``spec.facts``: a database read only where
+        it matters, since live checks run on every keystroke); without a step, the facts of the
+        specs that give theirs by default (``spec.facts_by_default``)."""
         context: dict[str, Any] = {
             "today": self.clock().date(),
             "profile": self.profile,
