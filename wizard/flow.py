@@ -116,20 +116,20 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
         return self._directory
 
     def context(self, step: Step | None = None) -> dict[str, Any]:
-        """What the validators need; the taken User IDs (a database read) only where they
-        matter, since live checks run on every keystroke."""
+        """What the validators need: what every step's get (today, the profile, the catalogue),
+        plus the facts ``step``'s own spec declares (``spec.facts``: a database read only where
+        it matters, since live checks run on every keystroke); without a step, the facts of the
+        specs that give theirs by default (``spec.facts_by_default``)."""
         context: dict[str, Any] = {
             "today": self.clock().date(),
             "profile": self.profile,
             "challenge_questions": challenge_questions(),
             "catalogue": catalogue(),
         }
-        if step is None or step == Step.ACCOUNT:
-            context["taken_user_ids"] = [u for u in self.store.user_ids() if u != self.record.user_id]
-        if step == Step.PROFILE:
-            from wizard.recovery import email_exists_refusal
-
-            context["email_taken"] = lambda email: email_exists_refusal(self.store, email)
+        specs = [step] if step is not None else [s for s in Step.ordered() if s.facts_by_default]
+        for spec in specs:
+            if spec.facts is not None:
+                context.update(spec.facts(self))
         return context
 
     @property
