@@ -449,14 +449,12 @@ def domain_path(data_dir: Path) -> list[tuple[str, float]]:
         out.append((step.key, time.perf_counter() - t0))
         assert outcome.ok, (step, outcome)
 
-    # each form made by its spec from answers sections (as run --answers makes it), untimed
-    from wizard.steps.organizations import searches
-
+    # each form made by its spec from answers sections (as run --answers makes it), untimed; a
+    # page the spec fills itself first (its draft_from_answers: the organizations added)
     while flow.current_step.next is not None:
         step = flow.current_step
-        if step == Step.ORGANIZATIONS:
-            for search_by, text in searches(answers):
-                assert flow.add_organization(search_by, text).ok
+        if step.draft_from_answers is not None:
+            step.draft_from_answers(flow, answers)
         try:
             form = step.form_from(answers, flow, "correct")
         except LeftOpen as why:

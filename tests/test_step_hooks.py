@@ -1,8 +1,9 @@
 """The hooks a step spec declares for what is its own, found through the registry instead of
 a per-step table elsewhere: ``play`` (how an answers-file run plays it, wizard/walk.py),
 ``draft_from_answers`` (what a page opened from a file starts with, wizard/runner.py),
-``facts`` (what its validators need, OnboardingFlow.context) and ``ends`` (the run ends it
-stands for, wizard/answers/forms.py end_step). Spec-level: flows, never an App."""
+``facts`` (what its validators need, OnboardingFlow.context), ``ends`` (the run ends it
+stands for, wizard/answers/forms.py end_step) and ``page_fill`` (what trainer mode types on its
+page, wizard/trainer.py page_fill). Spec-level: flows, never an App."""
 
 from __future__ import annotations
 
@@ -233,3 +234,118 @@ def test_a_run_ending_so_stops_at_the_step_whose_spec_says_it(data_dir):
     flow = advance_to(data_dir / "another", Step.TWO_FACTOR_VERIFY)
     end = advance(flow, {**answers_for(), "two_factor": {**answers_for()["two_factor"], "codes": ["wrong"] * 10}})
     assert end.end == "locked" and end.step is end_step(end.end), end
+
+
+# --- page_fill: what trainer mode types on a step's page ---------------------------------------------
+
+
+def test_trainer_page_fill_names_no_step():
+    assert _steps_named_in("wizard/trainer.py", "page_fill") == set()
+    source = ast.get_source_segment((ROOT / "wizard" / "trainer.py").read_text(encoding="utf-8"), next(
+        n for n in ast.walk(ast.parse((ROOT / "wizard" / "trainer.py").read_text(encoding="utf-8")))
+        if isinstance(n, ast.FunctionDef) and n.name == "page_fill"))
+    assert source is not None and "user_id_permanent_ok" not in source  # a step's field is its own
+
+
+def test_a_step_without_the_hook_is_filled_with_its_form(data_dir):
+    from wizard.trainer import PageFill, page_fill
+
+    def form_from(answers: Any, flow: Any, how: str | None = None) -> dict[str, Any]:
+        assert how is None  # as a page is filled, not a draft
+        return {"text": answers["notes"]["text"], "unsaid": None}
+
+    with registered(_note_step(section="notes", form_from=form_from), after="iqies_sign_in") as spec:
+        assert spec.page_fill is None
+        flow = advance_to(data_dir, spec)
+        assert page_fill(flow, {"notes": {"text": "x"}}, spec) == PageFill({"text": "x"})
+
+
+def test_trainer_mode_fills_a_page_with_its_specs_own_hook(data_dir):
+    from wizard.steps import LeftOpen
+    from wizard.trainer import PageFill, page_fill
+
+    seen: list[tuple[Any, Any]] = []
+
+    def fill(flow: Any, answers: Any) -> tuple[dict[str, Any], str]:
+        seen.append((flow, answers))
+        if not answers.get("notes"):
+            raise LeftOpen("no notes")
+        return {"shown": "as the page shows it", "unsaid": None}, "Demo: said to the trainer."
+
+    with registered(_note_step(section="notes", page_fill=fill), after="iqies_sign_in") as spec:
+        flow = advance_to(data_dir, spec)
+        raw = {"notes": {"text": "x"}}
+        assert page_fill(flow, raw, spec) == PageFill({"shown": "as the page shows it"}, "Demo: said to the trainer.")
+        assert seen == [(flow, raw)]
+        assert page_fill(flow, {"notes": None}, spec) == PageFill({})  # the answers do not say: an empty page
+
+
+def test_outcome_at_is_the_nth_try_and_past_the_list_none_or_the_last_again():
+    from wizard.steps.spec import outcome_at, outcomes
+
+    said = outcomes({"codes": ["wrong", "correct"]}, "codes")
+    assert [outcome_at(said, n) for n in range(3)] == ["wrong", "correct", None]
+    assert outcome_at(said, 5, last_repeats=True) == "correct"
+    assert outcomes({}, "attempts") == ["correct"] == outcomes({"attempts": None}, "attempts")
+
+
+def test_a_run_and_trainer_mode_pick_the_proofing_attempt_with_one_function(data_dir, monkeypatch):
+    """How attempt n is answered is proofing's one choice (outcome_at): the run's play and the
+    trainer's page_fill both ask it; past the file's attempts the run stops, the trainer repeats."""
+    from wizard.steps import LeftOpen, proofing
+    from wizard.trainer import page_fill
+
+    asked: list[tuple[list[str], int, bool]] = []
+    real = proofing.outcome_at
+    monkeypatch.setattr(proofing, "outcome_at", lambda said, n, *, last_repeats=False: (
+        asked.append((said, n, last_repeats)) or real(said, n, last_repeats=last_repeats)))
+    flow = advance_to(data_dir, Step.PROOFING)
+    answers = {**answers_for(), "proofing": {"attempts": ["wrong"], "not_a_robot": True}}
+    fill = page_fill(flow, answers, Step.PROOFING)
+    questions = flow.proofing_questions()
+    assert fill.form == {**{f"q{i}": str(proofing.wrong_answer(q)) for i, q in enumerate(questions)},
+                         "not_a_robot": True}
+    assert "wrongly" in fill.note and asked == [(["wrong"], 0, True)]
+    lines: list[str] = []
+    end = advance(flow, answers, out=lines.append)
+    assert end.end == "open" and "the file answers 1 attempt(s)" in end.message, end
+    assert (["wrong"], 0, False) in asked and (["wrong"], 1, False) in asked
+    with pytest.raises(LeftOpen):
+        Step.PROOFING.form_from(answers, flow)
+    asked.clear()
+    again = page_fill(flow, answers, Step.PROOFING)  # the trainer fills attempt 2 as the file's last
+    assert asked == [(["wrong"], 1, True)] and "wrongly" in again.note
+
+
+def test_a_run_and_trainer_mode_pick_the_security_code_with_one_function(data_dir, monkeypatch):
+    from wizard import codes
+    from wizard.steps import two_factor_verify
+    from wizard.trainer import page_fill
+
+    asked: list[tuple[list[str], int, bool]] = []
+    real = two_factor_verify.outcome_at
+    monkeypatch.setattr(two_factor_verify, "outcome_at", lambda said, n, *, last_repeats=False: (
+        asked.append((said, n, last_repeats)) or real(said, n, last_repeats=last_repeats)))
+    flow = advance_to(data_dir, Step.TWO_FACTOR_VERIFY)
+    answers = {**answers_for(), "two_factor": {**answers_for()["two_factor"], "codes": ["wrong", "correct"]}}
+    fill = page_fill(flow, answers, Step.TWO_FACTOR_VERIFY)
+    assert fill.form == {"code": codes.wrong_code(flow)} and "wrong code" in fill.note
+    assert not flow.submit(Step.TWO_FACTOR_VERIFY, fill.form).ok  # the device now counts one wrong code
+    fill = page_fill(flow, answers, Step.TWO_FACTOR_VERIFY)
+    assert fill.form == {"code": codes.correct_code(flow)} and fill.note == ""
+    assert asked == [(["wrong", "correct"], 0, True), (["wrong", "correct"], 1, True)]
+    asked.clear()
+    end = advance(flow, answers, until=Step.IQIES_SIGN_IN)
+    assert end.end == "until", end
+    assert asked[:2] == [(["wrong", "correct"], 0, False), (["wrong", "correct"], 1, False)]
+
+
+def test_the_organizations_page_is_filled_with_the_next_one_not_added(data_dir):
+    from tests.states import CCN
+    from wizard.trainer import PageFill, page_fill
+
+    flow = advance_to(data_dir, Step.ORGANIZATIONS)
+    fill = page_fill(flow, answers_for(), Step.ORGANIZATIONS)
+    assert fill.form == {"search_by": "ccn", "search_for": CCN} and "Add" in fill.note
+    assert flow.add_organization("ccn", CCN).ok
+    assert page_fill(flow, answers_for(), Step.ORGANIZATIONS) == PageFill({})

@@ -1,8 +1,8 @@
 """Trainer mode's hands on the wizard: jump to any step (earlier steps filled from the persona
 through the flow) and fill a page as the persona would type it. Forms come from the step specs
-(``spec.form_from``), the same path the headless runner uses; this adds only how a page shows
-them (the proofing answers as the page's choices, the phone as HARP formats it) and the
-sentence for the trainer."""
+(``spec.form_from``), the same path the headless runner uses; where a page shows more than its
+form (the proofing answers as the page's choices, the phone as HARP formats it, the next
+organization to search) and what the trainer is told, the step's own ``spec.page_fill`` says."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from wizard import codes, otp
+from wizard import otp
 from wizard.sanitize import clean_line
 from wizard.steps import LeftOpen, Step
 from wizard.walk import person_sections
@@ -100,59 +100,18 @@ def app_code(flow: OnboardingFlow) -> str | None:
     return otp.usable_totp_code(factor, flow.clock()) if factor is not None else None
 
 
-def _said(section: Any, name: str, default: list[str]) -> list[str]:
-    value = getattr(section, name, None) if not isinstance(section, dict) else section.get(name)
-    return list(value or default)
-
-
 def page_fill(flow: OnboardingFlow, answers: PersonAnswers, step: Step) -> PageFill:
-    """What the persona types on ``step``'s page. On iQIES sign-in with a text or voice device it
-    presses Send code too (the code then comes from the phone, as a person would read it)."""
+    """What the persona types on ``step``'s page: its spec's ``page_fill`` where the page shows
+    more than its form (or other than it), else its form from ``form_from`` (the path the
+    headless runner uses); nothing where the answers do not say. On iQIES sign-in with a text
+    or voice device it presses Send code too (the code then comes from the phone, as a person
+    would read it)."""
     sections = person_sections(answers)
-    if step == Step.ORGANIZATIONS:
-        from wizard.steps.organizations import searches
-
-        added = {o.ccn for o in flow.record.request.organizations}
-        try:
-            wanted = searches(sections)
-        except LeftOpen:
-            wanted = []
-        for search_by, text in wanted:
-            provider, _ = flow.find_organization(search_by, text)
-            if provider is None or provider.ccn not in added:
-                return PageFill({"search_by": search_by, "search_for": text},
-                                "Demo: press Enter (Add), then Ctrl+N (Next).")
-        return PageFill({})
-    how: str | None = None
-    note = ""
-    if step == Step.PROOFING and sections.get("proofing") is not None:
-        if flow.needs_manual_proofing:
-            return PageFill({})
-        attempts = _said(sections["proofing"], "attempts", ["correct"])
-        how = attempts[min(flow.record.proofing_attempts, len(attempts) - 1)]
-        if how == "wrong":
-            note = "Demo: the answers are filled in wrongly, as this scenario needs."
-    if step == Step.TWO_FACTOR_VERIFY and sections.get("two_factor") is not None:
-        factor = flow.record.factor
-        if factor is None:
-            return PageFill({})
-        typed = _said(sections["two_factor"], "codes", ["correct"])
-        how = typed[min(factor.failures, len(typed) - 1)]
-        if how == "wrong":
-            note = "Demo: a wrong code is filled in, as this scenario needs."
     try:
-        form = step.form_from(sections, flow, how)
+        if step.page_fill is not None:
+            form, note = step.page_fill(flow, sections)
+        else:
+            form, note = step.form_from(sections, flow, None), ""
     except LeftOpen:
         return PageFill({})
-    form = {k: v for k, v in form.items() if v is not None}
-    form.pop("user_id_permanent_ok", None)  # the trainer confirms the User ID on screen
-    if step == Step.PROOFING:  # the page's choices, one per question
-        form = {**{f"q{i}": str(a) for i, a in enumerate(form.pop("answers", []))},
-                "not_a_robot": form.get("not_a_robot", True)}
-    if step == Step.TWO_FACTOR_SETUP and form.get("phone"):
-        from wizard.rules import format_phone
-
-        form["phone"] = format_phone(form["phone"])  # as HARP shows the profile's phone
-    if step == Step.IQIES_SIGN_IN and flow.record.factor is not None and not codes.is_authenticator(flow):
-        note = "Demo: Send code was pressed for you; the code on the phone (F2) is filled in."
-    return PageFill(form, note)
+    return PageFill({k: v for k, v in form.items() if v is not None}, note)

@@ -61,6 +61,14 @@ def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
     return walk.step(step, "ok (User ID confirmed: it can never be changed)")
 
 
+def page_fill(flow: Any, answers: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """Trainer mode: the form, but the trainer confirms the User ID on screen (the "cannot be
+    changed" dialog a run answers for the person)."""
+    form = form_from(answers, flow)
+    form.pop("user_id_permanent_ok", None)
+    return form, ""
+
+
 SPEC = StepSpec(
     key="account",
     system="HARP",
@@ -92,4 +100,5 @@ SPEC = StepSpec(
     play=play,
     facts=facts,
     facts_by_default=True,
+    page_fill=page_fill,
 )

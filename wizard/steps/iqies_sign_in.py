@@ -57,6 +57,15 @@ def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
     return walk.submit(step, form, f"ok (signed in with a code {codes.code_source(walk.flow)})")
 
 
+def page_fill(flow: Any, answers: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """Trainer mode: the form, Send code pressed for a text or voice device, and a note saying so."""
+    from wizard.codes import is_authenticator
+
+    form = form_from(answers, flow)
+    sent = flow.record.factor is not None and not is_authenticator(flow)
+    return form, "Demo: Send code was pressed for you; the code on the phone (F2) is filled in." if sent else ""
+
+
 SPEC = StepSpec(
     key="iqies_sign_in",
     system="iQIES",
@@ -77,4 +86,5 @@ SPEC = StepSpec(
     form_from=form_from,
     draft_from=lambda flow: {"user_id": flow.record.user_id or ""},
     play=play,
+    page_fill=page_fill,
 )

@@ -32,6 +32,13 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
     return {}
 
 
+def added_already(flow: Any, search_by: str, text: str) -> bool:
+    """Whether the organization this search finds is on the request already (added in an
+    earlier run, or by the trainer on the page)."""
+    provider, _ = flow.find_organization(search_by, text)
+    return provider is not None and any(o.ccn == provider.ccn for o in flow.record.request.organizations)
+
+
 def draft_from_answers(flow: Any, answers: Mapping[str, Any]) -> None:
     """A page opened from an answers file: each of its organizations added, as if searched and
     Add pressed (a refusal shows on the page; :class:`LeftOpen` when the file has none)."""
@@ -67,14 +74,22 @@ def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
     except LeftOpen as why:
         return walk.open(step, str(why))
     for search_by, text in wanted:
-        provider, _ = flow.find_organization(search_by, text)
-        if provider is not None and any(o.ccn == provider.ccn for o in flow.record.request.organizations):
+        if added_already(flow, search_by, text):
             continue  # added in an earlier run
         outcome = flow.add_organization(search_by, text)
         if not outcome.ok:
             return walk.refused(step, outcome, f"Search for {text}")
     names = "; ".join(f"{o.name}, {o.city}, {o.state} (CCN {o.ccn})" for o in flow.record.request.organizations)
     return walk.submit(step, {}, f"ok ({names})")
+
+
+def page_fill(flow: Any, answers: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """Trainer mode: the first of the file's organizations not added yet, in the search fields
+    (the trainer presses Add, then Next); nothing once all are added."""
+    for search_by, text in searches(answers):
+        if not added_already(flow, search_by, text):
+            return {"search_by": search_by, "search_for": text}, "Demo: press Enter (Add), then Ctrl+N (Next)."
+    return {}, ""
 
 
 SPEC = StepSpec(
@@ -95,4 +110,5 @@ SPEC = StepSpec(
     form_from=form_from,
     play=play,
     draft_from_answers=draft_from_answers,
+    page_fill=page_fill,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.models import ProofingSubmission
-from wizard.steps.spec import FieldSpec, LeftOpen, StepSpec, section_of
+from wizard.steps.spec import FieldSpec, LeftOpen, StepSpec, outcome_at, outcomes, section_of
 from wizard.outcome import StepOutcome
 from wizard.log import event
 
@@ -25,11 +25,11 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
         return {}  # nothing of this page is ever kept
     section = section_of(answers, "proofing")
     attempt = flow.record.proofing_attempts
-    attempts = list(section.get("attempts") or ["correct"])
     if how is None:
-        if attempt >= len(attempts):
+        attempts = outcomes(section, "attempts")
+        how = outcome_at(attempts, attempt)
+        if how is None:
             raise LeftOpen(f"the file answers {len(attempts)} attempt(s); HARP asks again")
-        how = attempts[attempt]
     questions = flow.proofing_questions()
     chosen = [q.correct if how == "correct" else wrong_answer(q) for q in questions]
     return {"answers": chosen, "not_a_robot": section.get("not_a_robot", True), "attempt": attempt}
@@ -98,7 +98,7 @@ def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
     if isinstance(form, RunEnd):
         return form
     attempt = form["attempt"]
-    how = list(section.attempts if hasattr(section, "attempts") else section.get("attempts"))[attempt]
+    how = outcome_at(outcomes(section, "attempts"), attempt)  # what form_from answered
     outcome = flow.submit(step, form)
     of = f"attempt {attempt + 1} of 2, answered {how}"
     if outcome.ok:
@@ -108,6 +108,21 @@ def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
         return walk.refused(step, outcome)
     walk.say(step, f"not verified ({of})")
     return None  # the next pass answers the next attempt, or goes the manual way
+
+
+def page_fill(flow: Any, answers: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """Trainer mode: this attempt's answers as the page's choices (``q0``.. ``qN``, one per
+    question), answered as the file says (past its attempts, as its last one); nothing on the
+    manual way."""
+    if flow.needs_manual_proofing:
+        return {}, ""
+    section = section_of(answers, "proofing")
+    how = outcome_at(outcomes(section, "attempts"), flow.record.proofing_attempts, last_repeats=True)
+    form = form_from(answers, flow, how)
+    shown: dict[str, Any] = {f"q{i}": str(a) for i, a in enumerate(form["answers"])}
+    shown["not_a_robot"] = True if form.get("not_a_robot") is None else form["not_a_robot"]
+    note = "Demo: the answers are filled in wrongly, as this scenario needs." if how == "wrong" else ""
+    return shown, note
 
 
 SPEC = StepSpec(
@@ -131,4 +146,5 @@ SPEC = StepSpec(
     form_from=form_from,
     play=play,
     ends=("manual_proofing",),
+    page_fill=page_fill,
 )

@@ -221,6 +221,11 @@ class StepSpec(Step):
       ``facts_by_default``: also when ``context()`` names no step.
     - ``ends``: the ends of an answers-file run (besides submitted and refused) that stop at this
       step, so a file expecting one needs answers up to here (proofing: ``manual_proofing``).
+    - ``page_fill(flow, answers)``: what trainer mode types on this page for a persona, as
+      ``(form, note)`` (``note`` a sentence for the trainer, or ""), when that is more than
+      ``form_from``'s form (the proofing answers as the page's choices, the next organization
+      to search, a wrong code the scenario needs); it may raise :class:`LeftOpen` (the page
+      stays empty). Without one, trainer mode types ``form_from(answers, flow)``.
     """
 
     key: str = ""
@@ -249,6 +254,7 @@ class StepSpec(Step):
     facts: Callable[[Flow], dict[str, Any]] | None = None  # its validators' own context
     facts_by_default: bool = False  # facts also in flow.context() without a step
     ends: tuple[str, ...] = ()  # run ends (RunEnd.end, an answers file's expect) that stop here
+    page_fill: Callable[[Flow, Mapping[str, Any]], tuple[dict[str, Any], str]] | None = None  # None: form_from's
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -375,6 +381,23 @@ def section_of(answers: Mapping[str, Any], name: str, missing: str = "") -> dict
 def secret_text(value: Any) -> Any:
     """A secret as typed: SecretStr's text, anything else as it is."""
     return value.get_secret_value() if hasattr(value, "get_secret_value") else value
+
+
+def outcomes(section: Any, name: str) -> list[str]:
+    """A section's list of "correct"/"wrong", in order (its proofing ``attempts``, its security
+    ``codes``); ["correct"] when it says none."""
+    value = section.get(name) if isinstance(section, Mapping) else getattr(section, name, None)
+    return list(value or ["correct"])
+
+
+def outcome_at(said: list[str], n: int, *, last_repeats: bool = False) -> str | None:
+    """How the ``n``-th try (from 0) is typed, as ``said`` (:func:`outcomes`) says: the one choice
+    an answers-file run and trainer mode share (proofing attempt ``n``, the code after ``n``
+    wrong ones). Past the list: None (a run has nothing more to type), or with
+    ``last_repeats`` the last one again (trainer mode fills every further page the same way)."""
+    if n < len(said):
+        return said[n]
+    return said[-1] if last_repeats and said else None
 
 
 def scalars(section: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

@@ -113,6 +113,14 @@ def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
     return None
 
 
+def page_fill(flow: Any, answers: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """Trainer mode: the form, the phone as HARP shows the profile's."""
+    form = form_from(answers, flow)
+    if form.get("phone"):
+        form["phone"] = rules.format_phone(form["phone"])
+    return form, ""
+
+
 SPEC = StepSpec(
     key="two_factor_setup",
     system="HARP",
@@ -139,4 +147,5 @@ SPEC = StepSpec(
     form_from=form_from,
     draft_from=_draft,
     play=play,
+    page_fill=page_fill,
 )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard import otp
 from wizard.models import SecurityCodeEntry
-from wizard.steps.spec import FieldSpec, StepSpec, section_of
+from wizard.steps.spec import FieldSpec, StepSpec, outcome_at, outcomes, section_of
 from wizard.outcome import StepOutcome
 from wizard.models import DEVICE_TYPES
 
@@ -65,13 +65,13 @@ def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
     locked = flow.factor_service.lock_message(factor)
     if locked:
         return walk.locked(step, locked)
-    typed = list(section.codes if hasattr(section, "codes") else section.get("codes") or ["correct"])
-    if walk.code_index >= len(typed):
+    typed = outcomes(section, "codes")
+    how = outcome_at(typed, walk.code_index)
+    if how is None:
         return walk.open(step, f"the file types {len(typed)} code(s) and none was accepted")
     if not factor.is_authenticator and not walk.code_fresh:
         flow.send_code()  # Send Code again: an earlier run's code may have expired
         walk.code_fresh = True
-    how = typed[walk.code_index]
     walk.code_index += 1
     form = walk.form(step, how)
     if isinstance(form, RunEnd):
@@ -93,6 +93,18 @@ def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
     return None
 
 
+def page_fill(flow: Any, answers: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """Trainer mode: the code the file types after as many wrong ones as the device counts
+    (past its codes, as its last one); nothing without a device."""
+    section = section_of(answers, "two_factor")
+    factor = flow.record.factor
+    if factor is None:
+        return {}, ""
+    how = outcome_at(outcomes(section, "codes"), factor.failures, last_repeats=True)
+    note = "Demo: a wrong code is filled in, as this scenario needs." if how == "wrong" else ""
+    return form_from(answers, flow, how), note
+
+
 SPEC = StepSpec(
     key="two_factor_verify",
     system="HARP",
@@ -112,4 +124,5 @@ SPEC = StepSpec(
     form_from=form_from,
     play=play,
     ends=("locked",),
+    page_fill=page_fill,
 )
