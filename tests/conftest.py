@@ -3,6 +3,7 @@ frozen clock and fixed secrets, so runs and snapshots are deterministic."""
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +35,52 @@ class SequentialCodes:
 
     def __call__(self, n: int) -> int:
         return next(self.counter) % n
+
+
+# Pilot.press waits for the app to go idle after every key, in 20 ms slices (textual._wait):
+# at least 40 ms a character, most of a typing test's time spent asleep. Between the characters
+# of one press(...) it waits in 2 ms slices instead (the keys still arrive and are handled in
+# order, and every handler has run); after the last key, and after every named key (Enter, Tab,
+# arrows, ctrl+...), it waits as Textual does, so what a test looks at next has settled as before.
+_QUICK_KEY = contextvars.ContextVar("quick_key", default=False)
+QUICK_SLICE = 0.002
+
+
+def _settle_quickly_between_characters() -> None:
+    import asyncio
+    import time
+
+    import textual.app
+    from textual.pilot import Pilot
+
+    settle = textual.app.wait_for_idle
+
+    async def wait_for_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
+        if not _QUICK_KEY.get():
+            return await settle(min_sleep, max_sleep)
+        start = time.monotonic()
+        while True:
+            cpu = time.process_time()
+            await asyncio.sleep(QUICK_SLICE)
+            elapsed = time.monotonic() - start
+            if elapsed >= max_sleep or (elapsed > min_sleep and time.process_time() - cpu < QUICK_SLICE / 20):
+                return
+
+    async def press(self: Pilot, *keys: str) -> None:
+        for index, key in enumerate(keys):
+            token = _QUICK_KEY.set(len(key) == 1 and index < len(keys) - 1)
+            try:
+                await self._app._press_keys([key])
+            finally:
+                _QUICK_KEY.reset(token)
+        if keys:
+            await self._wait_for_screen()
+
+    textual.app.wait_for_idle = wait_for_idle
+    Pilot.press = press
+
+
+_settle_quickly_between_characters()
 
 
 @pytest.fixture(autouse=True)
