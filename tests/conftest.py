@@ -84,6 +84,29 @@ def _settle_quickly_between_characters() -> None:
 _settle_quickly_between_characters()
 
 
+def _share_parsed_css_between_apps() -> None:
+    """Textual parses the same CSS (every widget's DEFAULT_CSS, the app's) again for each new
+    App, and a test run builds ~800 of them in a worker. A Stylesheet already keeps its parsed
+    rule sets for re-use (it never changes them); here they are shared between the apps of one
+    process, keyed as Textual keys them plus the theme variables they were parsed with."""
+    from textual.css.stylesheet import Stylesheet
+
+    parse_rules = Stylesheet._parse_rules
+    shared: dict[tuple, list] = {}
+
+    def _parse_rules(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):
+        key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(sorted(self._variables.items())))
+        rules = shared.get(key)
+        if rules is None:
+            rules = shared[key] = parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        return rules
+
+    Stylesheet._parse_rules = _parse_rules
+
+
+_share_parsed_css_between_apps()
+
+
 @pytest.fixture(autouse=True)
 def _isolate_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may touch the real user data directory."""
