@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import pilot_helpers
+
 FROZEN_NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 FIXED_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits, test only
 
@@ -105,6 +107,10 @@ def _share_parsed_css_between_apps() -> None:
 
 
 _share_parsed_css_between_apps()
+
+
+# Pilot's press and click wait as a user waits for "Checking..." to end (screens/checking.py)
+pilot_waits_for_checks = pytest.fixture(autouse=True)(pilot_helpers.pilot_waits_for_checks)
 
 
 @pytest.fixture(autouse=True)
