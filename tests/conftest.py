@@ -3,7 +3,9 @@ frozen clock and fixed secrets, so runs and snapshots are deterministic."""
 
 from __future__ import annotations
 
+import contextvars
 import itertools
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,6 +40,75 @@ class SequentialCodes:
         return next(self.counter) % n
 
 
+# Pilot.press waits for the app to go idle after every key, in 20 ms slices (textual._wait):
+# at least 40 ms a character, most of a typing test's time spent asleep. Between the characters
+# of one press(...) it waits in 2 ms slices instead (the keys still arrive and are handled in
+# order, and every handler has run); after the last key, and after every named key (Enter, Tab,
+# arrows, ctrl+...), it waits as Textual does, so what a test looks at next has settled as before.
+_QUICK_KEY = contextvars.ContextVar("quick_key", default=False)
+QUICK_SLICE = 0.002
+
+
+def _settle_quickly_between_characters() -> None:
+    import asyncio
+    import time
+
+    import textual.app
+    from textual.pilot import Pilot
+
+    settle = textual.app.wait_for_idle
+
+    async def wait_for_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
+        if not _QUICK_KEY.get():
+            return await settle(min_sleep, max_sleep)
+        start = time.monotonic()
+        while True:
+            cpu = time.process_time()
+            await asyncio.sleep(QUICK_SLICE)
+            elapsed = time.monotonic() - start
+            if elapsed >= max_sleep or (elapsed > min_sleep and time.process_time() - cpu < QUICK_SLICE / 20):
+                return
+
+    async def press(self: Pilot, *keys: str) -> None:
+        for index, key in enumerate(keys):
+            token = _QUICK_KEY.set(len(key) == 1 and index < len(keys) - 1)
+            try:
+                await self._app._press_keys([key])
+            finally:
+                _QUICK_KEY.reset(token)
+        if keys:
+            await self._wait_for_screen()
+
+    textual.app.wait_for_idle = wait_for_idle
+    Pilot.press = press
+
+
+_settle_quickly_between_characters()
+
+
+def _share_parsed_css_between_apps() -> None:
+    """Textual parses the same CSS (every widget's DEFAULT_CSS, the app's) again for each new
+    App, and a test run builds ~800 of them in a worker. A Stylesheet already keeps its parsed
+    rule sets for re-use (it never changes them); here they are shared between the apps of one
+    process, keyed as Textual keys them plus the theme variables they were parsed with."""
+    from textual.css.stylesheet import Stylesheet
+
+    parse_rules = Stylesheet._parse_rules
+    shared: dict[tuple, list] = {}
+
+    def _parse_rules(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):
+        key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(sorted(self._variables.items())))
+        rules = shared.get(key)
+        if rules is None:
+            rules = shared[key] = parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        return rules
+
+    Stylesheet._parse_rules = _parse_rules
+
+
+_share_parsed_css_between_apps()
+
+
 # Pilot's press and click wait as a user waits for "Checking..." to end (screens/checking.py)
 pilot_waits_for_checks = pytest.fixture(autouse=True)(pilot_helpers.pilot_waits_for_checks)
 
@@ -49,6 +120,34 @@ def _isolate_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("IQIES_ONBOARD_HOME", str(home / "iqies-onboard"))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+
+
+# The cheapest argon2id the library takes: hashes are still real argon2id, checked the same way,
+# at a fraction of a millisecond instead of ~60 ms each (a walk past the account page made two).
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every save fsyncs (the store is crash-safe): ~3 ms each on this disk, thousands of them a
+    # run. On a tmpfs the same calls return at once, so the tests' data directories go there
+    # (pytest's numbered, self-cleaning pytest-of-USER directories, only under another root).
+    shm = Path("/dev/shm")
+    if (config.option.basetemp is None and "PYTEST_DEBUG_TEMPROOT" not in os.environ
+            and shm.is_dir() and os.access(shm, os.W_OK)):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
+    config.addinivalue_line("markers", "real_argon2: the test checks the real argon2id parameters "
+                            "(wizard/hashing.py), so the cheap ones are not put in")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test in this process hashes with CHEAP_ARGON2 unless marked ``real_argon2``.
+    Wizards started as subprocesses keep the real parameters."""
+    if request.node.get_closest_marker("real_argon2"):
+        return
+    from wizard import hashing
+
+    monkeypatch.setattr(hashing, "PARAMETERS", CHEAP_ARGON2)
 
 
 @pytest.fixture

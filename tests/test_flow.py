@@ -853,6 +853,7 @@ def test_account_confirmation_is_asked_only_once_the_rest_is_valid(flow):
     assert refused is not None and "user_id_permanent_ok" not in refused.errors and user_id == ""
 
 
+@pytest.mark.real_argon2
 def test_hashes_made_with_the_earlier_argon2_setting_still_verify():
     from argon2 import PasswordHasher
 
@@ -861,3 +862,11 @@ def test_hashes_made_with_the_earlier_argon2_setting_still_verify():
     older = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash(PASSWORD)
     assert verify_secret(older, PASSWORD) and not verify_secret(older, PASSWORD + "x")
     assert "m=7168,t=5,p=1" in hash_secret(PASSWORD)
+
+
+def test_the_suite_hashes_with_the_cheap_argon2_setting(flow):
+    """tests/conftest.py puts CHEAP_ARGON2 into wizard/hashing.py, so a walk past the account
+    page stores hashes made with it (and the test above sees the real setting)."""
+    do_profile(flow)
+    do_account(flow)
+    assert "$argon2id$v=19$m=8,t=1,p=1$" in flow.record.password_hash

@@ -28,9 +28,12 @@ def _warm() -> None:
 
 @pytest.fixture(scope="module")
 def guessers():
-    """One pool of 20 spawned processes (and one manager) for both sizes: spawning and importing
-    is most of this test's time on 2 cores, the guesses themselves are what it is about."""
-    ctx = multiprocessing.get_context("spawn")
+    """One pool of 20 processes (and one manager) for both sizes: spawning and importing is most
+    of this test's time on 2 cores, the guesses themselves are what it is about. They are forked
+    from one fork server that imported the wizard once (not 20 interpreters importing it), each
+    still a process of its own, as the guessers must be."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["tests.states", __name__])  # the wizard, and _guess's module
     with ctx.Manager() as manager, ctx.Pool(20, initializer=_warm) as pool:
         yield manager, pool
 

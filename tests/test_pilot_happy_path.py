@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tests.factory import CCN, PASSWORD, PROFILE, USER_ID, account_form, make_app
+from tests.factory import CCN, CHALLENGE_ANSWER, PASSWORD, PROFILE, USER_ID, account_form, make_app
 from tests.pilot_helpers import fill, message_of, next_page, step_of
 from wizard.steps import Step
 
@@ -34,6 +34,16 @@ async def answer_proofing(pilot, right: bool = True) -> None:
 
 
 async def test_happy_path_to_pending_requests(data_dir, clock):
+    """... and no secret typed on the way is on disk after it (database, log, outbox), the
+    check tests/test_secrets.py had made by walking this path a second time."""
+    from tests.test_secrets import assert_no_secret_on_disk, logged_to_disk
+
+    with logged_to_disk(data_dir):
+        await walk_to_pending_requests(data_dir, clock)
+    assert_no_secret_on_disk(data_dir, [PASSWORD, CHALLENGE_ANSWER])
+
+
+async def walk_to_pending_requests(data_dir, clock) -> None:
     app = make_app(data_dir, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

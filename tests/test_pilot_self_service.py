@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from screens.harp_account import HarpAccountScreen
 from screens.recovery import RecoveryScreen
-from tests.factory import PASSWORD, PROFILE, USER_ID, make_app
+from tests.factory import CHALLENGE_ANSWER, PASSWORD, PROFILE, USER_ID, make_app
 from tests.pilot_helpers import error_of, fill, message_of, next_page
 from tests.states import advance_to
 from wizard.hashing import verify_secret
@@ -43,6 +43,18 @@ def mails(data_dir, subject: str) -> list[dict]:
 
 
 async def test_forgot_user_id_and_password_from_iqies_sign_in(data_dir, clock):
+    """... and the new password, the answers typed (right and wrong) and the reset codes are
+    not on disk after it (database, log, Maildir): tests/test_secrets.py's check of these pages."""
+    from tests.test_secrets import assert_no_secret_on_disk, logged_to_disk
+
+    with logged_to_disk(data_dir):
+        codes = await forgot_user_id_and_password(data_dir, clock)
+    assert_no_secret_on_disk(data_dir, [NEW_PASSWORD, CHALLENGE_ANSWER, "wrong answer", *codes])
+
+
+async def forgot_user_id_and_password(data_dir, clock) -> list[str]:
+    """The walk; returns the reset codes it typed."""
+    codes = []
     advance_to(data_dir, Step.IQIES_SIGN_IN, clock=clock)
     app = make_app(data_dir, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -65,7 +77,8 @@ async def test_forgot_user_id_and_password_from_iqies_sign_in(data_dir, clock):
         assert app.focused.id == "fpw-challenge_answer"
         await type_text(pilot, "wrong answer")
         await pilot.press("enter")  # Enter goes to the next field
-        await type_text(pilot, app.flow.code_on_phone())
+        codes.append(app.flow.code_on_phone())
+        await type_text(pilot, codes[-1])
         await tab_to(pilot, "fpw-new_password")
         await type_text(pilot, NEW_PASSWORD)
         await pilot.press("tab")
@@ -80,7 +93,8 @@ async def test_forgot_user_id_and_password_from_iqies_sign_in(data_dir, clock):
         await pilot.pause()
         await type_text(pilot, "Blue Bicycle")
         await pilot.press("tab")
-        await type_text(pilot, app.flow.code_on_phone())
+        codes.append(app.flow.code_on_phone())
+        await type_text(pilot, codes[-1])
         await pilot.press("tab")
         await type_text(pilot, NEW_PASSWORD)
         await pilot.press("tab")
@@ -101,6 +115,7 @@ async def test_forgot_user_id_and_password_from_iqies_sign_in(data_dir, clock):
         await next_page(pilot)
         await pilot.pause(0.3)
         assert app.screen.STEP != Step.IQIES_SIGN_IN, message_of(pilot)
+    return codes
 
 
 async def test_forgot_page_opens_from_the_two_factor_setup_login(data_dir, clock):

@@ -51,10 +51,23 @@ class Terminal:
                 return
         raise AssertionError(f"{needle!r} not on screen:\n{self.text()}")
 
+    def wait_until(self, condition, seconds: float = 30) -> None:
+        """Read the screen until ``condition()`` holds (not a fixed wait)."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.pump(0.1)
+            try:
+                if condition():
+                    return
+            except StopIteration:  # line_with: the label is not on screen yet
+                pass
+        raise AssertionError(f"the screen never got there:\n{self.text()}")
+
     def resize(self, rows: int, cols: int) -> None:
+        """The window changes size; callers then wait for what the new size shows."""
         self.child.setwinsize(rows, cols)
         self.screen.resize(rows, cols)
-        self.pump(0.8)
+        self.pump(0.2)
 
     def line_with(self, label: str) -> str:
         return next(line for line in self.screen.display if label in line)
@@ -70,14 +83,15 @@ def test_burst_paste_and_resize_in_a_real_terminal(tmp_path):
         term.child.send("Ana\tQ\t")
         # a bracketed paste with an ESC and a line break in it, into Last name
         term.child.send("\x1b[200~Lo\x1bpez\r\n\x1b[201~")
-        term.pump(0.8)
+        term.wait_until(lambda: "Lopez" in term.line_with("Last name"))
         # a resize round trip, then more keys into the same field
         term.resize(12, 40)
         term.wait_for("Make this window")
         term.resize(24, 80)
         term.wait_for("First name")
         term.child.send("-Ruiz")
-        term.pump(0.8)
+        term.wait_until(lambda: "Lopez-Ruiz" in term.line_with("Last name"))
+        term.pump(0.3)  # anything else the keys would bring
         assert "Ana" in term.line_with("First name")
         assert "Q" in term.line_with("Middle name").split("Middle name", 1)[1]
         assert "Lopez-Ruiz" in term.line_with("Last name")
