@@ -236,9 +236,9 @@ print(json.dumps({"ready": bool(reached), "screen": reached[0] if reached else N
 """
 
 # The floor under our first page: a bare Textual app whose first screen has the same count and
-# kinds of widgets as our Profile page (same tree: top bar, step list, 15 field rows of label +
-# control + message, the same Selects' options, radio set, checkbox, buttons, a footer with the
-# same keys), stock widgets and Textual's default CSS only, plus three layout rules so the rows
+# kinds of widgets as our Profile page (same tree: top bar, step list in one widget, 15 field rows
+# of label + control (+ note), the same Selects' options, radio set, checkbox, buttons, a footer
+# with the same keys; keep it in step with the page: the row shows both counts), stock widgets and Textual's default CSS only, plus three layout rules so the rows
 # take the height of their content as ours do (without them they would be 1fr and mostly
 # unrendered). ours - this is our own cost (code, CSS); this - bare is Textual's per-widget cost.
 BARE_PAGE_CHILD = r"""
@@ -262,8 +262,7 @@ class Page(Screen):
             with Horizontal():
                 yield Label(label)
                 yield control
-            yield Static("")
-            if note:
+            if note:  # (no error line: ours makes a row's with its first error)
                 yield Static(note)
     def compose(self):
         yield Static("")
@@ -275,9 +274,7 @@ class Page(Screen):
                 yield Static("HARP > Profile Information")
                 yield Static("real page: harp.cms.gov/register")
         with Horizontal(id="body"):
-            with Vertical(id="steps"):
-                for text in STEPS:
-                    yield Static(text)
+            yield Static("\n".join(STEPS), id="steps")  # ours draws its lines in one widget too
             with VerticalScroll():
                 yield Static("Enter your profile as HARP asks for it. Fields marked * are required.")
                 yield Static("")
