@@ -194,7 +194,8 @@ class FieldRow(Vertical):
             if self.label_text:  # a checkbox without a lead-in carries its label itself
                 yield Label(label, classes="field-label")
             yield self.control
-        yield Static("", classes="field-error", id=f"error-{self.field_name}", markup=False)
+        # the message under the control is made with the first error (see show_error): most
+        # rows never show one, and every widget on a page costs its first frame (bench/run.py)
         if self.note:
             yield Static(plain(self.note), classes="field-note")
 
@@ -230,10 +231,16 @@ class FieldRow(Vertical):
         if message == self.shown_error:
             return  # restyling costs more than comparing; most keystrokes change nothing
         self.shown_error = message
-        error = self.query_one(f"#error-{self.field_name}", Static)
+        self.set_class(bool(message), "invalid")
+        error = next(iter(self.query_children(f"#error-{self.field_name}").results(Static)), None)
+        if error is None:
+            if message:  # the first error: the line is made shown, styled once as it mounts
+                self.mount(Static(plain(message), classes="field-error visible", id=f"error-{self.field_name}",
+                                  markup=False), after=self.query_one(".field-row"))
+                self.refresh(layout=True)  # laid out in the next frame, as a shown line would be
+            return
         error.update(plain(message or ""))
         error.set_class(bool(message), "visible")
-        self.set_class(bool(message), "invalid")
 
 
 class StateSelect(Select):

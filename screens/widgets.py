@@ -9,6 +9,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
+from textual.style import Style as VisualStyle
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -68,8 +70,12 @@ class TopBar(Vertical):
             yield Static(plain(f"real page: {info.real_address}"), id="page-address")
 
 
-class StepList(Vertical):
-    """Where the user is: done, current and later steps."""
+class StepList(Widget):
+    """Where the user is: done, current and later steps, with a heading where the steps move to
+    the other site. One widget drawing a line per step (each line's look is a component class,
+    app.tcss), not a Static per line: every widget costs the first frame (bench/run.py)."""
+
+    COMPONENT_CLASSES = {"steps--heading", "steps--done", "steps--current", "steps--todo"}
 
     def __init__(self, states: Iterable[tuple[Step, str]]) -> None:
         super().__init__(id="steps")
@@ -77,14 +83,28 @@ class StepList(Vertical):
 
     HEADINGS = {"HARP": "HARP account", "iQIES": "iQIES role request"}  # by the step's real site
 
-    def compose(self) -> ComposeResult:
-        system = None
+    def lines(self) -> list[tuple[str, str]]:
+        """Each line's text and look (heading, done, current, todo)."""
+        lines, system = [], None
         for step, state in self.states:
             if step.info.system != system:  # a heading where the steps move to the other site
                 system = step.info.system
-                yield Static(self.HEADINGS.get(system, system), classes="steps-heading", markup=False)
+                lines.append((clean_line(self.HEADINGS.get(system, system)), "heading"))
             mark = {"done": "✓", "current": "▶", "todo": " "}[state]
-            yield Static(one_line(f"{mark} {step.number:>2} {step.info.label}"), classes=f"step {state}")
+            lines.append((one_line(f"{mark} {step.number:>2} {step.info.label}").plain, state))
+        return lines
+
+    def render(self) -> Content:
+        width = self.content_size.width
+        lines, base = [], self.get_visual_style()
+        for text, kind in self.lines():
+            style = self.get_visual_style(f"steps--{kind}")
+            # the margin and the rest of the line: the list's own style on the line's background
+            blank = VisualStyle(background=style.background, foreground=base.foreground)
+            line = Content.styled(text, style).truncate(max(0, width - 1), ellipsis=True)
+            rest = width - 1 - line.cell_length if style.background != base.background else 0
+            lines.append(Content.assemble((" ", blank), line, (" " * max(0, rest), blank)))
+        return Content("\n").join(lines)
 
 
 class OverPage:

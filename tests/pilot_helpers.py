@@ -72,7 +72,9 @@ def message_of(pilot) -> str:
 
 
 def error_of(pilot, field: str) -> str:
-    return str(pilot.app.screen.query_one(f"#error-{field}").render())
+    """The error shown under a field ("" if none: a row makes its error line with its first error)."""
+    found = pilot.app.screen.query(f"#error-{field}")
+    return str(found.first().render()) if found else ""
 
 
 async def wait_until(pilot, condition, timeout: float = 10.0, step: float = 0.02) -> None:

@@ -63,7 +63,7 @@ ACCEPT_TERMS = StepSpec(
 
 
 def step_list_lines(app) -> list[str]:
-    return [str(w.render()) for w in app.screen.query_one(StepList).query(Static)]
+    return [text for text, _ in app.screen.query_one(StepList).lines()]
 
 
 def page_step(app) -> str:

@@ -85,8 +85,12 @@ async def test_current_step_is_not_red_in_16_colours(data_dir):
     app = app_at(data_dir, Step.PROFILE)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        current = app.screen.query_one(".step.current")
-        region = current.region
+        from screens.widgets import StepList
+
+        steps = app.screen.query_one(StepList)  # the current step's line of the step list
+        line = [kind for _, kind in steps.lines()].index("current")
+        box = steps.content_region
+        region = box._replace(y=box.y + line, height=1)
         rows = cells(app)
     row = rows[region.y][region.x : region.right]
     text = "".join(c for c, _ in row)
