@@ -1,4 +1,7 @@
-"""The wizard application: shows one screen per step, as the flow says."""
+"""The wizard application: shows one screen per step, as the flow says.
+
+The likely next step's page is built ahead (screens/ahead.py) once the current page has drawn
+its first frame, so Next only shows an already-mounted page: at most one such page is kept."""
 
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 from screens import harp, iqies  # noqa: F401  (each step's own view registers itself: @view)
+from screens.ahead import page_signature
 from screens.base import STEP_LIST_WIDTH, StepScreen, screen_for
 from screens.errors import ClosesQuietly
 from screens.keys import KeysInOrder
+from screens.widgets import StepList
 from wizard.flow import OnboardingFlow
 from wizard.sanitize import clean_text
 from wizard.steps import Step
@@ -44,6 +49,7 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
 
     def on_mount(self) -> None:
         self.push_screen(self.screen_for(self.flow.current_step))
+        self.call_after_refresh(self.build_ahead)
         if self.store.notice:
             self.notify(clean_text(self.store.notice), title="Progress recovered", severity="warning",
                         timeout=15, markup=False)
@@ -52,9 +58,64 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
         return screen_for(step, self.flow, message, kind)  # its own view, or the spec's generic page
 
     def show_step(self, step: Step, message: str = "", kind: str = "info", warnings: list[str] | None = None) -> None:
-        self.switch_screen(self.screen_for(step, message, kind))
+        screen = self._take_ahead(step)
+        if screen is None:
+            self.switch_screen(self.screen_for(step, message, kind))
+        else:
+            screen.initial_message, screen.initial_kind = message, kind
+            self.switch_screen(screen)
+            screen.shown()  # its Mount handlers, now: keys typed after Next find its focus
         for warning in warnings or []:
             self.notify(clean_text(warning), title="Please note", severity="warning", timeout=12, markup=False)
+        self.call_after_refresh(self.build_ahead)  # once the new page has drawn its first frame
+
+    # --- the next page, built ahead ------------------------------------------------------------
+
+    ahead_enabled = True  # a test turns it off to compare with a page built fresh
+    _ahead: tuple[StepScreen, tuple] | None = None  # the page built ahead and what it composed
+
+    def build_ahead(self) -> None:
+        """Compose and mount the current step's likely next page off the screen stack."""
+        current = self.screen
+        if not self.ahead_enabled or not isinstance(current, StepScreen) or not self.is_running:
+            return
+        step = current.STEP.next
+        if self._ahead is not None:
+            if self._ahead[0].STEP == step:
+                return
+            self._drop_ahead()
+        if step is None:
+            return
+        page = self.screen_for(step)
+        try:
+            signature = page_signature(self.screen_for(step))
+        except Exception:  # noqa: BLE001 - the step is not reached yet (no 2FA device): built on Next
+            return
+        page.built_ahead = True
+        self._ahead = (page, signature)
+        # private: Textual's own way to start a screen that is not on the stack (switch_screen
+        # then accepts it as running); textual is pinned, tests/test_next_prebuilt.py checks it
+        self._get_screen(page)
+
+    def _take_ahead(self, step: Step) -> StepScreen | None:
+        """The page built ahead for ``step``, if it still composes what a fresh one would."""
+        if self._ahead is None or self._ahead[0].STEP != step:
+            return None
+        page, signature = self._ahead
+        self._ahead = None
+        try:
+            same = page_signature(self.screen_for(step)) == signature
+        except Exception:  # noqa: BLE001 - a fresh page cannot compose either: let it say so
+            same = False
+        if same and page.ready and page.query_one(StepList).show_states(self.flow.step_states()):
+            return page
+        page.remove()
+        return None
+
+    def _drop_ahead(self) -> None:
+        if self._ahead is not None:
+            page, self._ahead = self._ahead[0], None
+            page.remove()
 
     # Hooks for trainer mode (screens/demo.py): the wizard itself adds nothing to a page.
     step_list_width = STEP_LIST_WIDTH  # the step list shows from this window width on

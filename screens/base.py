@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static
 
+from screens.ahead import BuiltAhead
 from screens.form import FieldRow, field_control, note, section
 from screens.side_pages import SidePages
 from screens.text import plain
@@ -71,7 +72,7 @@ class TooSmallNotice(Static):
             self._show()
 
 
-class StepScreen(SidePages, Screen):
+class StepScreen(BuiltAhead, SidePages, Screen):
     """Any step's page, its form drawn from the step's spec; a step's own view subclasses it."""
 
     STEP: Step

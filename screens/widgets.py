@@ -83,8 +83,26 @@ class StepList(Vertical):
             if step.info.system != system:  # a heading where the steps move to the other site
                 system = step.info.system
                 yield Static(self.HEADINGS.get(system, system), classes="steps-heading", markup=False)
-            mark = {"done": "✓", "current": "▶", "todo": " "}[state]
-            yield Static(one_line(f"{mark} {step.number:>2} {step.info.label}"), classes=f"step {state}")
+            yield Static(self._line(step, state), classes=f"step {state}")
+
+    @staticmethod
+    def _line(step: Step, state: str) -> str:
+        mark = {"done": "✓", "current": "▶", "todo": " "}[state]
+        return one_line(f"{mark} {step.number:>2} {step.info.label}")
+
+    def show_states(self, states: Iterable[tuple[Step, str]]) -> bool:
+        """The same steps in new states (a page built ahead, shown after Next), in place; False
+        (and nothing changed) if the steps themselves are not the same."""
+        states = list(states)
+        rows = list(self.query(".step"))
+        if [step for step, _ in states] != [step for step, _ in self.states] or len(rows) != len(states):
+            return False
+        for row, (step, state), (_, was) in zip(rows, states, self.states):
+            if state != was:
+                row.update(self._line(step, state))  # type: ignore[attr-defined]
+                row.set_classes(f"step {state}")
+        self.states = states
+        return True
 
 
 class OverPage:
