@@ -102,8 +102,19 @@ class BuiltAhead:
         if isinstance(event, events.Mount) and self.built_ahead and not self._shown_yet:
             self._held_mount = event  # run by shown(), with the flow as it is then
             self._styled_for = style_key(self.app)  # type: ignore[attr-defined]
+            self.call_later(self._lay_out_ahead)  # type: ignore[attr-defined]
             return
         await super().on_event(event)  # type: ignore[misc]
+
+    def _lay_out_ahead(self) -> None:
+        """Lay the page out and draw it once, off the stack: the first layout of a page (each
+        widget measured) and its first drawing were most of what was left of showing it. Showing
+        it then lays out and draws again only what changed (private: Textual's own layout and
+        compositor calls; its resume lays out again if the window size changed meanwhile)."""
+        if self._shown_yet or not self.is_attached:  # type: ignore[attr-defined]
+            return
+        self._refresh_layout(self.app.size)  # type: ignore[attr-defined]
+        self._compositor.render_update(full=True)  # type: ignore[attr-defined]
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler. A page that was built ahead had its styles computed
@@ -126,11 +137,28 @@ class BuiltAhead:
         event, self._held_mount = self._held_mount, None
         if event is None:
             return  # still composing: its Mount comes as a fresh page's would
-        # private: Textual's own lookup of the handlers of a message, along the class's MRO
-        for _cls, method in self._get_dispatch_methods("on_mount", event):  # type: ignore[attr-defined]
-            result = method(event) if _takes_event(method) else method()
-            if inspect.isawaitable(result):
-                self.call_next(_awaited, result)  # type: ignore[attr-defined]
+        self.focus_at_once = True
+        try:
+            # as its own queue would run them (private: Textual's context of a message pump, and
+            # its lookup of a message's handlers along the class's MRO)
+            with self._context():  # type: ignore[attr-defined]
+                for _cls, method in self._get_dispatch_methods("on_mount", event):  # type: ignore[attr-defined]
+                    result = method(event) if _takes_event(method) else method()
+                    if inspect.isawaitable(result):
+                        self.call_next(_awaited, result)  # type: ignore[attr-defined]
+        finally:
+            self.focus_at_once = False
+
+    focus_at_once = False  # while shown() runs: focus moves now, not after the keys queued
+
+    def give_focus(self, widget: Widget, scroll_visible: bool = True) -> None:
+        """Focus ``widget``. Textual moves focus after what is already queued; a page shown by
+        Next moves it at once as well, so keys typed right after Next land in that field."""
+        if self.focus_at_once:
+            # no scrolling here: a fresh page is not laid out yet when its focus moves, so its
+            # first focus scrolls nothing either (this page was laid out while it waited)
+            self.set_focus(widget, scroll_visible=False)  # type: ignore[attr-defined]
+        widget.focus(scroll_visible=scroll_visible)
 
 
 def style_key(app: Any) -> tuple[Any, ...]:

@@ -230,10 +230,10 @@ class StepScreen(BuiltAhead, SidePages, Screen):
                 continue
             if isinstance(widget, RadioSet) and widget.pressed_button is not None:
                 continue
-            widget.focus()
+            self.give_focus(widget)
             return
         # a page with nothing to fill is read from the top; the main button waits at the bottom
-        self.query_one("#next", Button).focus(scroll_visible=False)
+        self.give_focus(self.query_one("#next", Button), scroll_visible=False)
 
     # --- reading and filling fields ----------------------------------------------------------
 
@@ -299,7 +299,7 @@ class StepScreen(BuiltAhead, SidePages, Screen):
         if self.too_small:
             self._focus_before_too_small = row.control  # focused when the window is big enough
             return
-        row.control.focus(scroll_visible=False)
+        self.give_focus(row.control, scroll_visible=False)
         self.call_after_refresh(self._reveal_with_summary, row)
 
     def _reveal_with_summary(self, row: FieldRow) -> None:
