@@ -86,6 +86,7 @@ def page_signature(screen: Screen) -> tuple[Any, ...]:
     """What ``screen`` composes from the flow now, as a comparable value: its compose is run (no
     widget is mounted) and each widget's type, id, classes and texts are described. Raises
     whatever the page's compose raises (a page whose step is not reached yet may not compose)."""
+    screen.composed_to_compare = True  # type: ignore[attr-defined]
     return tuple(_widget(widget) for widget in compose(screen))
 
 
@@ -94,6 +95,9 @@ class BuiltAhead:
     Mount handlers until :meth:`shown` runs them; any other page mounts as usual."""
 
     built_ahead = False
+    # set on a page composed only for its signature: it skips what the show refreshes anyway
+    # (the step list's states, an extra look-up of the flow's current step)
+    composed_to_compare = False
     _shown_yet = False
     _held_mount: events.Mount | None = None
     _styled_for: tuple[Any, ...] | None = None  # what its styles were computed for (style_key)

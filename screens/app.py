@@ -63,6 +63,12 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
             self.switch_screen(self.screen_for(step, message, kind))
         else:
             screen.initial_message, screen.initial_kind = message, kind
+            leaving = self.screen
+            if isinstance(leaving, StepScreen) and not self.is_screen_installed(leaving):
+                # removed after the new page's first frame, not before it: removing a page
+                # makes Textual lay out the page shown again (App._prune), a frame later
+                self.install_screen(leaving, f"leaving-{id(leaving)}")
+                self.call_after_refresh(self._let_go, leaving)
             self.switch_screen(screen)
             screen.shown()  # its Mount handlers, now: keys typed after Next find its focus
         for warning in warnings or []:
@@ -111,6 +117,12 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
             return page
         page.remove()
         return None
+
+    def _let_go(self, page: StepScreen) -> None:
+        if page in self.screen_stack:
+            return  # shown again meanwhile: kept, as Textual would
+        self.uninstall_screen(page)
+        page.remove()
 
     def _drop_ahead(self) -> None:
         if self._ahead is not None:

@@ -113,7 +113,7 @@ class StepScreen(BuiltAhead, SidePages, Screen):
         yield TooSmallNotice("", id="too-small", markup=False)
         yield TopBar(self.STEP)
         with Horizontal(id="body"):
-            yield StepList(self.flow.step_states())
+            yield StepList(() if self.composed_to_compare else self.flow.step_states())
             with VerticalScroll(id="form"):
                 if self.INTRO:
                     yield Static(plain(self.INTRO), classes="intro")

@@ -99,7 +99,8 @@ class StepList(Vertical):
             return False
         for row, (step, state), (_, was) in zip(rows, states, self.states):
             if state != was:
-                row.update(self._line(step, state))  # type: ignore[attr-defined]
+                # one line of the list's fixed width either way (nowrap): no new layout needed
+                row.update(self._line(step, state), layout=False)  # type: ignore[attr-defined]
                 row.set_classes(f"step {state}")
         self.states = states
         return True
