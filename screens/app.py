@@ -50,6 +50,7 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
     def on_mount(self) -> None:
         self.push_screen(self.screen_for(self.flow.current_step))
         self.call_after_refresh(self.build_ahead)
+        self.set_interval(self.AHEAD_RECHECK_SECONDS, self._recheck_ahead)
         if self.store.notice:
             self.notify(clean_text(self.store.notice), title="Progress recovered", severity="warning",
                         timeout=15, markup=False)
@@ -78,6 +79,9 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
     # --- the next page, built ahead ------------------------------------------------------------
 
     ahead_enabled = True  # a test turns it off to compare with a page built fresh
+    # How often, while the user is on a page, the page built ahead is compared with what a fresh
+    # one would compose (an organization added since, a code sent): built again if it differs.
+    AHEAD_RECHECK_SECONDS = 1.0
     _ahead: tuple[StepScreen, tuple] | None = None  # the page built ahead and what it composed
 
     def build_ahead(self) -> None:
@@ -102,6 +106,20 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
         # private: Textual's own way to start a screen that is not on the stack (switch_screen
         # then accepts it as running); textual is pinned, tests/test_next_prebuilt.py checks it
         self._get_screen(page)
+
+    def _recheck_ahead(self) -> None:
+        if self._ahead is None or not isinstance(self.screen, StepScreen):
+            return
+        page, signature = self._ahead
+        if not page.ready:
+            return
+        try:
+            same = page_signature(self.screen_for(page.STEP)) == signature
+        except Exception:  # noqa: BLE001 - cannot compose now: dropped, built on Next
+            same = False
+        if not same:
+            self._drop_ahead()
+            self.build_ahead()
 
     def _take_ahead(self, step: Step) -> StepScreen | None:
         """The page built ahead for ``step``, if it still composes what a fresh one would."""

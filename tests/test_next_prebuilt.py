@@ -75,13 +75,16 @@ class Walk:
         await self.snap()
 
 
-async def walked(make, script, size=(80, 24)) -> tuple[Walk, Walk]:
+async def walked(make, script, size=(80, 24), recheck: float = 3600) -> tuple[Walk, Walk]:
     """``script(walk)`` run on ``make("ahead")`` and on ``make("fresh")`` (pages built fresh,
-    as before); every page recorded must be the same in both."""
+    as before); every page recorded must be the same in both. The page built ahead is checked
+    again every ``recheck`` seconds (never, unless a test says so: a slow machine would
+    otherwise decide which pages were built ahead)."""
     walks = []
     for kind in ("ahead", "fresh"):
         app = make(kind)
         app.ahead_enabled = kind == "ahead"
+        app.AHEAD_RECHECK_SECONDS = recheck
         async with app.run_test(size=size) as pilot:
             await settle(pilot)
             walk = Walk(pilot)
@@ -274,10 +277,34 @@ async def test_at_most_one_page_waits_and_it_is_the_next_step(data_dir):
     assert not ahead_spares(app)
 
 
+async def test_a_page_built_ahead_is_built_again_once_what_it_shows_changed(data_dir):
+    """An organization added on the page: a moment later the review page waiting is built again
+    with it, and Next shows that one, as a fresh one would be."""
+    from tests.pilot_helpers import wait_until
+
+    async def script(walk: Walk) -> None:
+        pilot = walk.pilot
+        app = pilot.app
+        before = ahead_spares(app)
+        await fill(pilot, {"search_for": CCN})
+        await pilot.click("#add-org")
+        await settle(pilot)
+        if app.ahead_enabled:
+            assert [s.STEP for s in before] == [Step.REVIEW]
+            await wait_until(pilot, lambda: ahead_spares(app) and ahead_spares(app) != before
+                             and ahead_spares(app)[0].ready)
+        await walk.next(Step.REVIEW)
+        assert "BURNS NURSING HOME" in " ".join(str(w.render()) for w in app.screen.query(".request"))
+
+    ahead, _ = await walked(lambda kind: app_at(data_dir / kind, Step.ORGANIZATIONS), script, recheck=0.05)
+    assert ahead.ahead == {"organizations": False, "review": True}
+
+
 async def test_a_page_whose_composition_changed_is_built_fresh(data_dir):
     """The review page was built ahead before the organization was added: its signature no
     longer matches a fresh compose, so Next shows a fresh one, with the organization."""
     app = app_at(data_dir, Step.ORGANIZATIONS)
+    app.AHEAD_RECHECK_SECONDS = 3600
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         spare = ahead_spares(app)
