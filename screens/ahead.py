@@ -117,8 +117,21 @@ class BuiltAhead:
         compositor calls; its resume lays out again if the window size changed meanwhile)."""
         if self._shown_yet or not self.is_attached:  # type: ignore[attr-defined]
             return
+        self._laid_out_times += 1
+        if self._laid_out_times < 4:  # again if its widgets' own Resize and Show asked for one
+            self.set_timer(0.05, self._lay_out_again)  # type: ignore[attr-defined]
         self._refresh_layout(self.app.size)  # type: ignore[attr-defined]
+        # laid out: as Screen._on_timer_update does after a layout (else the first frame after
+        # the show would lay it all out again; anything changed since asks for layout anew)
+        self._layout_required = False  # type: ignore[attr-defined]
+        self._dirty_widgets.clear()  # type: ignore[attr-defined]
         self._compositor.render_update(full=True)  # type: ignore[attr-defined]
+
+    _laid_out_times = 0
+
+    def _lay_out_again(self) -> None:
+        if self._layout_required:  # type: ignore[attr-defined]
+            self._lay_out_ahead()
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler. A page that was built ahead had its styles computed

@@ -86,8 +86,10 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
 
     def build_ahead(self) -> None:
         """Compose and mount the current step's likely next page off the screen stack."""
+        if not self.ahead_enabled or not self.screen_stack or not self.is_running:
+            return
         current = self.screen
-        if not self.ahead_enabled or not isinstance(current, StepScreen) or not self.is_running:
+        if not isinstance(current, StepScreen):
             return
         step = current.STEP.next
         if self._ahead is not None:
@@ -108,8 +110,8 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
         self._get_screen(page)
 
     def _recheck_ahead(self) -> None:
-        if self._ahead is None or not isinstance(self.screen, StepScreen):
-            return
+        if self._ahead is None or not self.screen_stack or not isinstance(self.screen, StepScreen):
+            return  # (no screen: the app is closing)
         page, signature = self._ahead
         if not page.ready:
             return
