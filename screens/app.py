@@ -139,8 +139,9 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
         return None
 
     def _let_go(self, page: StepScreen) -> None:
-        if page in self.screen_stack:
-            return  # shown again meanwhile: kept, as Textual would
+        if page in self.screen_stack:  # still on the stack (under a dialog): a frame later
+            self.call_after_refresh(self._let_go, page)
+            return
         self.uninstall_screen(page)
         page.remove()
 
