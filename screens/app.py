@@ -49,7 +49,9 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
 
     def on_mount(self) -> None:
         self.push_screen(self.screen_for(self.flow.current_step))
-        self.call_after_refresh(self.build_ahead)
+        # not at once: start-up ends with the first frame (bench/run.py's cold start), and the
+        # first keys typed should not wait for the next page's build
+        self.call_after_refresh(self._start_ahead)
         self.set_interval(self.AHEAD_RECHECK_SECONDS, self._recheck_ahead)
         if self.store.notice:
             self.notify(clean_text(self.store.notice), title="Progress recovered", severity="warning",
@@ -82,7 +84,14 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
     # How often, while the user is on a page, the page built ahead is compared with what a fresh
     # one would compose (an organization added since, a code sent): built again if it differs.
     AHEAD_RECHECK_SECONDS = 1.0
+    AHEAD_START_DELAY = 0.3  # seconds after the first page's first frame (tests set 0)
     _ahead: tuple[StepScreen, tuple] | None = None  # the page built ahead and what it composed
+
+    def _start_ahead(self) -> None:
+        if self.AHEAD_START_DELAY > 0:
+            self.set_timer(self.AHEAD_START_DELAY, self.build_ahead)
+        else:
+            self.build_ahead()
 
     def build_ahead(self) -> None:
         """Compose and mount the current step's likely next page off the screen stack."""

@@ -18,9 +18,25 @@ from textual.widgets import Button, Input, Static
 
 from screens.ahead import page_signature
 from screens.base import StepScreen
-from tests.factory import CCN, PASSWORD, PROFILE, account_form, app_at, make_app
+from tests.factory import CCN, PASSWORD, PROFILE, account_form
+from tests.factory import app_at as _app_at
+from tests.factory import make_app as _make_app
 from tests.pilot_helpers import fill, message_of, step_of
 from wizard.steps import Step
+
+
+def app_at(*args, **kwargs):
+    """tests/factory.app_at, the next page built as soon as the first page has drawn (a user
+    gets it 0.3 s later: AHEAD_START_DELAY)."""
+    app = _app_at(*args, **kwargs)
+    app.AHEAD_START_DELAY = 0
+    return app
+
+
+def make_app(*args, **kwargs):
+    app = _make_app(*args, **kwargs)
+    app.AHEAD_START_DELAY = 0
+    return app
 
 
 async def settle(pilot, times: int = 4) -> None:
@@ -256,7 +272,12 @@ async def test_trainer_mode_fills_a_page_built_ahead_from_the_persona(data_dir):
         assert screen.query_one("#field-user_id").control.value  # the persona's
         assert screen.query("#presenter-notes")
 
-    ahead, _ = await walked(lambda kind: demo_app(data_dir / kind, "happy-path"), script, size=(100, 30))
+    def make(kind: str):
+        app = demo_app(data_dir / kind, "happy-path")
+        app.AHEAD_START_DELAY = 0
+        return app
+
+    ahead, _ = await walked(make, script, size=(100, 30))
     assert ahead.ahead["account"]
 
 
