@@ -13,8 +13,10 @@ A page built ahead must show exactly what a fresh one would. Two parts make sure
   step list is the one part refreshed in place (:data:`REFRESHED_ON_SHOW`): it changes with
   every Next.
 
-Textual is pinned exactly (pyproject): this module uses two of its private parts, each named
-where it is used, and tests/test_next_prebuilt.py fails if one of them changes.
+Textual is pinned exactly (pyproject): this module and OnboardingApp.build_ahead use some of its
+private parts (App._get_screen, MessagePump._get_dispatch_methods and _context, Screen's
+layout and compositor, App._css_update_count), each named where it is used;
+tests/test_next_prebuilt.py fails if one of them changes.
 """
 
 from __future__ import annotations
