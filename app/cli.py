@@ -4,16 +4,31 @@ on stderr and exit code 2, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from app.guard import PROG, error_line as _error
-from wizard import __version__
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
         self.exit(2, f"{self.prog}: error: {message} (see {PROG} --help)\n")
+
+
+class _Version(argparse.Action):
+    """``--version``: the package metadata is read only when asked (importlib.metadata costs
+    start-up time every other command does without)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show program's version number and exit") -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from wizard import __version__
+
+        sys.stdout.write(f"{PROG} {__version__}\n")  # where argparse's own version action writes
+        parser.exit()
 
 
 def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -48,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="Your progress is saved after every step; run the command again to resume.",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_Version)
     _common_options(parser, None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     approve = commands.add_parser(
@@ -188,8 +203,6 @@ class _QuietPipe:
         self._closed()
 
     def _closed(self) -> None:
-        import os
-
         self.broken = True
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
@@ -225,6 +238,10 @@ class _QuietPipe:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line; a closed pipe on stdout ends it quietly (see ``_QuietPipe``)."""
+    # No third-party pydantic plugin sees what the models validate (passwords and answers
+    # among it), and pydantic skips scanning every installed package's entry points for one
+    # when it builds the first model (pydantic's documented switch; an explicit setting wins).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     original = sys.stdout
     if original is None:  # started with standard output closed (``>&-``): nothing could be shown
         if sys.stderr is not None:
@@ -272,8 +289,6 @@ def _unexpected(err: Exception) -> int:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    import os
-
     parser = build_parser()
     args = parser.parse_args(argv)
 

@@ -312,7 +312,7 @@ async def drive_happy_path(app: Any, timed: Callable[..., Any] | None = None) ->
     from textual.widgets import Static
 
     from tests.factory import CCN, PASSWORD, PROFILE, account_form
-    from tests.pilot_helpers import fill, step_of
+    from tests.pilot_helpers import fill, step_of, until_checked
     from wizard.steps import Step
 
     async with app.run_test(size=(80, 24)) as pilot:
@@ -320,6 +320,7 @@ async def drive_happy_path(app: Any, timed: Callable[..., Any] | None = None) ->
         async def step(label: str, action: Callable[[], Any], expect: Any) -> None:
             if timed is None:
                 await action()
+                await until_checked(pilot)  # Next's check runs in a thread (screens/checking.py)
                 await pilot.pause()
             else:
                 await timed(pilot, label, action)

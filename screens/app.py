@@ -28,6 +28,7 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
     TITLE = "iqies-onboard"
     CSS_PATH = "app.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    WARM_UP_SECONDS = 0.3  # once the first page is up, what later pages need is imported between frames
 
     def __init__(
         self,
@@ -49,6 +50,7 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
 
     def on_mount(self) -> None:
         self.push_screen(self.screen_for(self.flow.current_step))
+        self.set_timer(self.WARM_UP_SECONDS, self.warm_up)
         # not at once: start-up ends with the first frame (bench/run.py's cold start), and the
         # first keys typed should not wait for the next page's build
         self.call_after_refresh(self._start_ahead)
@@ -56,6 +58,11 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
         if self.store.notice:
             self.notify(clean_text(self.store.notice), title="Progress recovered", severity="warning",
                         timeout=15, markup=False)
+
+    def warm_up(self) -> None:
+        """One module later pages need (flow.warm_up), then the next one a frame later."""
+        if self.flow.warm_up(one=True):
+            self.set_timer(0.02, self.warm_up)
 
     def screen_for(self, step: Step, message: str = "", kind: str = "info") -> StepScreen:
         return screen_for(step, self.flow, message, kind)  # its own view, or the spec's generic page

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static
 
 from screens.ahead import BuiltAhead
+from screens.checking import StepChecks
 from screens.form import FieldRow, field_control, note, section
 from screens.side_pages import SidePages
 from screens.text import plain
@@ -72,7 +73,7 @@ class TooSmallNotice(Static):
             self._show()
 
 
-class StepScreen(BuiltAhead, SidePages, Screen):
+class StepScreen(BuiltAhead, StepChecks, SidePages, Screen):
     """Any step's page, its form drawn from the step's spec; a step's own view subclasses it."""
 
     STEP: Step
@@ -439,8 +440,9 @@ class StepScreen(BuiltAhead, SidePages, Screen):
         self.action_back()
 
     def action_next(self) -> None:
-        self.tried_next = True
-        self.apply(self.flow.submit(self.STEP, self.collect()))
+        if self.may_check():  # the submit runs off the UI thread (screens/checking.py)
+            self.tried_next = True
+            self.submit(self.collect())
 
     def apply(self, outcome: StepOutcome) -> None:
         """Show an outcome: move on, or explain every field that stops the user."""
@@ -458,6 +460,8 @@ class StepScreen(BuiltAhead, SidePages, Screen):
             self.query_one("#form", VerticalScroll).scroll_home(animate=False)
 
     def action_back(self) -> None:
+        if not self.may_check():
+            return
         outcome = self.flow.back(self.STEP, self.collect())
         if outcome.ok and outcome.next_step:
             self.onboarding_app.show_step(outcome.next_step)

@@ -103,6 +103,8 @@ class AccountScreen(StepScreen):
         return form
 
     def action_next(self) -> None:
+        if not self.may_check():  # not while a check runs (screens/checking.py): one press, one submit
+            return
         self.tried_next = True
         form = self.collect()
         refused, user_id = self.flow.account_confirmation(form)
@@ -113,7 +115,7 @@ class AccountScreen(StepScreen):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._permanent_ok = True
-                self.apply(self.flow.submit(self.STEP, self.collect()))
+                self.submit(self.collect())  # hashing off the UI thread (screens/checking.py)
             else:
                 self.show_message("Choose another User ID if you want to.", "info")
                 self.focus_field("user_id")

@@ -75,23 +75,35 @@ class HarpAccountScreen(SidePage):
         event.stop()
         self.show(self.account.edit_profile({n: self.value(f"pf-{n}") for n in EDITABLE}), "pf-")
 
+    # a password's verify and a new hash run off the UI thread (screens/checking.py)
+
     @on(Button.Pressed, "#change-password")
     def _change_password(self, event: Button.Pressed) -> None:
         event.stop()
-        result = self.account.change_password(self.value("pw-old_password"), self.value("pw-new_password"),
-                                              self.value("pw-new_password_confirm"))
-        self.clear("pw-old_password", "pw-new_password", "pw-new_password_confirm")
-        self.show(result, "pw-")
+        if not self.may_check():
+            return
+        values = [self.value(f"pw-{name}") for name in ("old_password", "new_password", "new_password_confirm")]
+
+        def shown(result: tuple[bool, dict[str, str], str]) -> None:
+            self.clear("pw-old_password", "pw-new_password", "pw-new_password_confirm")
+            self.show(result, "pw-")
+
+        self.check(lambda: self.account.change_password(*values), shown, event.button)
 
     @on(Button.Pressed, "#update-challenge")
     def _update_challenge(self, event: Button.Pressed) -> None:
         event.stop()
-        result = self.account.update_challenge(self.value("cq-password"), self.value("cq-challenge_question"),
-                                               self.value("cq-challenge_answer"))
-        self.clear("cq-password", "cq-challenge_answer")
-        if self.show(result, "cq-"):
-            self.query_one("#challenge-now", Static).update(
-                plain(f"Now: {self.flow.record.challenge_question}"))
+        if not self.may_check():
+            return
+        values = [self.value(f"cq-{name}") for name in ("password", "challenge_question", "challenge_answer")]
+
+        def shown(result: tuple[bool, dict[str, str], str]) -> None:
+            self.clear("cq-password", "cq-challenge_answer")
+            if self.show(result, "cq-"):
+                self.query_one("#challenge-now", Static).update(
+                    plain(f"Now: {self.flow.record.challenge_question}"))
+
+        self.check(lambda: self.account.update_challenge(*values), shown, event.button)
 
     @on(Button.Pressed, "#add-device")
     def _add_device(self, event: Button.Pressed) -> None:

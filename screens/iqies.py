@@ -119,6 +119,8 @@ class WelcomeScreen(StepScreen):
     def _refresh_requests(self) -> None:
         """Decisions made in the approver console (another process) show up while this page is
         open. Cheap when nothing changed: a stat of the shared file and the sandbox date."""
+        if getattr(self.app, "checking_page", None) is not None:
+            return  # a side page's check is writing the flow from its thread: the next tick looks
         stamp = (self.flow.store.shared_stamp(), self.flow.approvals.now().date())
         if stamp == getattr(self, "_requests_stamp", None):
             return
@@ -339,6 +341,8 @@ class OrganizationsScreen(StepScreen):
     def action_next(self) -> None:
         """Next with an organization found but not added adds it and says so, staying on the
         page so the list can be checked: a found organization is never silently left out."""
+        if not self.may_check():
+            return
         form = self.collect()
         text = (form.get("search_for") or "").strip()
         if text:

@@ -10,12 +10,20 @@ on their way: focus has moved on and they act on the next field, or on none.
 :class:`KeysInOrder` handles each key completely, on its way up from the focused widget to the
 app, before it looks at the next one: each handler runs as that widget's own (its message pump
 is the active one, so its ``prevent`` blocks hold), and the bindings are those of the focus the
-key was typed into."""
+key was typed into.
+
+While a page's slow check runs off the UI thread (screens/checking.py), the keys typed are held
+and then handed on in that order, one message apart, once the check's outcome is shown: into the
+next page when the page moved on, into this one when it was refused. The check's own Next and
+Back keys are refused meanwhile (one press, one submit); a click waits for nothing and is refused."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual._context import active_message_pump
+
 
 
 class KeysInOrder:
@@ -25,15 +33,83 @@ class KeysInOrder:
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         install_paste_safe_parser()
         super().__init__(*args, **kwargs)
+        self._held: list[tuple[events.Key | events.Paste, Any]] = []  # in the order typed
+
+    checking_page: Any = None  # the page whose check runs now
+    key_origin: Any = None  # while a held key is handed on: the page whose check it waited for
+
+    @property
+    def checks_pending(self) -> bool:
+        """A check runs, or keys typed during one are still to be handed on ("Checking..." ends
+        for the user when this is False; the tests wait on it as a user would)."""
+        return self.checking_page is not None or bool(self._held)
+
+    def hold_keys(self, page: Any) -> None:
+        """``page`` checks: keys typed from now on wait for :meth:`release_keys`."""
+        self.checking_page = page
+
+    def release_keys(self, page: Any) -> None:
+        """``page``'s outcome is shown: the held keys are handed on, in order."""
+        if self.checking_page is page:
+            self.checking_page = None
+        self._replay_soon()
+
+    _replay_scheduled = False
+
+    def _replay_soon(self) -> None:
+        if self._held and not self._replay_scheduled:
+            self._replay_scheduled = True
+            # two app messages later: the page the outcome showed is mounted (its on_mount
+            # queued its focus), then focused; a key handed on now would reach the bare screen
+            self.call_later(self.call_later, self._replay_one)  # type: ignore[attr-defined]
+
+    async def _replay_one(self) -> None:
+        self._replay_scheduled = False
+        if self.checking_page is not None or not self._held:
+            return  # a key handed on started another check: the rest wait for it
+        event, origin = self._held.pop(0)
+        self.key_origin = origin
+        try:
+            await self._key_now(event)
+        finally:
+            self.key_origin = None
+        if self.checking_page is None:
+            self._replay_soon()
+
+    def _hold(self, event: events.Event) -> bool:
+        """Whether ``event`` waits (or is refused) because a check runs or keys still wait."""
+        if event.is_forwarded or not self.checks_pending:  # type: ignore[attr-defined]
+            return False
+        page = self.checking_page
+        if page is not None and not page.is_attached:  # closed with its check: nothing to wait for
+            self.release_keys(page)
+            page = None
+        if isinstance(event, (events.Key, events.Paste)):
+            if page is not None and isinstance(event, events.Key) and page.refuses_key(event.key):
+                self.bell()  # type: ignore[attr-defined]  # Next or Back during the check
+            else:
+                self._held.append((event, page))
+            return True
+        if isinstance(event, (events.MouseDown, events.MouseUp, events.Click)):
+            self._mouse_down_widget = None  # type: ignore[attr-defined]  # no click from half of one
+            return True
+        return False
 
     async def on_event(self, event: events.Event) -> None:  # type: ignore[override]
+        if self._hold(event):
+            return
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self._key_now(event)
+            return
+        await super().on_event(event)  # type: ignore[misc]
+
+    async def _key_now(self, event: events.Key | events.Paste) -> None:
         app = self  # type: ignore[assignment]
-        if isinstance(event, events.Paste) and not event.is_forwarded and app._screen_stack:  # type: ignore[attr-defined]
+        if isinstance(event, events.Paste) and app._screen_stack:  # type: ignore[attr-defined]
             await self._deliver_key(event)  # type: ignore[arg-type]
             return
         if (
             isinstance(event, events.Key)
-            and not event.is_forwarded
             and app._screen_stack  # type: ignore[attr-defined]
             and app.screen.maximized is None  # type: ignore[attr-defined]
         ):

@@ -12,15 +12,19 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
+from screens.checking import CHECKING, Checks
 from screens.widgets import OverPage, PhoneScreen, field_input, one_line, plain
 from wizard.recovery import FORGOT_ID_FIELDS, RESET_FIELDS
 from wizard.steps.spec import FieldSpec
 
 
-class SidePage(OverPage, ModalScreen[None]):
+class SidePage(Checks, OverPage, ModalScreen[None]):
     """A page beside the onboarding steps (opened from a sign-in page or the user menu): a title,
     its fields in a scrolling body, one message line. Tab and Shift+Tab move, Enter in a field goes
-    to the next one, Esc closes, F2 opens the simulated phone and inbox."""
+    to the next one, Esc closes, F2 opens the simulated phone and inbox. A button whose action
+    hashes or verifies a password runs it as a check (screens/checking.py): Esc waits for it."""
+
+    REFUSED_WHILE_CHECKING = frozenset({"close"})
 
     TITLE_TEXT = ""
     SUBTITLE = ""
@@ -44,6 +48,7 @@ class SidePage(OverPage, ModalScreen[None]):
     SidePage #side-message { min-height: 1; }
     SidePage #side-message.error { color: $error; }
     SidePage #side-message.ok { color: $success; }
+    SidePage #side-message.checking { color: $primary; }
     """
 
     def __init__(self, flow: Any) -> None:
@@ -103,6 +108,13 @@ class SidePage(OverPage, ModalScreen[None]):
         line = self.query_one("#side-message", Static)
         line.update(plain(message))
         line.set_classes("ok" if ok else "error")
+
+    def show_checking(self, on: bool, button: Button | None) -> None:
+        super().show_checking(on, button)
+        if on:
+            line = self.query_one("#side-message", Static)
+            line.update(CHECKING)
+            line.set_classes("checking")
 
     def show(self, result: tuple[bool, dict[str, str], str], prefix: str = "") -> bool:
         ok, errors, message = result
@@ -181,9 +193,15 @@ class RecoveryScreen(SidePage):
     @on(Button.Pressed, "#reset-password")
     def _reset(self, event: Button.Pressed) -> None:
         event.stop()
-        result = self.service.reset_password(
-            self.value("fpw-user_id"), self.value("fpw-challenge_answer"), self.value("fpw-code"),
-            self.value("fpw-new_password"), self.value("fpw-new_password_confirm"))
-        # secrets leave the page after each try, right or wrong
-        self.clear("fpw-challenge_answer", "fpw-code", "fpw-new_password", "fpw-new_password_confirm")
-        self.show(result, "fpw-")
+        if not self.may_check():
+            return
+        values = [self.value(f"fpw-{name}") for name in
+                  ("user_id", "challenge_answer", "code", "new_password", "new_password_confirm")]
+
+        def shown(result: tuple[bool, dict[str, str], str]) -> None:
+            # secrets leave the page after each try, right or wrong
+            self.clear("fpw-challenge_answer", "fpw-code", "fpw-new_password", "fpw-new_password_confirm")
+            self.show(result, "fpw-")
+
+        # the answer's verify and the new password's hash run off the UI thread
+        self.check(lambda: self.service.reset_password(*values), shown, event.button)

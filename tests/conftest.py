@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import pilot_helpers
+
 FROZEN_NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 FIXED_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits, test only
 
@@ -34,6 +36,10 @@ class SequentialCodes:
 
     def __call__(self, n: int) -> int:
         return next(self.counter) % n
+
+
+# Pilot's press and click wait as a user waits for "Checking..." to end (screens/checking.py)
+pilot_waits_for_checks = pytest.fixture(autouse=True)(pilot_helpers.pilot_waits_for_checks)
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,53 @@
-"""Helpers for Pilot tests: fill a screen's fields the way a user would leave them."""
+"""Helpers for Pilot tests: fill a screen's fields the way a user would leave them, and wait as a
+user waits for "Checking..." to end."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from screens.widgets import FieldRow, set_control
+
+CHECK_TIMEOUT = 30.0  # seconds a check may take before a test says it never ended
+
+
+async def until_checked(pilot) -> None:
+    """Wait as a user waits for "Checking..." to end: the page's check done (screens/checking.py),
+    its outcome shown and the keys typed meanwhile handed on (screens/keys.py)."""
+    app = pilot.app
+    if not getattr(app, "checks_pending", False):
+        return
+    deadline = time.monotonic() + CHECK_TIMEOUT
+    while app.checks_pending:
+        assert time.monotonic() < deadline, "a check never ended"
+        await asyncio.sleep(0.002)
+    await pilot.pause()  # the page the outcome showed settles
+
+
+def pilot_waits_for_checks(monkeypatch: Any) -> None:
+    """An autouse fixture (tests/conftest.py makes it one; pytest is not imported here, the bench
+    uses these helpers and measures its memory): Pilot's press and click return once a check
+    they started has ended, as a user waits before the next key; Pilot's own pause does not
+    wait for a thread worker. The originals stay at ``Pilot.press_now`` / ``Pilot.click_now``
+    for the tests of the checking state."""
+    from textual.pilot import Pilot
+
+    press, click = Pilot.press, Pilot.click
+
+    async def press_then_wait(self, *keys: str) -> None:
+        await press(self, *keys)
+        await until_checked(self)
+
+    async def click_then_wait(self, *args: Any, **kwargs: Any) -> bool:
+        landed = await click(self, *args, **kwargs)
+        await until_checked(self)
+        return landed
+
+    monkeypatch.setattr(Pilot, "press", press_then_wait)
+    monkeypatch.setattr(Pilot, "click", click_then_wait)
+    monkeypatch.setattr(Pilot, "press_now", press, raising=False)
+    monkeypatch.setattr(Pilot, "click_now", click, raising=False)
 
 
 async def fill(pilot, values: dict[str, Any]) -> None:

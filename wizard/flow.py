@@ -11,6 +11,7 @@ signed in...), so an edited database cannot skip a step. Second-factor methods a
 from __future__ import annotations
 
 import secrets
+import sys
 import threading
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
@@ -18,9 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from pydantic import ValidationError
 
 from wizard import otp, rules
-from wizard.approvals import Approvals
 from wizard.catalogue import catalogue, challenge_questions
-from wizard.directory import ProviderDirectory, default_directory
 from wizard.hashing import hash_secret, verify_secret  # noqa: F401  (their old home)
 from wizard.log import event
 from wizard.models import HarpAccountSetup, HarpProfile, validate_form
@@ -31,10 +30,18 @@ from wizard.steps import Step
 from wizard.store import Store
 from wizard.two_factor import TwoFactorMixin
 
-if TYPE_CHECKING:  # imported where a proofing page needs it, not at start-up
+if TYPE_CHECKING:  # imported where a page needs them, not at start-up
     from wizard import proofing
+    from wizard.approvals import Approvals
+    from wizard.directory import ProviderDirectory
 
 Clock = Callable[[], datetime]
+
+# what the pages after the first need on first use (Next on Profile checks the phone and the
+# email, the account hashes with argon2, the second factor encrypts with the vault, codes use
+# pyotp, Submit routes): the first page needs none of them; warm_up() imports them after it
+WARM_UP = ("phonenumbers", "email_validator", "argon2", "cryptography.fernet", "pyotp",
+           "wizard.approvals", "wizard.directory")
 
 
 def utc_now() -> datetime:
@@ -80,33 +87,49 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
             self.record.proofing_seed = seed_factory()
         self.signed_in = False  # a session fact: a relaunch signs in to iQIES again
         self.banner: str | None = None
-        self.approvals = Approvals(store, clock)
+        self._approvals: Approvals | None = None  # built on first use (see the property)
+        self._approvals_clock = clock
+        self._warm_up_left = WARM_UP
         self._saved_factor = self.record.factor  # what the store holds, as far as this process knows
         self._note_reopened_step()
 
     # --- facts -----------------------------------------------------------------------------
 
     @property
+    def approvals(self) -> Approvals:
+        """Routing and decisions of role requests (:mod:`wizard.approvals`), imported and built
+        on first use: the first page needs neither them nor mail."""
+        if self._approvals is None:
+            from wizard.approvals import Approvals
+
+            with self._write_lock:  # one instance, also when a worker thread asks first
+                if self._approvals is None:
+                    self._approvals = Approvals(self.store, self._approvals_clock)
+        return self._approvals
+
+    @property
     def directory(self) -> ProviderDirectory:
         if self._directory is None:
+            from wizard.directory import default_directory  # the provider file: on first search
+
             self._directory = default_directory(self.store.data_dir)
         return self._directory
 
     def context(self, step: Step | None = None) -> dict[str, Any]:
-        """What the validators need; the taken User IDs (a database read) only where they
-        matter, since live checks run on every keystroke."""
+        """What the validators need: what every step's get (today, the profile, the catalogue),
+        plus the facts ``step``'s own spec declares (``spec.facts``: a database read only where
+        it matters, since live checks run on every keystroke); without a step, the facts of the
+        specs that give theirs by default (``spec.facts_by_default``)."""
         context: dict[str, Any] = {
             "today": self.clock().date(),
             "profile": self.profile,
             "challenge_questions": challenge_questions(),
             "catalogue": catalogue(),
         }
-        if step is None or step == Step.ACCOUNT:
-            context["taken_user_ids"] = [u for u in self.store.user_ids() if u != self.record.user_id]
-        if step == Step.PROFILE:
-            from wizard.recovery import email_exists_refusal
-
-            context["email_taken"] = lambda email: email_exists_refusal(self.store, email)
+        specs = [step] if step is not None else [s for s in Step.ordered() if s.facts_by_default]
+        for spec in specs:
+            if spec.facts is not None:
+                context.update(spec.facts(self))
         return context
 
     @property
@@ -166,6 +189,28 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
         current = self.current_step
         if current < claimed and current != Step.IQIES_SIGN_IN:
             event("step_reopened", claimed=claimed.key, reopened_at=current.key)
+
+    def warm_up(self, *, one: bool = False) -> bool:
+        """Import now the modules later pages need on their first use (:data:`WARM_UP`), so
+        that no Next waits for an import; with ``one``, only the next one not imported yet.
+        True while some remain. The wizard calls it one module at a time once the first page
+        is up, on its UI thread between frames (a thread of its own would get its own malloc
+        arena: about 2 MB more peak RSS). Nothing is raised: an import that fails here fails
+        again where it is really used. The provider file is not read here: resident during the
+        sign-in's argon2id check, it would raise the peak RSS by about 4 MB."""
+        import importlib
+
+        for name in self._warm_up_left:
+            self._warm_up_left = self._warm_up_left[1:]
+            if name in sys.modules:
+                continue
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001  (shown on first real use)
+                pass
+            if one:
+                break
+        return bool(self._warm_up_left)
 
     def can_open(self, step: Step) -> bool:
         return self.first_step_not_done(step) is None

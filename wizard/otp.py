@@ -17,7 +17,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Callable, TypeVar
 
-import pyotp
 from pydantic import BaseModel
 
 CODE_DIGITS = 6
@@ -82,10 +81,14 @@ class CodeCheck(BaseModel):
 
 
 def new_totp_secret() -> str:
+    import pyotp  # pyotp is imported where a code is made or checked, not at start-up
+
     return pyotp.random_base32(length=32)  # 32 base32 characters = 160 bits
 
 
 def provisioning_uri(secret: str, user_id: str) -> str:
+    import pyotp
+
     return pyotp.TOTP(secret, interval=TOTP_INTERVAL).provisioning_uri(
         name=user_id, issuer_name=TOTP_ISSUER
     )
@@ -93,6 +96,8 @@ def provisioning_uri(secret: str, user_id: str) -> str:
 
 def totp_code(secret: str, at: datetime, digits: int = CODE_DIGITS) -> str:
     """The code an authenticator app shows at ``at`` (used by tests and scripted runs)."""
+    import pyotp
+
     return pyotp.TOTP(secret, digits=digits, interval=TOTP_INTERVAL).at(at)
 
 
@@ -194,6 +199,8 @@ class SecondFactor:
             return CodeCheck(ok=False, message=locked, locked=True), state
         now = self.clock()
         if state.is_authenticator and state.totp_secret:
+            import pyotp
+
             totp = pyotp.TOTP(state.totp_secret, interval=TOTP_INTERVAL)
             step = totp.timecode(now)
             for candidate in (step - 1, step, step + 1):

@@ -3,15 +3,17 @@ earlier requests. :class:`RoleRequestMixin` is part of :class:`wizard.flow.Onboa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard import rules
-from wizard.directory import Provider, find_organization
 from wizard.models import OrganizationRef
 from wizard.outcome import StepOutcome
 from wizard.record import RequestDraft
 from wizard.records import OrgDecision, RoleRequest
 from wizard.steps import Step
+
+if TYPE_CHECKING:
+    from wizard.directory import Provider
 
 
 class RoleRequestMixin:
@@ -35,6 +37,8 @@ class RoleRequestMixin:
 
     def find_organization(self, search_by: str, text: str) -> tuple[Provider | None, str]:
         """Search for: the provider found, or why none is (format, unknown)."""
+        from wizard.directory import find_organization  # the directory module: on first search
+
         return find_organization(self.directory, search_by, text)
 
     def add_organization(self, search_by: str, text: str) -> StepOutcome:

@@ -278,14 +278,12 @@ def _fail_lines(source: str, lines: list[str], err: Any) -> int:
 
 def _drafts(flow: OnboardingFlow, raw: Any, step: Step) -> None:
     """What the file says for the page that opens, as if typed (save_draft keeps no secret;
-    a confirmation the page asks for is the person's to give on screen)."""
+    a confirmation the page asks for is the person's to give on screen): the step's own
+    ``draft_from_answers`` if it has one, else its ``form_from`` kept as a draft."""
     sections = raw if isinstance(raw, dict) else {}
-    if step == Step.ORGANIZATIONS:
-        from wizard.steps.organizations import searches
-
+    if step.draft_from_answers is not None:  # what its page starts with is its own
         try:
-            for search_by, text in searches(sections):
-                flow.add_organization(search_by, text)  # refusals show on the page
+            step.draft_from_answers(flow, sections)
         except LeftOpen:
             pass
         return

@@ -1,10 +1,11 @@
 """One person's answers walked through the flow, step by step, as the headless runner prints
 it (one line per step, never a secret): :class:`AnswersWalk` and :func:`advance`.
 
-Every step's form comes from its spec (``spec.form_from``): the one answers-to-form path. What
-the walk adds is only what a file says beyond one form: several proofing attempts, several
-codes typed in turn, manual proofing, organizations added one by one. A step with nothing of
-that kind (any step a contributor adds) is walked by :meth:`AnswersWalk.step` alone.
+Every step's form comes from its spec (``spec.form_from``): the one answers-to-form path. How a
+run plays a step beyond one form (several proofing attempts, several codes typed in turn, manual
+proofing, organizations added one by one, what its line says) is the step's own ``spec.play``,
+in its module of :mod:`wizard.steps`; a step without one (any step a contributor adds) is
+walked by the generic :meth:`AnswersWalk.step`. This module holds only that machinery.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from wizard import codes
-from wizard.models import DEVICE_TYPES, PHONE_DEVICES
 from wizard.outcome import StepOutcome
 from wizard.records import RoleRequest
 from wizard.sanitize import clean_line
@@ -86,8 +85,7 @@ class AnswersWalk:
             step = flow.current_step
             if until is not None and until <= step:
                 return RunEnd("until", step)
-            play = _PLAYS.get(step.key)
-            end = play(self, step) if play is not None else self.step(step)
+            end = step.play(self, step) if step.play is not None else self.step(step)
             if end is not None:
                 return end
             reached = flow.current_step
@@ -154,170 +152,6 @@ class AnswersWalk:
         self.say(step, f"locked ({which})" if which else "locked")
         self.detail(message)
         return RunEnd("locked", step, message)
-
-
-# --- what a file says beyond one form ----------------------------------------------------------------
-
-
-def _account(walk: AnswersWalk, step: Step) -> RunEnd | None:
-    return walk.step(step, "ok (User ID confirmed: it can never be changed)")
-
-
-def _proofing(walk: AnswersWalk, step: Step) -> RunEnd | None:
-    flow, section = walk.flow, walk.answers.get("proofing")
-    if section is None:
-        return walk.open(step, "the file has no proofing section")
-    manual = section.manual if hasattr(section, "manual") else bool(section.get("manual"))
-    if flow.needs_manual_proofing:
-        if not manual:
-            walk.say(step, "manual identity proofing")
-            why = ("no SSN for HARP" if flow.profile and flow.profile.ssn_choice == "manual_proofing"
-                   else "online identity proofing failed twice")
-            return RunEnd("manual_proofing", step, f"HARP sends this person to manual identity proofing ({why}).")
-        outcome = flow.complete_manual_proofing()
-        if not outcome.ok:
-            return walk.refused(step, outcome)
-        walk.say(step, "ok (manual identity proofing; the sandbox carries on as if it succeeded)")
-        return None
-    form = walk.form(step)
-    if isinstance(form, RunEnd):
-        return form
-    attempt = form["attempt"]
-    how = list(section.attempts if hasattr(section, "attempts") else section.get("attempts"))[attempt]
-    outcome = flow.submit(step, form)
-    of = f"attempt {attempt + 1} of 2, answered {how}"
-    if outcome.ok:
-        walk.say(step, f"ok (identity verified, {of}; the account-created email is in the mailbox)")
-        return None
-    if outcome.errors:
-        return walk.refused(step, outcome)
-    walk.say(step, f"not verified ({of})")
-    return None  # the next pass answers the next attempt, or goes the manual way
-
-
-def _two_factor_setup(walk: AnswersWalk, step: Step) -> RunEnd | None:
-    flow = walk.flow
-    form = walk.form(step)
-    if isinstance(form, RunEnd):
-        return form
-    outcome = flow.submit(step, form)
-    if not outcome.ok:
-        return walk.refused(step, outcome)
-    factor = flow.record.factor
-    device = DEVICE_TYPES[factor.device_type]
-    if factor.device_type in PHONE_DEVICES:
-        walk.code_fresh = True
-        from wizard.rules import format_phone
-
-        walk.say(step, f"ok ({device} to {format_phone(factor.phone or '')}; code sent)")
-    else:
-        named = walk.answers["two_factor"]
-        named = named.totp_secret if hasattr(named, "totp_secret") else named.get("totp_secret")
-        whose = "the secret the file names" if named is not None else "the secret the sandbox made"
-        walk.say(step, f"ok ({device}, enrolled with {whose})")
-    return None
-
-
-def _two_factor_verify(walk: AnswersWalk, step: Step) -> RunEnd | None:
-    flow, section = walk.flow, walk.answers.get("two_factor")
-    if section is None:
-        return walk.open(step, "the file has no two_factor section")
-    factor = flow.record.factor
-    if factor is None:  # cannot happen: the flow opens this step only with a factor
-        return RunEnd("failed", step, "no device is set up")
-    locked = flow.factor_service.lock_message(factor)
-    if locked:
-        return walk.locked(step, locked)
-    typed = list(section.codes if hasattr(section, "codes") else section.get("codes") or ["correct"])
-    if walk.code_index >= len(typed):
-        return walk.open(step, f"the file types {len(typed)} code(s) and none was accepted")
-    if not factor.is_authenticator and not walk.code_fresh:
-        flow.send_code()  # Send Code again: an earlier run's code may have expired
-        walk.code_fresh = True
-    how = typed[walk.code_index]
-    walk.code_index += 1
-    form = walk.form(step, how)
-    if isinstance(form, RunEnd):
-        return form
-    if form.get("code") is None:
-        return RunEnd("failed", step, codes.no_code_reason(flow))
-    outcome = flow.submit(step, form)
-    which = f"code {walk.code_index} of {len(typed)}, {how}"
-    if outcome.ok:
-        walk.code_fresh = False
-        walk.say(step, f"ok ({which}, {codes.code_source(flow)})")
-        return None
-    locked = flow.factor_service.lock_message(flow.record.factor)
-    if locked:
-        return walk.locked(step, locked, which)
-    if outcome.errors and "code" not in outcome.errors:
-        return walk.refused(step, outcome)
-    walk.say(step, f"code not accepted ({which})")
-    return None
-
-
-def _iqies_sign_in(walk: AnswersWalk, step: Step) -> RunEnd | None:
-    form = walk.form(step)
-    if isinstance(form, RunEnd):
-        return form
-    if form.get("code") is None:
-        return RunEnd("failed", step, codes.no_code_reason(walk.flow))
-    return walk.submit(step, form, f"ok (signed in with a code {codes.code_source(walk.flow)})")
-
-
-def _welcome(walk: AnswersWalk, step: Step) -> RunEnd | None:
-    return walk.step(step, "ok (Request User Role)")
-
-
-def _category(walk: AnswersWalk, step: Step) -> RunEnd | None:
-    form = walk.form(step)
-    return form if isinstance(form, RunEnd) else walk.submit(step, form, f"ok ({form.get('category')})")
-
-
-def _role(walk: AnswersWalk, step: Step) -> RunEnd | None:
-    form = walk.form(step)
-    if isinstance(form, RunEnd):
-        return form
-    from wizard.approvals import role_name
-
-    return walk.submit(step, form, f"ok ({role_name(form.get('role'))}, {form.get('relationship')})")
-
-
-def _organizations(walk: AnswersWalk, step: Step) -> RunEnd | None:
-    from wizard.steps.organizations import searches
-
-    flow = walk.flow
-    try:
-        wanted = searches(walk.answers)
-    except LeftOpen as why:
-        return walk.open(step, str(why))
-    for search_by, text in wanted:
-        provider, _ = flow.find_organization(search_by, text)
-        if provider is not None and any(o.ccn == provider.ccn for o in flow.record.request.organizations):
-            continue  # added in an earlier run
-        outcome = flow.add_organization(search_by, text)
-        if not outcome.ok:
-            return walk.refused(step, outcome, f"Search for {text}")
-    names = "; ".join(f"{o.name}, {o.city}, {o.state} (CCN {o.ccn})" for o in flow.record.request.organizations)
-    return walk.submit(step, {}, f"ok ({names})")
-
-
-def _review(walk: AnswersWalk, step: Step) -> RunEnd | None:
-    return walk.step(step, "ok (Role Request Submitted)")
-
-
-_PLAYS: dict[str, Callable[[AnswersWalk, Step], RunEnd | None]] = {
-    "account": _account,
-    "proofing": _proofing,
-    "two_factor_setup": _two_factor_setup,
-    "two_factor_verify": _two_factor_verify,
-    "iqies_sign_in": _iqies_sign_in,
-    "welcome": _welcome,
-    "category": _category,
-    "role": _role,
-    "organizations": _organizations,
-    "review": _review,
-}
 
 
 def advance(flow: Any, answers: Any, until: Step | None = None, *,

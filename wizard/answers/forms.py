@@ -51,11 +51,11 @@ def step_of(section: str, field: str | None = None) -> Step | None:
 
 
 def end_step(end: str, refusal: Refusal | None = None) -> Step:
-    """The last step a run to ``end`` needs answers for."""
-    if end == "manual_proofing":
-        return Step.PROOFING
-    if end == "locked":
-        return Step.TWO_FACTOR_VERIFY
+    """The last step a run to ``end`` needs answers for: the step whose spec says it ``ends``
+    a run so (manual proofing, a locked device), the refused step, else the last with a form."""
+    ending = next((step for step in Step.ordered() if end in step.ends), None)
+    if ending is not None:
+        return ending
     if end == "refused" and refusal is not None:
         return Step.from_key(refusal.step)
     return Step.ordered()[-1].previous or Step.ordered()[-1]

@@ -14,6 +14,7 @@ from wizard.store import UserIdTaken
 
 if TYPE_CHECKING:
     from wizard.flow import OnboardingFlow
+    from wizard.walk import AnswersWalk, RunEnd
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
@@ -25,6 +26,11 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
 def _done(flow: Any) -> bool:
     r = flow.record
     return bool(r.user_id and r.password_hash and r.challenge_answer_hash)
+
+
+def facts(flow: Any) -> dict[str, Any]:
+    """The User IDs other accounts hold (a database read: only where the account is checked)."""
+    return {"taken_user_ids": [u for u in flow.store.user_ids() if u != flow.record.user_id]}
 
 
 def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
@@ -48,6 +54,11 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
         return StepOutcome(False, errors={"user_id": message}, message=message,
                            labels={"user_id": HarpAccountSetup.label("user_id")})
     return StepOutcome(True, next_step=SPEC.next, warnings=flow.user_id_warnings(model.user_id))
+
+
+def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
+    """An answers-file run: the form, Next, and the line says the User ID is now for good."""
+    return walk.step(step, "ok (User ID confirmed: it can never be changed)")
 
 
 SPEC = StepSpec(
@@ -78,4 +89,7 @@ SPEC = StepSpec(
     never_saved=("password", "password_confirm", "challenge_answer"),
     section="account",
     form_from=form_from,
+    play=play,
+    facts=facts,
+    facts_by_default=True,
 )

@@ -12,6 +12,7 @@ from wizard.record import RequestDraft
 
 if TYPE_CHECKING:
     from wizard.flow import OnboardingFlow
+    from wizard.walk import AnswersWalk, RunEnd
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
@@ -28,6 +29,14 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
         for key in ("role", "organizations"):
             flow.record.drafts.pop(key, None)
     return StepOutcome(True, next_step=SPEC.next)
+
+
+def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
+    """An answers-file run: the form, Next, and the line names the category."""
+    from wizard.walk import RunEnd
+
+    form = walk.form(step)
+    return form if isinstance(form, RunEnd) else walk.submit(step, form, f"ok ({form.get('category')})")
 
 
 SPEC = StepSpec(
@@ -47,4 +56,5 @@ SPEC = StepSpec(
     section="role",
     reads=("category",),
     form_from=form_from,
+    play=play,
 )

@@ -12,6 +12,7 @@ from wizard.steps.spec import Step
 
 if TYPE_CHECKING:
     from wizard.flow import OnboardingFlow
+    from wizard.walk import AnswersWalk, RunEnd
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
@@ -43,6 +44,19 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     return StepOutcome(True, next_step=target)
 
 
+def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
+    """An answers-file run: sign in with a code as the person gets it; the line says from where."""
+    from wizard import codes
+    from wizard.walk import RunEnd
+
+    form = walk.form(step)
+    if isinstance(form, RunEnd):
+        return form
+    if form.get("code") is None:
+        return RunEnd("failed", step, codes.no_code_reason(walk.flow))
+    return walk.submit(step, form, f"ok (signed in with a code {codes.code_source(walk.flow)})")
+
+
 SPEC = StepSpec(
     key="iqies_sign_in",
     system="iQIES",
@@ -62,4 +76,5 @@ SPEC = StepSpec(
     also_reads=("account",),
     form_from=form_from,
     draft_from=lambda flow: {"user_id": flow.record.user_id or ""},
+    play=play,
 )

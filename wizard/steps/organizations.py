@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.models import OrganizationsChoice
-from wizard.steps.spec import FieldSpec, StepSpec, request_valid, section_of
+from wizard.steps.spec import FieldSpec, LeftOpen, StepSpec, request_valid, section_of
 from wizard.outcome import StepOutcome
 
 SEARCH_BY = {"ccn": "CCN", "facility_id": "Facility ID"}
 
 if TYPE_CHECKING:
     from wizard.flow import OnboardingFlow
+    from wizard.walk import AnswersWalk, RunEnd
 
 
 def searches(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -29,6 +30,13 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
     """Next submits what was added; the searches are :func:`searches`, each an Add."""
     searches(answers)
     return {}
+
+
+def draft_from_answers(flow: Any, answers: Mapping[str, Any]) -> None:
+    """A page opened from an answers file: each of its organizations added, as if searched and
+    Add pressed (a refusal shows on the page; :class:`LeftOpen` when the file has none)."""
+    for search_by, text in searches(answers):
+        flow.add_organization(search_by, text)
 
 
 def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
@@ -50,6 +58,25 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     return StepOutcome(True, next_step=SPEC.next)
 
 
+def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
+    """An answers-file run: each of the file's organizations searched and added (one added in an
+    earlier run is not added again), then Next; the line names what was added."""
+    flow = walk.flow
+    try:
+        wanted = searches(walk.answers)
+    except LeftOpen as why:
+        return walk.open(step, str(why))
+    for search_by, text in wanted:
+        provider, _ = flow.find_organization(search_by, text)
+        if provider is not None and any(o.ccn == provider.ccn for o in flow.record.request.organizations):
+            continue  # added in an earlier run
+        outcome = flow.add_organization(search_by, text)
+        if not outcome.ok:
+            return walk.refused(step, outcome, f"Search for {text}")
+    names = "; ".join(f"{o.name}, {o.city}, {o.state} (CCN {o.ccn})" for o in flow.record.request.organizations)
+    return walk.submit(step, {}, f"ok ({names})")
+
+
 SPEC = StepSpec(
     key="organizations",
     system="iQIES",
@@ -66,4 +93,6 @@ SPEC = StepSpec(
     submit=submit,
     section="organizations",
     form_from=form_from,
+    play=play,
+    draft_from_answers=draft_from_answers,
 )

@@ -19,13 +19,21 @@ def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> 
     return profile_form(section_of(answers, "profile"))
 
 
+def facts(flow: Any) -> dict[str, Any]:
+    """HARP's "email already exists" for registering: the refusal when another account holds
+    an email (asked only when the email is checked)."""
+    from wizard.recovery import email_exists_refusal
+
+    return {"email_taken": lambda email: email_exists_refusal(flow.store, email)}
+
+
 def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     flow.save_draft(SPEC, form)
     model, refused = flow.validated(SPEC, form)
     if refused:
         return refused
     # HARP's "email already exists" (another account holds it: sign in, or recover the User ID)
-    # is refused by the validation above: flow.context gives the Profile step ``email_taken``
+    # is refused by the validation above: this spec's ``facts`` give it ``email_taken``
     flow.record.profile = model.model_dump(mode="json")
     return StepOutcome(True, next_step=SPEC.next)
 
@@ -67,4 +75,5 @@ SPEC = StepSpec(
     submit=submit,
     section="profile",
     form_from=form_from,
+    facts=facts,
 )

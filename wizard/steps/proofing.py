@@ -11,6 +11,7 @@ from wizard.log import event
 
 if TYPE_CHECKING:
     from wizard.flow import OnboardingFlow
+    from wizard.walk import AnswersWalk, RunEnd
 
 
 def wrong_answer(question: Any) -> int:
@@ -73,6 +74,42 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     )
 
 
+def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
+    """An answers-file run: this attempt's answers (the next pass answers the next attempt), or
+    the manual way, which the file must say it takes (``manual: true``)."""
+    from wizard.walk import RunEnd
+
+    flow, section = walk.flow, walk.answers.get("proofing")
+    if section is None:
+        return walk.open(step, "the file has no proofing section")
+    manual = section.manual if hasattr(section, "manual") else bool(section.get("manual"))
+    if flow.needs_manual_proofing:
+        if not manual:
+            walk.say(step, "manual identity proofing")
+            why = ("no SSN for HARP" if flow.profile and flow.profile.ssn_choice == "manual_proofing"
+                   else "online identity proofing failed twice")
+            return RunEnd("manual_proofing", step, f"HARP sends this person to manual identity proofing ({why}).")
+        outcome = flow.complete_manual_proofing()
+        if not outcome.ok:
+            return walk.refused(step, outcome)
+        walk.say(step, "ok (manual identity proofing; the sandbox carries on as if it succeeded)")
+        return None
+    form = walk.form(step)
+    if isinstance(form, RunEnd):
+        return form
+    attempt = form["attempt"]
+    how = list(section.attempts if hasattr(section, "attempts") else section.get("attempts"))[attempt]
+    outcome = flow.submit(step, form)
+    of = f"attempt {attempt + 1} of 2, answered {how}"
+    if outcome.ok:
+        walk.say(step, f"ok (identity verified, {of}; the account-created email is in the mailbox)")
+        return None
+    if outcome.errors:
+        return walk.refused(step, outcome)
+    walk.say(step, f"not verified ({of})")
+    return None  # the next pass answers the next attempt, or goes the manual way
+
+
 SPEC = StepSpec(
     key="proofing",
     system="HARP",
@@ -92,4 +129,6 @@ SPEC = StepSpec(
     never_saved=("answers",),
     section="proofing",
     form_from=form_from,
+    play=play,
+    ends=("manual_proofing",),
 )

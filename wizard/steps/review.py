@@ -12,6 +12,7 @@ from wizard.steps.spec import Step, StepSpec
 
 if TYPE_CHECKING:
     from wizard.flow import OnboardingFlow
+    from wizard.walk import AnswersWalk, RunEnd
 
 
 def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
@@ -52,6 +53,11 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     return StepOutcome(True, next_step=SPEC.next)
 
 
+def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
+    """An answers-file run: Submit, and the line says the request is submitted."""
+    return walk.step(step, "ok (Role Request Submitted)")
+
+
 SPEC = StepSpec(
     key="review",
     system="iQIES",
@@ -61,4 +67,5 @@ SPEC = StepSpec(
     done=lambda flow: flow.record.last_submitted_request is not None,
     back=True,
     submit=submit,
+    play=play,
 )

@@ -11,6 +11,7 @@ from wizard.outcome import StepOutcome
 
 if TYPE_CHECKING:
     from wizard.flow import OnboardingFlow
+    from wizard.walk import AnswersWalk, RunEnd
 
 
 def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
@@ -25,6 +26,17 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     flow.record.request.role = model.role
     flow.record.request.relationship = model.relationship
     return StepOutcome(True, next_step=SPEC.next)
+
+
+def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
+    """An answers-file run: the form, Next, and the line names the role and the relationship."""
+    from wizard.approvals import role_name
+    from wizard.walk import RunEnd
+
+    form = walk.form(step)
+    if isinstance(form, RunEnd):
+        return form
+    return walk.submit(step, form, f"ok ({role_name(form.get('role'))}, {form.get('relationship')})")
 
 
 SPEC = StepSpec(
@@ -44,4 +56,5 @@ SPEC = StepSpec(
     section="role",
     reads=("role", "relationship"),
     form_from=form_from,
+    play=play,
 )

@@ -209,6 +209,18 @@ class StepSpec(Step):
       :class:`LeftOpen` when they do not say; ``how`` is "correct"/"wrong" where a file says
       which (proofing attempts, security codes), "draft" for what a page opened from the
       file shows (no code is fetched, nothing is set up).
+    - ``play(walk, step)``: how an answers-file run plays this step (``walk`` is a
+      :class:`wizard.walk.AnswersWalk`): a :class:`wizard.walk.RunEnd` to stop the run, None to
+      go on; without one the walk's generic step does it (``form_from``, then Next).
+    - ``draft_from_answers(flow, answers)``: what the page starts with when ``run --interactive``
+      opens it from an answers file, when that is more than its form kept as a draft (the
+      organizations are added); it may raise :class:`LeftOpen` when the answers do not say.
+    - ``facts(flow)``: the facts its validators need beyond every step's (today, the profile, the
+      catalogue), as a dict :meth:`OnboardingFlow.context` adds when validating this step (a
+      database read only where it matters: live checks run on every keystroke);
+      ``facts_by_default``: also when ``context()`` names no step.
+    - ``ends``: the ends of an answers-file run (besides submitted and refused) that stop at this
+      step, so a file expecting one needs answers up to here (proofing: ``manual_proofing``).
     """
 
     key: str = ""
@@ -232,6 +244,11 @@ class StepSpec(Step):
     form_from: Callable[..., dict[str, Any]] = _no_form
     draft_from: Callable[[Flow], dict[str, Any]] | None = None  # what HARP fills in itself
     answers_model: type | None = None  # the model of its own answers-file section, if it has one
+    play: Callable[[Any, Any], Any] | None = None  # (AnswersWalk, this step) -> RunEnd | None
+    draft_from_answers: Callable[[Flow, Mapping[str, Any]], None] | None = None  # None: form_from's draft
+    facts: Callable[[Flow], dict[str, Any]] | None = None  # its validators' own context
+    facts_by_default: bool = False  # facts also in flow.context() without a step
+    ends: tuple[str, ...] = ()  # run ends (RunEnd.end, an answers file's expect) that stop here
 
     def __post_init__(self) -> None:
         if not self.key:

@@ -15,6 +15,7 @@ LOGIN_REFUSED = "The User ID or password is not right. Check both and try again.
 
 if TYPE_CHECKING:
     from wizard.flow import OnboardingFlow
+    from wizard.walk import AnswersWalk, RunEnd
 
 
 def use_named_secret(answers: Mapping[str, Any], flow: Any) -> bool:
@@ -87,6 +88,31 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     return StepOutcome(True, next_step=SPEC.next, message=message)
 
 
+def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
+    """An answers-file run: the device, and the line says where the code went (a text or voice
+    code sent now is the one the next step types) or which secret was enrolled."""
+    from wizard.walk import RunEnd
+
+    flow = walk.flow
+    form = walk.form(step)
+    if isinstance(form, RunEnd):
+        return form
+    outcome = flow.submit(step, form)
+    if not outcome.ok:
+        return walk.refused(step, outcome)
+    factor = flow.record.factor
+    device = DEVICE_TYPES[factor.device_type]
+    if factor.device_type in PHONE_DEVICES:
+        walk.code_fresh = True
+        walk.say(step, f"ok ({device} to {rules.format_phone(factor.phone or '')}; code sent)")
+    else:
+        named = walk.answers["two_factor"]
+        named = named.totp_secret if hasattr(named, "totp_secret") else named.get("totp_secret")
+        whose = "the secret the file names" if named is not None else "the secret the sandbox made"
+        walk.say(step, f"ok ({device}, enrolled with {whose})")
+    return None
+
+
 SPEC = StepSpec(
     key="two_factor_setup",
     system="HARP",
@@ -112,4 +138,5 @@ SPEC = StepSpec(
     also_reads=("account",),
     form_from=form_from,
     draft_from=_draft,
+    play=play,
 )

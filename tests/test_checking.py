@@ -1,0 +1,249 @@
+"""Slow checks off the UI thread (screens/checking.py, screens/keys.py): with a hasher that waits
+until the test lets it go (argon2id made slow on purpose), the page says "Checking..." after
+100 ms, a second Next is refused, keys typed meanwhile land in order where they would have gone
+(the next page's first field when the page moves on, the current field when a sign-in is
+refused), Ctrl+Q waits for the check and quits cleanly with the draft kept, and the side pages'
+password checks run the same way."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from textual.widgets import Button, Input, Static
+
+from screens.checking import CHECKING
+from tests.factory import PASSWORD, USER_ID, account_form, app_at
+from tests.pilot_helpers import fill, message_of, until_checked
+from wizard.steps import Step
+
+
+class HeldHasher:
+    """argon2id that, once ``hold()`` is called, waits for ``go`` before each hash or verify
+    (at most 5 s): the pages set up before it hash as usual."""
+
+    def __init__(self) -> None:
+        from wizard import hashing
+
+        self.real = hashing._password_hasher()
+        self.go = threading.Event()
+        self.held = False
+        self.waiting = 0
+
+    def hold(self) -> None:
+        self.held = True
+
+    def _wait(self) -> None:
+        if self.held:
+            self.waiting += 1
+            self.go.wait(5)
+
+    def hash(self, value: str) -> str:
+        self._wait()
+        return self.real.hash(value)
+
+    def verify(self, stored: str, value: str) -> bool:
+        self._wait()
+        return self.real.verify(stored, value)
+
+
+@pytest.fixture
+def slow(monkeypatch: pytest.MonkeyPatch):
+    from wizard import hashing
+
+    hasher = HeldHasher()
+    monkeypatch.setattr(hashing, "_password_hasher", lambda: hasher)
+    yield hasher
+    hasher.go.set()  # no thread is left waiting
+
+
+def count_submits(app) -> list:
+    calls: list = []
+    submit = app.flow.submit
+
+    def counted(step, form):
+        calls.append(step)
+        return submit(step, form)
+
+    app.flow.submit = counted  # the page calls the flow's submit from its worker thread
+    return calls
+
+
+async def until_waiting(pilot, hasher: HeldHasher) -> None:
+    deadline = time.monotonic() + 10
+    while not hasher.waiting:
+        assert time.monotonic() < deadline, "the check never reached the hasher"
+        await asyncio.sleep(0.005)
+
+
+def next_label(app) -> str:
+    return str(app.screen.query_one("#next", Button).label)
+
+
+async def fill_inputs(pilot, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        pilot.app.screen.query_one(f"#field-{name} Input", Input).value = value
+    await pilot.pause()
+
+
+async def test_checking_shows_and_a_second_next_is_refused(data_dir, slow):
+    app = app_at(data_dir, Step.ACCOUNT)
+    async with app.run_test(size=(100, 50)) as pilot:  # Next in view, for the click
+        await pilot.pause()
+        slow.hold()
+        submits = count_submits(app)
+        form = account_form()
+        form.pop("user_id_permanent_ok")
+        await fill(pilot, form)
+        await pilot.press("ctrl+n")  # "Your User ID cannot be changed"
+        await pilot.click_now("#confirm-yes")
+        await until_waiting(pilot, slow)
+        await pilot.pause(0.25)  # longer than 100 ms: the page says so
+        assert CHECKING in message_of(pilot)
+        assert next_label(app) == CHECKING
+        assert app.screen.STEP == Step.ACCOUNT
+        await pilot.press_now("ctrl+n")  # refused: one press, one submit
+        await pilot.press_now("escape")  # Back is refused too
+        await pilot.click_now("#next")  # and so is a click
+        slow.go.set()
+        await until_checked(pilot)
+        assert app.screen.STEP == Step.PROOFING
+        assert submits == [Step.ACCOUNT]
+        assert app.flow.record.user_id == USER_ID
+
+
+async def test_keys_typed_during_the_check_land_in_the_next_pages_first_field(data_dir, slow):
+    app = app_at(data_dir, Step.TWO_FACTOR_SETUP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        slow.hold()
+        await fill(pilot, {"password": PASSWORD, "device_type": "sms", "phone": "(614) 555-0123"})
+        await pilot.press_now("ctrl+n")  # the password is verified: held
+        await until_waiting(pilot, slow)
+        await pilot.press_now("1", "2", "x", "backspace", "3")
+        assert app.screen.STEP == Step.TWO_FACTOR_SETUP  # nothing typed into this page meanwhile
+        slow.go.set()
+        await until_checked(pilot)
+        assert app.screen.STEP == Step.TWO_FACTOR_VERIFY
+        code = app.screen.query_one("#field-code Input", Input)
+        assert app.focused is code
+        assert code.value == "123"
+
+
+async def test_a_refused_sign_in_keeps_the_keys_in_the_current_field(data_dir, slow):
+    app = app_at(data_dir, Step.IQIES_SIGN_IN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        slow.hold()
+        await fill_inputs(pilot, {"user_id": USER_ID, "password": "Wrong-Horse-42x", "code": "000000"})
+        password = app.screen.query_one("#field-password Input", Input)
+        password.focus()
+        await pilot.pause()
+        await pilot.press_now("ctrl+n")
+        await until_waiting(pilot, slow)
+        await pilot.press_now(*"abc")
+        slow.go.set()
+        await until_checked(pilot)
+        assert app.screen.STEP == Step.IQIES_SIGN_IN and not app.flow.signed_in
+        assert CHECKING not in message_of(pilot)  # (the refusal, cleared by the keys: it is typed again)
+        assert app.focused is password
+        assert password.value == "Wrong-Horse-42xabc"
+        assert next_label(app) == "Sign in"  # the button's own label is back
+
+
+async def test_an_enter_typed_during_the_check_does_not_submit_the_refused_page_again(data_dir, slow):
+    app = app_at(data_dir, Step.IQIES_SIGN_IN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        slow.hold()
+        submits = count_submits(app)
+        await fill_inputs(pilot, {"user_id": USER_ID, "password": "Wrong-Horse-42x", "code": "000000"})
+        code = app.screen.query_one("#field-code Input", Input)
+        code.focus()
+        await pilot.pause()
+        await pilot.press_now("enter")  # Enter in the last field means Sign in
+        await until_waiting(pilot, slow)
+        await pilot.press_now("enter")  # typed while it checks: would mean Sign in again
+        slow.go.set()
+        await until_checked(pilot)
+        assert submits == [Step.IQIES_SIGN_IN]
+        assert app.focused is code
+
+
+async def test_ctrl_q_during_the_check_quits_cleanly_and_keeps_the_draft(data_dir, slow):
+    app = app_at(data_dir, Step.IQIES_SIGN_IN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        slow.hold()
+        await fill_inputs(pilot, {"user_id": USER_ID, "password": "Wrong-Horse-42x", "code": "000000"})
+        user_id = app.screen.query_one("#field-user_id Input", Input)
+        user_id.focus()
+        user_id.cursor_position = len(user_id.value)
+        await pilot.pause()
+        await pilot.press_now("ctrl+n")
+        await until_waiting(pilot, slow)
+        await pilot.press_now("x", "ctrl+q")  # a key, then Quit: both wait for the check
+        assert app.is_running
+        slow.go.set()
+        deadline = time.monotonic() + 10
+        while app.is_running:
+            assert time.monotonic() < deadline, "Ctrl+Q did not quit"
+            await asyncio.sleep(0.01)
+    assert app.return_code == 0
+    assert app._exception is None
+    from wizard.flow import OnboardingFlow
+    from wizard.store import Store
+
+    draft = OnboardingFlow(Store(data_dir)).draft(Step.IQIES_SIGN_IN)
+    assert draft.get("user_id") == USER_ID + "x"  # typed during the check, kept by Quit
+    assert "password" not in draft
+
+
+async def test_a_side_pages_password_change_checks_the_same_way(data_dir, slow):
+    app = app_at(data_dir, Step.WELCOME)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        slow.hold()
+        await pilot.press("ctrl+t")
+        screen = app.screen
+        assert screen.query("#pw-old_password")
+        for widget_id, value in (("pw-old_password", PASSWORD), ("pw-new_password", "Brand-New-Horse-77q"),
+                                 ("pw-new_password_confirm", "Brand-New-Horse-77q")):
+            screen.query_one(f"#{widget_id}", Input).value = value
+        button = screen.query_one("#change-password", Button)
+        button.press()
+        await until_waiting(pilot, slow)
+        await pilot.pause(0.25)
+        assert str(button.label) == CHECKING
+        assert CHECKING in str(screen.query_one("#side-message", Static).render())
+        await pilot.press_now("escape")  # Close is refused while it checks
+        assert app.screen is screen
+        slow.go.set()
+        await until_checked(pilot)
+        assert app.screen is screen
+        assert "password was changed" in str(screen.query_one("#side-message", Static).render())
+        assert str(button.label) == "Change password"
+        assert screen.query_one("#pw-new_password", Input).value == ""  # secrets cleared after the try
+
+
+async def test_an_error_in_the_checks_thread_closes_quietly_as_one_on_the_ui_thread(data_dir):
+    from textual import events
+
+    app = app_at(data_dir, Step.PROFILE)
+    app.catch_errors = True  # as a user runs it: no traceback, a reference in the support log
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+
+        def broken(step, form):
+            raise RuntimeError("boom inside the worker")
+
+        app.flow.submit = broken  # called from the check's thread
+        app.post_message(events.Key("ctrl+n", None))
+        deadline = time.monotonic() + 10
+        while not app.error_references:
+            assert time.monotonic() < deadline, "the error was not handled"
+            await asyncio.sleep(0.02)
+    assert app.return_code == 1 and len(app.error_references) == 1
+    assert not app.checks_pending  # the keys were let go
