@@ -5,9 +5,11 @@ its first frame, so Next only shows an already-mounted page: at most one such pa
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Callable, Iterable
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.widget import Widget
@@ -83,7 +85,9 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
             screen.shown()  # its Mount handlers, now: keys typed after Next find its focus
         for warning in warnings or []:
             self.notify(clean_text(warning), title="Please note", severity="warning", timeout=12, markup=False)
-        self.call_after_refresh(self.build_ahead)  # once the new page has drawn its first frame
+        # once the new page has drawn its first frame (the key that asked for it is no typing)
+        self._last_input = 0.0
+        self.call_after_refresh(self.build_ahead)
 
     # --- the next page, built ahead ------------------------------------------------------------
 
@@ -91,7 +95,19 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
     # How often, while the user is on a page, the page built ahead is compared with what a fresh
     # one would compose (an organization added since, a code sent): built again if it differs.
     AHEAD_RECHECK_SECONDS = 1.0
-    AHEAD_START_DELAY = 0.3  # seconds after the first page's first frame (tests set 0)
+    AHEAD_START_DELAY = 0.6  # seconds after the first page's first frame (after the warm-up's start)
+    AHEAD_IDLE = 0.2  # a build waits until no key or click came for this long (tests set 0)
+    _last_input = 0.0
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste, events.MouseDown)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _typing(self) -> bool:
+        """Whether the user typed a moment ago: the page built ahead waits (its build holds the
+        UI thread for a few tens of ms; keys typed then would wait for it)."""
+        return time.monotonic() - self._last_input < self.AHEAD_IDLE
     _ahead: tuple[StepScreen, tuple] | None = None  # the page built ahead and what it composed
 
     def _start_ahead(self) -> None:
@@ -106,6 +122,9 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
             return
         current = self.screen
         if not isinstance(current, StepScreen):
+            return
+        if self._typing():
+            self.set_timer(self.AHEAD_IDLE, self.build_ahead)
             return
         step = current.STEP.next
         if self._ahead is not None:
@@ -129,7 +148,7 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
         if self._ahead is None or not self.screen_stack or not isinstance(self.screen, StepScreen):
             return  # (no screen: the app is closing)
         page, signature = self._ahead
-        if not page.ready:
+        if not page.ready or self._typing():
             return
         try:
             same = page_signature(self.screen_for(page.STEP)) == signature

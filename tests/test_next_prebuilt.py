@@ -26,16 +26,16 @@ from wizard.steps import Step
 
 
 def app_at(*args, **kwargs):
-    """tests/factory.app_at, the next page built as soon as the first page has drawn (a user
-    gets it 0.3 s later: AHEAD_START_DELAY)."""
+    """tests/factory.app_at, the next page built as soon as the page has drawn (a user gets it
+    once start-up is over, AHEAD_START_DELAY, and not while typing, AHEAD_IDLE)."""
     app = _app_at(*args, **kwargs)
-    app.AHEAD_START_DELAY = 0
+    app.AHEAD_START_DELAY = app.AHEAD_IDLE = 0
     return app
 
 
 def make_app(*args, **kwargs):
     app = _make_app(*args, **kwargs)
-    app.AHEAD_START_DELAY = 0
+    app.AHEAD_START_DELAY = app.AHEAD_IDLE = 0
     return app
 
 
@@ -274,7 +274,7 @@ async def test_trainer_mode_fills_a_page_built_ahead_from_the_persona(data_dir):
 
     def make(kind: str):
         app = demo_app(data_dir / kind, "happy-path")
-        app.AHEAD_START_DELAY = 0
+        app.AHEAD_START_DELAY = app.AHEAD_IDLE = 0
         return app
 
     ahead, _ = await walked(make, script, size=(100, 30))
