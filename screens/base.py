@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static
 
+from screens.ahead import BuiltAhead
 from screens.checking import StepChecks
 from screens.form import FieldRow, field_control, note, section
 from screens.side_pages import SidePages
@@ -72,7 +73,7 @@ class TooSmallNotice(Static):
             self._show()
 
 
-class StepScreen(StepChecks, SidePages, Screen):
+class StepScreen(BuiltAhead, StepChecks, SidePages, Screen):
     """Any step's page, its form drawn from the step's spec; a step's own view subclasses it."""
 
     STEP: Step
@@ -113,7 +114,7 @@ class StepScreen(StepChecks, SidePages, Screen):
         yield TooSmallNotice("", id="too-small", markup=False)
         yield TopBar(self.STEP)
         with Horizontal(id="body"):
-            yield StepList(self.flow.step_states())
+            yield StepList(() if self.composed_to_compare else self.flow.step_states())
             with VerticalScroll(id="form"):
                 if self.INTRO:
                     yield Static(plain(self.INTRO), classes="intro")
@@ -230,10 +231,10 @@ class StepScreen(StepChecks, SidePages, Screen):
                 continue
             if isinstance(widget, RadioSet) and widget.pressed_button is not None:
                 continue
-            widget.focus()
+            self.give_focus(widget)
             return
         # a page with nothing to fill is read from the top; the main button waits at the bottom
-        self.query_one("#next", Button).focus(scroll_visible=False)
+        self.give_focus(self.query_one("#next", Button), scroll_visible=False)
 
     # --- reading and filling fields ----------------------------------------------------------
 
@@ -299,7 +300,7 @@ class StepScreen(StepChecks, SidePages, Screen):
         if self.too_small:
             self._focus_before_too_small = row.control  # focused when the window is big enough
             return
-        row.control.focus(scroll_visible=False)
+        self.give_focus(row.control, scroll_visible=False)
         self.call_after_refresh(self._reveal_with_summary, row)
 
     def _reveal_with_summary(self, row: FieldRow) -> None:

@@ -106,6 +106,17 @@ class StepList(Widget):
             lines.append(Content.assemble((" ", blank), line, (" " * max(0, rest), blank)))
         return Content("\n").join(lines)
 
+    def show_states(self, states: Iterable[tuple[Step, str]]) -> bool:
+        """The same steps in new states (a page built ahead, shown after Next), in place; False
+        (and nothing changed) if the steps themselves are not the same."""
+        states = list(states)
+        if [step for step, _ in states] != [step for step, _ in self.states]:
+            return False
+        if states != self.states:
+            self.states = states
+            self.refresh()  # the same lines in new looks: no new layout needed
+        return True
+
 
 class OverPage:
     """A dialog over a step page. Below the page's smallest usable size it does not sit over the
