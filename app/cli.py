@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Trainer mode: the wizard with a demo persona's visibly fake data (real nursing homes) "
             "filled in on every page; you press Next. F4 presenter notes, F6 high contrast, F8 "
             "reset, Ctrl+P jump to any step. Demo data is kept in DIR/demo, apart from real "
-            "profiles; open the approver console on it with: iqies-onboard approve --demo. "
+            "practice accounts; open the approver console on it with: iqies-onboard approve --demo. "
             "Without --persona or --scenario a picker opens."
         ),
     )
@@ -99,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Serve the wizard to web browsers. It prints an address with a random join code "
             "(like a notebook server's token): every request without the code is refused, on this "
             "computer too, and the first visit keeps it in a cookie. Each browser tab runs its own "
-            "wizard on its own practice account, profile web-<8 letters and digits> (or PREFIX-... "
-            "with --profile PREFIX), so trainees in one room never share or block a profile; a "
+            "wizard on its own practice account, web-<8 letters and digits> (or PREFIX-... "
+            "with --profile PREFIX), so trainees in one room never share or block one; a "
             "reloaded tab gets its own account back, and a closed tab's account stays in the data "
             "directory (resume it in a terminal with --profile and its name, or watch it in the "
             "approver console). It listens only on this computer unless you add --allow-remote."
@@ -116,12 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(serve, argparse.SUPPRESS)
     report = commands.add_parser(
         "report",
-        help="write the readiness report (Markdown and printable HTML) of the current profile",
+        help="write the readiness report (Markdown and printable HTML) of the current practice account",
         description=(
             "Write readiness-report.md and readiness-report.html: your User ID and email domain "
             "checked against the rules, your organizations and who approves each, the PSOs planned "
             "per provider, the real addresses and the next steps. No password, answer, code or key "
-            "is ever in it. Prints the two paths. Exit 1 when the profile has no practice account "
+            "is ever in it. Prints the two paths. Exit 1 when the practice account has no HARP account "
             "(User ID) yet, 2 for a bad option or an output directory that cannot be written."
         ),
     )
@@ -300,7 +300,7 @@ def _main(argv: list[str] | None = None) -> int:
     from wizard.store import DataDirError, default_data_dir
 
     data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
-    profile = args.profile if args.profile is not None else os.environ.get("IQIES_ONBOARD_PROFILE") or "default"
+    practice_account = args.profile if args.profile is not None else os.environ.get("IQIES_ONBOARD_PROFILE") or "default"
     smtp_text = args.smtp if args.smtp is not None else os.environ.get(SMTP_ENV)
     try:
         smtp = parse_smtp(smtp_text) if smtp_text else None
@@ -324,7 +324,7 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         from app.commands import report
 
-        return report(data_dir, profile, args.output)
+        return report(data_dir, practice_account, args.output)
     if args.command == "schema":
         from app.commands import print_schema
 
@@ -332,12 +332,12 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "run":  # checks the whole file before it opens (or creates) anything
         from app.run import command
 
-        return command(args.answers, data_dir=data_dir, profile=args.profile, default_profile=profile,
+        return command(args.answers, data_dir=data_dir, practice_account=args.profile, default_practice_account=practice_account,
                        smtp=smtp, interactive=args.interactive)
     if args.command == "plain":
         from app.plain import command as plain_command
 
-        return plain_command(data_dir, profile, smtp)
+        return plain_command(data_dir, practice_account, smtp)
     if args.command == "demo":
         from app.demo import command as demo_command
 
@@ -350,5 +350,5 @@ def _main(argv: list[str] | None = None) -> int:
             return _error(too_plain)
     from app.terminal import command as terminal_command
 
-    return terminal_command(data_dir, profile, smtp, console=args.command == "approve",
+    return terminal_command(data_dir, practice_account, smtp, console=args.command == "approve",
                             demo=args.command == "approve" and args.demo)

@@ -37,8 +37,8 @@ def directory_import(data_dir: Path, source: Path) -> int:
     return 0
 
 
-def report(data_dir: Path, profile: str, output: Path | None) -> int:
-    """``iqies-onboard report``: only reads the profile (no wizard claim, so it works while the
+def report(data_dir: Path, practice_account: str, output: Path | None) -> int:
+    """``iqies-onboard report``: only reads the practice account (no wizard claim, so it works while the
     wizard is open); 1 when there is nothing to report yet, 2 when the output cannot be written."""
     from wizard.flow import OnboardingFlow
     from wizard.log import setup_logging
@@ -47,7 +47,7 @@ def report(data_dir: Path, profile: str, output: Path | None) -> int:
     from wizard.store import DataDirError, Store
 
     try:
-        store = Store(data_dir, profile=profile)
+        store = Store(data_dir, practice_account=practice_account)
         setup_logging(store.data_dir)
         paths = write_report(OnboardingFlow(store), output)
     except (DataDirError, ReportWriteError) as err:

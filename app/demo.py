@@ -41,7 +41,7 @@ def command(data_dir: Path, *, persona: str | None = None, scenario: str | None 
                           console_command(data_dir if explicit_dir else None))
 
     def open_store() -> Store:
-        store = Store(demo_data_dir(data_dir), profile=session.profile, smtp=smtp)
+        store = Store(demo_data_dir(data_dir), practice_account=session.practice_account, smtp=smtp)
         store.claim_wizard()
         return store
 

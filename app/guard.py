@@ -40,7 +40,7 @@ def guarded(
     became unusable: 2), each said as one ``error:`` line. Any other error is logged under
     ``where`` (default ``command``) and said as ``iqies-onboard: {subject}stopped after an
     unexpected error (reference R){kept}. Details without personal data: LOG``, exit 1.
-    ``release`` runs last in every case (the wizard's claim on the profile)."""
+    ``release`` runs last in every case (the wizard's claim on the practice account)."""
     from wizard import __version__
     from wizard.log import event, log_error, setup_logging
     from wizard.store import DataDirError

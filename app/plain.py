@@ -16,14 +16,14 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-def command(data_dir: Path, profile: str, smtp: Any = None) -> int:
+def command(data_dir: Path, practice_account: str, smtp: Any = None) -> int:
     """``iqies-onboard plain``: the exit code (0 after a quit or a finished session)."""
     from wizard.flow import OnboardingFlow
     from wizard.plain import PlainSession
     from wizard.store import DataDirError, Store
 
     try:
-        store = Store(data_dir, profile=profile, smtp=smtp, claim_wizard=True)
+        store = Store(data_dir, practice_account=practice_account, smtp=smtp, claim_wizard=True)
     except DataDirError as err:
         return error_line(str(err))
 

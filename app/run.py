@@ -38,10 +38,10 @@ def _interactive(scenario: ScenarioRun, log_path: Path) -> int:
     return run_reopening(open_app, log_path, lambda: None)
 
 
-def command(path: Path, *, data_dir: Path, profile: str | None = None, default_profile: str = "default",
+def command(path: Path, *, data_dir: Path, practice_account: str | None = None, default_practice_account: str = "default",
             smtp: Any = None, interactive: bool = False) -> int:
     """``iqies-onboard run --answers FILE [--interactive]``: the exit code."""
-    code, scenario = prepare(path, data_dir=data_dir, profile=profile, default_profile=default_profile,
+    code, scenario = prepare(path, data_dir=data_dir, practice_account=practice_account, default_practice_account=default_practice_account,
                              smtp=smtp, interactive=interactive)
     if scenario is None:
         return code

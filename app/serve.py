@@ -2,11 +2,11 @@
 
 textual-serve starts one app process per browser connection by running a shell command. The
 command built here is ``python -m app.serve --data-dir DIR --profile PREFIX-<8 hex digits>``:
-each browser tab has its own tab id (in its address, ``/?tab=...``), and the profile is derived
+each browser tab has its own tab id (in its address, ``/?tab=...``), and the practice account is derived
 from it, so a reloaded or reconnecting tab gets its own practice account back while two tabs
-never fight over one profile and trainees never see each other's typing. A closed tab's progress
-stays in the data directory under its profile name (``iqies-onboard --profile web-1a2b3c4d``
-resumes it in a terminal); a tab closed before anything was typed leaves no profile behind.
+never fight over one practice account and trainees never see each other's typing. A closed tab's progress
+stays in the data directory under its practice account name (``iqies-onboard --profile web-1a2b3c4d``
+resumes it in a terminal); a tab closed before anything was typed leaves no practice account behind.
 
 A join code, as notebook servers have: ``serve`` makes a random code and prints the address with
 it (``/?code=...``). Every request without it (the page, static files, the websocket) is
@@ -32,7 +32,7 @@ from typing import TextIO
 
 from wizard.browser import (
     DEFAULT_MAX_SESSIONS,
-    DEFAULT_PROFILE_PREFIX,
+    DEFAULT_PRACTICE_ACCOUNT_PREFIX,
     REMOTE_WARNING,
     ServeSettingError,
     bind_message,
@@ -40,27 +40,27 @@ from wizard.browser import (
     check_max_sessions,
     check_port,
     check_port_free,
-    check_profile_prefix,
+    check_practice_account_prefix,
     is_loopback,
     join_url,
     new_join_code,
-    session_profile,
+    session_practice_account,
 )
-from wizard.store import check_profile_name
+from wizard.store import check_practice_account_name
 
 __all__ = ["ServeSettingError", "check_max_sessions", "serve", "session_command", "session_main"]
 
 
 def session_command(
-    data_dir: Path, prefix: str = DEFAULT_PROFILE_PREFIX, smtp: str | None = None, python: str | None = None,
-    profile: str | None = None,
+    data_dir: Path, prefix: str = DEFAULT_PRACTICE_ACCOUNT_PREFIX, smtp: str | None = None, python: str | None = None,
+    practice_account: str | None = None,
 ) -> str:
-    """The shell command textual-serve runs for a browser connection (``profile``: the tab's
+    """The shell command textual-serve runs for a browser connection (``practice_account``: the tab's
     own practice account; without it, a fresh one)."""
     argv = [python or sys.executable, "-m", "app.serve", "--data-dir", str(Path(data_dir).absolute()),
-            "--profile-prefix", prefix]
-    if profile:
-        argv += ["--profile", check_profile_name(profile)]
+            "--practice-account-prefix", prefix]
+    if practice_account:
+        argv += ["--profile", check_practice_account_name(practice_account)]
     if smtp:
         argv += ["--smtp", smtp]
     return shlex.join(argv)
@@ -75,7 +75,7 @@ def serve(
     host: str,
     port: int,
     allow_remote: bool,
-    profile_prefix: str | None,
+    practice_account_prefix: str | None,
     smtp: str | None,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
@@ -88,7 +88,7 @@ def serve(
 
     port = check_port(port)
     host = check_host(host, allow_remote)
-    prefix = check_profile_prefix(profile_prefix)
+    prefix = check_practice_account_prefix(practice_account_prefix)
     store = Store(data_dir)  # a data directory that cannot be used fails here, not in every tab
     check_port_free(host, port)
     remote = not is_loopback(host)
@@ -104,15 +104,15 @@ def serve(
     print(f"Serving the wizard at {url} (data directory {store.data_dir}).", file=out)
     print("Open that address, join code included, in each trainee's browser: without the code the "
           "browser view refuses every request.", file=out)
-    print(f"Each browser tab gets its own practice account, profile {prefix}-<8 letters and digits>, "
+    print(f"Each browser tab gets its own practice account, {prefix}-<8 letters and digits>, "
           f"and gets it back when reloaded; at most {max_sessions} tabs at once. Ctrl+C stops.",
           file=out, flush=True)
     from screens.web import make_server  # the server itself is UI side
 
     data_dir_abs = store.data_dir
 
-    def command_for(profile: str | None) -> str:
-        return session_command(data_dir_abs, prefix, smtp, profile=profile)
+    def command_for(practice_account: str | None) -> str:
+        return session_command(data_dir_abs, prefix, smtp, practice_account=practice_account)
 
     server = make_server(command_for(None), host, port, remote, code=code, prefix=prefix,
                          command_for=command_for, max_sessions=max_sessions, data_dir=data_dir_abs)
@@ -130,17 +130,17 @@ def serve(
 
 
 def session_main(argv: list[str] | None = None) -> int:
-    """What textual-serve runs for a browser tab: the wizard on a fresh profile."""
+    """What textual-serve runs for a browser tab: the wizard on a fresh practice account."""
     parser = argparse.ArgumentParser(prog="python -m app.serve", description=session_main.__doc__)
     parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--profile-prefix", default=DEFAULT_PROFILE_PREFIX)
+    parser.add_argument("--practice-account-prefix", default=DEFAULT_PRACTICE_ACCOUNT_PREFIX)
     parser.add_argument("--smtp")
-    parser.add_argument("--profile", help="this tab's own practice profile (default: a fresh one)")
+    parser.add_argument("--profile", help="this tab's own practice account (default: a fresh one)")
     args = parser.parse_args(argv)
     from app import cli
 
-    profile = check_profile_name(args.profile) if args.profile else session_profile(args.profile_prefix)
-    forwarded = ["--data-dir", args.data_dir, "--profile", profile]
+    practice_account = check_practice_account_name(args.profile) if args.profile else session_practice_account(args.practice_account_prefix)
+    forwarded = ["--data-dir", args.data_dir, "--profile", practice_account]
     if args.smtp:
         forwarded += ["--smtp", args.smtp]
     return cli.main(forwarded)

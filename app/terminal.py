@@ -9,8 +9,8 @@ from typing import Any
 from app.guard import error_line, guarded, run_reopening
 
 
-def command(data_dir: Path, profile: str, smtp: Any = None, *, console: bool = False, demo: bool = False) -> int:
-    """The wizard on ``profile``, or with ``console`` the approver console over the data
+def command(data_dir: Path, practice_account: str, smtp: Any = None, *, console: bool = False, demo: bool = False) -> int:
+    """The wizard on ``practice_account``, or with ``console`` the approver console over the data
     directory (with ``demo``, the demo's own: DIR/demo); the exit code."""
     from wizard.log import event
     from wizard.store import DataDirError, Store
@@ -24,7 +24,7 @@ def command(data_dir: Path, profile: str, smtp: Any = None, *, console: bool = F
             return error_line(str(err))
 
     def open_store() -> Store:
-        return Store(data_dir, profile=profile, smtp=smtp, claim_wizard=not console)
+        return Store(data_dir, practice_account=practice_account, smtp=smtp, claim_wizard=not console)
 
     try:
         stores = [open_store()]

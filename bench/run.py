@@ -747,7 +747,7 @@ def bench_store(rep: Report, tmp: Path, sizes: list[int], reps: dict[int, int]) 
     from wizard.steps import Step
     from wizard.store import Store
 
-    from wizard.store import AtomicJSONStorage, PROFILES_DIR, USERS_NAME
+    from wizard.store import AtomicJSONStorage, PRACTICE_ACCOUNTS_DIR, USERS_NAME
 
     seed = advance_to(tmp / "store-seed" / "data", Step.AWAIT_APPROVAL)
     raw = seed.store.db.storage.read()
@@ -772,7 +772,7 @@ def bench_store(rep: Report, tmp: Path, sizes: list[int], reps: dict[int, int]) 
             AtomicJSONStorage(store.account_path).write({"accounts": {"1": acct}, "outbox": dict(outbox)})
             for i in range(2, n + 1):  # one small file per trainee, as the app writes them
                 uid = f"{acct['user_id']}{i}"
-                path = d / PROFILES_DIR / f"trainee{i}.json"
+                path = d / PRACTICE_ACCOUNTS_DIR / f"trainee{i}.json"
                 path.write_text(json.dumps({"accounts": {"1": {**acct, "user_id": uid}}, "outbox": dict(outbox)}))
                 requests[str(i)] = {**req, "id": f"{i:012x}", "user_id": uid}
                 users[str(i)] = {"user_id": uid, "key": uid.casefold(), "profile": f"trainee{i}"}
@@ -786,7 +786,7 @@ def bench_store(rep: Report, tmp: Path, sizes: list[int], reps: dict[int, int]) 
             AtomicJSONStorage(d / USERS_NAME).write({"users": {k: user_sealer.seal(u) for k, u in users.items()}})
         file_mb = sum(p.stat().st_size for p in d.rglob("*.json")) / MIB
         flow = new_flow(d)
-        assert flow.record.user_id == acct["user_id"], "the real account must be profile 'default'"
+        assert flow.record.user_id == acct["user_id"], "the real account must be practice account 'default'"
         flow.save()  # warm-up, not counted
         live_form = {**account_form(), "user_id": "new_user_id"}
         r = reps[n]
@@ -822,9 +822,9 @@ def bench_store(rep: Report, tmp: Path, sizes: list[int], reps: dict[int, int]) 
         }
         print(f"  store with {n:,} accounts: save {med(saves) * 1000:.1f} ms", file=sys.stderr)
     shutil.rmtree(tmp / "store-seed", ignore_errors=True)
-    results["how"] = ("N profiles (copies of a real account saved at AWAIT_APPROVAL, one file "
+    results["how"] = ("N practice accounts (copies of a real account saved at AWAIT_APPROVAL, one file "
                       "each, user_id varied, all in users.json) and N role requests in the shared "
-                      "file; the real account is profile 'default'. Timed: flow.save() and "
+                      "file; the real account is practice account 'default'. Timed: flow.save() and "
                       "store.add_message() of a text-message code; every Next does 1-3 such saves. "
                       "MB: all JSON files of the data directory.")
     rep.details["store"] = results

@@ -217,7 +217,7 @@ class DemoApp(OnboardingApp):
 
         self.push_screen(ConfirmScreen(
             "Reset the demo?",
-            f"Everything in the demo data is forgotten and {what}. A real user's profile is not "
+            f"Everything in the demo data is forgotten and {what}. A real user's practice account is not "
             "touched (the demo keeps its own data directory).",
             yes="Reset the demo",
         ), confirmed)
@@ -292,7 +292,7 @@ class PickerScreen(Screen):
             yield Static(
                 plain("A scenario is a persona (fake person, real nursing home) plus a script; each "
                       "page is filled from the persona and you press Next. Demo data is kept apart "
-                      "from real profiles. A persona without a script: iqies-onboard demo --persona "
+                      "from real trainees. A persona without a script: iqies-onboard demo --persona "
                       f"NAME ({', '.join(personas())})."),
                 id="picker-intro",
             )

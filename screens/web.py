@@ -13,16 +13,16 @@ from typing import Callable
 from wizard.browser import (
     CODE_PARAM,
     DEFAULT_MAX_SESSIONS,
-    DEFAULT_PROFILE_PREFIX,
+    DEFAULT_PRACTICE_ACCOUNT_PREFIX,
     TAB_PARAM,
     TITLE,
     code_matches,
     cookie_name,
     new_join_code,
     new_tab_id,
-    remove_untouched_profile,
+    remove_untouched_practice_account,
     request_allowed,
-    tab_profile,
+    tab_practice_account,
     valid_tab_id,
 )
 
@@ -43,7 +43,7 @@ def make_server(
     remote: bool,
     *,
     code: str | None = None,
-    prefix: str = DEFAULT_PROFILE_PREFIX,
+    prefix: str = DEFAULT_PRACTICE_ACCOUNT_PREFIX,
     command_for: Callable[[str | None], str] | None = None,
     max_sessions: int = DEFAULT_MAX_SESSIONS,
     data_dir: Path | None = None,
@@ -152,7 +152,7 @@ def make_server(
                 raise web.HTTPNotFound(text="No such tab.")
             if self.full(tab):
                 raise web.HTTPServiceUnavailable(text="The browser view is full.")
-            profile = tab_profile(prefix, tab)
+            practice_account = tab_practice_account(prefix, tab)
             websocket = web.WebSocketResponse(heartbeat=15)
             width = to_int(request.query.get("width", "80"), 80)
             height = to_int(request.query.get("height", "24"), 24)
@@ -169,7 +169,7 @@ def make_server(
             try:
                 await websocket.prepare(request)
                 app_service = AppService(
-                    command_for(profile) if command_for else self.command,
+                    command_for(practice_account) if command_for else self.command,
                     write_bytes=websocket.send_bytes,
                     write_str=websocket.send_str,
                     close=websocket.close,
@@ -190,7 +190,7 @@ def make_server(
                     await app_service.stop()  # tells the wizard to quit and reads its last output
                     await _reap(getattr(app_service, "_process", None))
                 if data_dir is not None and tab not in self.tabs:
-                    remove_untouched_profile(data_dir, profile)  # nothing typed: nothing kept
+                    remove_untouched_practice_account(data_dir, practice_account)  # nothing typed: nothing kept
             return websocket
 
     def _no_parser_tracebacks(record: logging.LogRecord) -> bool:

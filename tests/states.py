@@ -10,13 +10,13 @@ from wizard import otp
 from wizard.flow import OnboardingFlow
 from wizard.steps import Step
 from wizard.walk import advance
-from wizard.store import DEFAULT_PROFILE, Store
+from wizard.store import DEFAULT_PRACTICE_ACCOUNT, Store
 
 
-def new_flow(data_dir: Path, clock: FrozenClock | None = None, profile: str = DEFAULT_PROFILE) -> OnboardingFlow:
-    """``profile``: another trainee's practice account in the same data directory."""
+def new_flow(data_dir: Path, clock: FrozenClock | None = None, practice_account: str = DEFAULT_PRACTICE_ACCOUNT) -> OnboardingFlow:
+    """``practice_account``: another trainee's practice account in the same data directory."""
     return OnboardingFlow(
-        Store(data_dir, profile=profile), clock=clock or FrozenClock(), randbelow=SequentialCodes(),
+        Store(data_dir, practice_account=practice_account), clock=clock or FrozenClock(), randbelow=SequentialCodes(),
         totp_secret_factory=lambda: FIXED_TOTP_SECRET, seed_factory=lambda: "test-seed",
     )
 
@@ -57,14 +57,14 @@ def answers_for(
 
 def advance_to(
     data_dir: Path, step: Step, device: str = "sms", clock: FrozenClock | None = None, *,
-    profile: str = DEFAULT_PROFILE, user_id: str = USER_ID, person: dict | None = None,
+    practice_account: str = DEFAULT_PRACTICE_ACCOUNT, user_id: str = USER_ID, person: dict | None = None,
     role: str = "pso", ccn: str = CCN,
 ) -> OnboardingFlow:
     """A flow whose next page is ``step``, every earlier step done with the factory's answers,
-    each page's form made by its spec as ``run --answers`` makes it. ``profile``, ``user_id``
+    each page's form made by its spec as ``run --answers`` makes it. ``practice_account``, ``user_id``
     and ``person`` (PROFILE fields to change) make another trainee in the same data directory;
     ``role`` and ``ccn`` what they request."""
-    flow = new_flow(data_dir, clock, profile)
+    flow = new_flow(data_dir, clock, practice_account)
     answers = answers_for(device, user_id=user_id, person=person, role=role, ccn=ccn)
     if device in otp.AUTHENTICATOR_DEVICES and Step.IQIES_SIGN_IN < step:
         end = advance(flow, answers, until=Step.IQIES_SIGN_IN)

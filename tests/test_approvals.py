@@ -23,10 +23,10 @@ OTHER_CCN = "015010"
 
 def trainee(data_dir: Path, clock: FrozenClock, name: str, *, role: str = "pso", ccn: str = CCN,
             step: Step = Step.AWAIT_APPROVAL):
-    """Trainee ``name`` (own profile, User ID and email) who has submitted ``role`` at ``ccn``."""
+    """Trainee ``name`` (own practice account, User ID and email) who has submitted ``role`` at ``ccn``."""
     person = {"first_name": name.capitalize(), "email": f"{name}@sunnyacres.org",
               "email_confirm": f"{name}@sunnyacres.org"}
-    return advance_to(data_dir, step, clock=clock, profile=name, user_id=f"{name}_pso", person=person,
+    return advance_to(data_dir, step, clock=clock, practice_account=name, user_id=f"{name}_pso", person=person,
                       role=role, ccn=ccn)
 
 
@@ -41,7 +41,7 @@ def request_of(flow) -> dict:
 
 @pytest.fixture
 def approvals(data_dir, clock) -> Approvals:
-    return Approvals(Store(data_dir, profile="console"), clock)
+    return Approvals(Store(data_dir, practice_account="console"), clock)
 
 
 # -- routing ---------------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ def test_the_sandbox_clock_ages_requests_and_sends_one_reminder(data_dir, clock,
     with pytest.raises(ApprovalError):
         approvals.advance_clock(0)
     # both processes read the same offset from the data directory
-    assert Approvals(Store(data_dir, profile="other"), clock).now() == approvals.now()
+    assert Approvals(Store(data_dir, practice_account="other"), clock).now() == approvals.now()
 
 
 def test_roles_lapse_after_60_days_without_signing_in(data_dir, clock, approvals):
@@ -239,7 +239,7 @@ def PasswordStr(value: str):
 
 def test_an_existing_user_signs_in_and_requests_another_role_without_harp_setup(data_dir, clock):
     alice = trainee(data_dir, clock, "alice")
-    flow = new_flow(data_dir, clock, "alice")  # a relaunch: a new flow on the same profile
+    flow = new_flow(data_dir, clock, "alice")  # a relaunch: a new flow on the same practice account
     assert flow.current_step == Step.IQIES_SIGN_IN  # HARP is done; only the sign-in is asked again
     flow.send_code()
     outcome = flow.submit(Step.IQIES_SIGN_IN, {"user_id": "alice_pso", "password": PASSWORD, "code": last_code(flow)})
@@ -310,7 +310,7 @@ def test_the_smtp_path_delivers_the_same_messages(data_dir, clock, monkeypatch):
             original(self, *args, **kwargs)
 
         monkeypatch.setattr(Store, "__init__", with_smtp)
-        approvals = Approvals(Store(data_dir, profile="console"), clock)
+        approvals = Approvals(Store(data_dir, practice_account="console"), clock)
         _scenario(data_dir, clock, approvals)
         monkeypatch.undo()
         # sending is off the caller's thread now: every message has had its try before the server stops
@@ -332,7 +332,7 @@ def _free_port() -> int:
 
 def test_an_smtp_server_that_does_not_answer_loses_no_message(data_dir, clock):
     port = _free_port()  # nobody listens there
-    store = Store(data_dir, profile="console", smtp=("127.0.0.1", port))
+    store = Store(data_dir, practice_account="console", smtp=("127.0.0.1", port))
     store.add_message({"kind": "email", "to": "a@example.org", "subject": "s", "body": "b"})
     assert [m["subject"] for m in store.mailer.messages()] == ["s"]
     assert store.mailer.sender.drain(timeout=10)  # the try happens on the sender's thread
@@ -360,7 +360,7 @@ def test_two_processes_sweeping_at_once_send_one_reminder(data_dir, clock, appro
     from its own snapshot that a reminder was due, and each sent it."""
     trainee(data_dir, clock, "alice")
     approvals.store.set_clock_offset_days(3)
-    other = Approvals(Store(data_dir, profile="bob"), clock)
+    other = Approvals(Store(data_dir, practice_account="bob"), clock)
     stale = other.store.requests()  # read before the first sweep wrote its flag
     assert len(approvals.sweep()) == 1
     monkeypatch.setattr(other.store, "requests", lambda: [r.model_copy(deep=True) for r in stale])
@@ -404,14 +404,14 @@ def test_an_edited_user_index_with_numbers_is_ignored_not_crashed_on(data_dir, c
 
     alice = trainee(data_dir, clock, "alice")
     (data_dir / "users.json").write_text(json.dumps({"users": {"1": {"user_id": 5, "key": 5, "profile": "x"}}}))
-    # ignored, not crashed on; alice still holds her User ID: the one profile file naming it says so
-    assert Store(data_dir, profile="bob").user_ids() == ["alice_pso"]
+    # ignored, not crashed on; alice still holds her User ID: the one practice account file naming it says so
+    assert Store(data_dir, practice_account="bob").user_ids() == ["alice_pso"]
     assert alice.validate(Step.ACCOUNT, {"user_id": "someone_new"}) is not None  # the live check runs
 
 
 def test_two_trainers_moving_the_clock_both_count(data_dir, clock):
-    first = Approvals(Store(data_dir, profile="t1"), clock)
-    second = Approvals(Store(data_dir, profile="t2"), clock)
+    first = Approvals(Store(data_dir, practice_account="t1"), clock)
+    second = Approvals(Store(data_dir, practice_account="t2"), clock)
     first.store.clock_offset_days()  # both have read 0 and cached it
     second.store.clock_offset_days()
     first.advance_clock(1)

@@ -23,7 +23,7 @@ from wizard.directory import default_directory
 from wizard.steps import Step
 
 data_dir, go = sys.argv[1], sys.argv[2]
-flow = advance_to(__import__("pathlib").Path(data_dir), Step.AWAIT_APPROVAL, profile="trainee")
+flow = advance_to(__import__("pathlib").Path(data_dir), Step.AWAIT_APPROVAL, practice_account="trainee")
 ccns = [p.ccn for p in islice(iter(default_directory()), 1, {ROUNDS} + 1)]
 print("ready", flush=True)
 while not __import__("os").path.exists(go):
@@ -45,7 +45,7 @@ from wizard.approvals import CMS_REVIEWER, Approvals
 from wizard.store import Store
 
 data_dir, go, wanted = sys.argv[1], sys.argv[2], int(sys.argv[3])
-approvals = Approvals(Store(__import__("pathlib").Path(data_dir), profile="console"))
+approvals = Approvals(Store(__import__("pathlib").Path(data_dir), practice_account="console"))
 print("ready", flush=True)
 while not __import__("os").path.exists(go):
     time.sleep(0.01)
@@ -84,7 +84,7 @@ def test_a_wizard_submits_while_a_console_approves_and_nothing_is_lost(data_dir,
                 proc.kill()
                 proc.wait()
     assert outputs[0] == ["done"] and outputs[1] == [str(ROUNDS + 1)]
-    store = Store(data_dir, profile="trainee")
+    store = Store(data_dir, practice_account="trainee")
     requests = store.requests()
     assert len(requests) == ROUNDS + 1
     assert all(o["status"] == "approved" for r in requests for o in r["organizations"])
@@ -109,7 +109,7 @@ def test_the_console_signing_a_user_in_is_not_undone_by_that_users_open_wizard(d
 
     clock = FrozenClock()
     wizard = advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)  # open, idle
-    console = ApproverSignIn(Store(data_dir, profile="console"), clock)
+    console = ApproverSignIn(Store(data_dir, practice_account="console"), clock)
     for _ in range(3):
         assert console.sign_in(USER_ID, "Wrong-Password-123", "000000")[0] is None
     wizard.save_draft(Step.AWAIT_APPROVAL, {"anything": "x"})

@@ -160,21 +160,21 @@ def test_parser_data_dir_is_a_path():
     assert isinstance(args.data_dir, Path)
 
 
-# -- profiles, SMTP and the approve command ------------------------------------------------------
+# -- practice accounts, SMTP and the approve command ------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
-        (["--profile", "../etc"], "profile name"),
-        (["--profile", ""], "profile name"),
-        (["approve", "--profile", "a b"], "profile name"),
+        (["--profile", "../etc"], "practice account name"),
+        (["--profile", ""], "practice account name"),
+        (["approve", "--profile", "a b"], "practice account name"),
         (["--smtp", "nohost"], "HOST:PORT"),
         (["--smtp", "127.0.0.1:99999"], "HOST:PORT"),
         (["approve", "--smtp", "mail@x:25"], "not a host name"),
     ],
 )
-def test_bad_profile_or_smtp_exits_2_with_one_line(capsys, tmp_path, argv, says):
+def test_bad_practice_account_or_smtp_exits_2_with_one_line(capsys, tmp_path, argv, says):
     assert cli.main(["--data-dir", str(tmp_path / "d"), *argv]) == 2
     captured = capsys.readouterr()
     assert len(captured.err.splitlines()) == 1 and says in captured.err
@@ -202,14 +202,14 @@ def test_unknown_command_exits_2_with_one_line(home):
     assert "approve" in out.stderr  # says what the commands are
 
 
-def test_a_second_wizard_on_the_same_profile_is_refused_but_another_profile_opens(tmp_path):
+def test_a_second_wizard_on_the_same_practice_account_is_refused_but_another_one_opens(tmp_path):
     from wizard.store import DataDirError, Store
 
-    first = Store(tmp_path / "d", profile="alice")
+    first = Store(tmp_path / "d", practice_account="alice")
     first.claim_wizard()
     with pytest.raises(DataDirError, match="--profile alice"):
-        Store(tmp_path / "d", profile="alice").claim_wizard()
-    Store(tmp_path / "d", profile="bob").claim_wizard()  # another trainee: fine
+        Store(tmp_path / "d", practice_account="alice").claim_wizard()
+    Store(tmp_path / "d", practice_account="bob").claim_wizard()  # another trainee: fine
     first.release_wizard()
 
 

@@ -1,7 +1,7 @@
 """The approver console through its screens (Pilot): CMS approves a first PSO, that PSO signs in
 and approves a second, nobody approves their own request, a rejection needs a reason, a non-PSO
 cannot sign in, the trainer's clock keys, the live refresh, PSO removal, hostile names, small
-windows. Trainees are separate profiles of one data directory, built headlessly (tests/states.py)."""
+windows. Trainees are separate practice accounts of one data directory, built headlessly (tests/states.py)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ OTHER_CCN = "015012"
 def trainee(first: str, last: str) -> dict:
     email = f"{first.lower()}.{last.lower()}@sunnyacres.org"
     return {
-        "profile": first.lower(), "user_id": f"{first.lower()}_pso",
+        "practice_account": first.lower(), "user_id": f"{first.lower()}_pso",
         "person": {"first_name": first, "last_name": last, "email": email, "email_confirm": email},
     }
 

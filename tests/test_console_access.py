@@ -18,7 +18,7 @@ CAROL = trainee("Carol", "Clark")
 def provider(data_dir, clock):
     """Alice is the PSO (CMS approved her); Carol holds PBJ Submitter there."""
     alice = submitted(data_dir, clock, ALICE)
-    approvals = Approvals(Store(data_dir, profile="setup"), clock)
+    approvals = Approvals(Store(data_dir, practice_account="setup"), clock)
     approvals.decide(CMS_REVIEWER, alice.my_requests()[-1].id, CCN, True)
     carol = submitted(data_dir, clock, CAROL, role="pbj_submitter")
     reviewer = Reviewer("pso", alice.profile.display_name, alice.profile.email, alice.record.user_id)

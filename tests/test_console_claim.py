@@ -21,7 +21,7 @@ from pathlib import Path
 from wizard.signin import ApproverSignIn
 from wizard.store import Store
 
-signin = ApproverSignIn(Store(Path(sys.argv[1]), profile="console-a"))
+signin = ApproverSignIn(Store(Path(sys.argv[1]), practice_account="console-a"))
 signin.send_code("alice_pso")
 body = signin.phone("alice_pso")[0]["body"]
 code = body.split("code is ")[1][:11].replace(" ", "")[:6]
@@ -39,8 +39,8 @@ def _sign_in(signin: ApproverSignIn, user_id: str = "alice_pso"):
 
 def _alice_is_pso(data_dir, clock) -> None:
     person = {"first_name": "Alice", "email": "alice@sunnyacres.org", "email_confirm": "alice@sunnyacres.org"}
-    alice = advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, profile="alice", user_id="alice_pso", person=person)
-    Approvals(Store(data_dir, profile="console"), clock).decide(CMS_REVIEWER, alice.my_requests()[0].id, CCN, True)
+    alice = advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, practice_account="alice", user_id="alice_pso", person=person)
+    Approvals(Store(data_dir, practice_account="console"), clock).decide(CMS_REVIEWER, alice.my_requests()[0].id, CCN, True)
 
 
 def test_a_second_console_cannot_sign_the_same_pso_in_until_the_first_lets_go(data_dir, clock):
@@ -49,7 +49,7 @@ def test_a_second_console_cannot_sign_the_same_pso_in_until_the_first_lets_go(da
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert child.stdout.readline().strip() == "signed in", child.stderr.read()
-        second = ApproverSignIn(Store(data_dir, profile="console-b"))
+        second = ApproverSignIn(Store(data_dir, practice_account="console-b"))
         reviewer, message = _sign_in(second)
         assert reviewer is None
         assert "already signed in to an approver console in another window" in message and "\n" not in message
@@ -57,7 +57,7 @@ def test_a_second_console_cannot_sign_the_same_pso_in_until_the_first_lets_go(da
         child.wait(timeout=10)
         reviewer, message = _sign_in(second)
         assert reviewer is not None and reviewer.user_id == "alice_pso", message
-        third = ApproverSignIn(Store(data_dir, profile="console-c"))
+        third = ApproverSignIn(Store(data_dir, practice_account="console-c"))
         assert _sign_in(third)[0] is None
         second.sign_out()
         assert _sign_in(third)[0] is not None
@@ -68,5 +68,5 @@ def test_a_second_console_cannot_sign_the_same_pso_in_until_the_first_lets_go(da
 
 
 def test_the_cms_reviewer_is_not_claimed(data_dir):
-    one, two = ApproverSignIn(Store(data_dir, profile="a")), ApproverSignIn(Store(data_dir, profile="b"))
+    one, two = ApproverSignIn(Store(data_dir, practice_account="a")), ApproverSignIn(Store(data_dir, practice_account="b"))
     assert one.cms().is_cms and two.cms().is_cms

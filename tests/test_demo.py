@@ -45,7 +45,7 @@ def session_for(scenario: str | None = None, persona: str | None = None) -> Demo
 
 
 def demo_store(data_dir: Path, session: DemoSession, clock: FrozenClock) -> Store:
-    store = Store(demo_data_dir(data_dir), profile=session.profile)
+    store = Store(demo_data_dir(data_dir), practice_account=session.practice_account)
     start(store, session, clock=clock, randbelow=SequentialCodes())
     return store
 
@@ -60,8 +60,8 @@ def demo_app(data_dir: Path, scenario: str | None = None, persona: str | None = 
                    seed_factory=lambda: "test-seed", blink=False, catch_errors=False)
 
 
-def flow_of(store: Store, profile: str, clock: FrozenClock | None = None) -> OnboardingFlow:
-    return OnboardingFlow(store.sibling(profile), clock=clock or FrozenClock())
+def flow_of(store: Store, practice_account: str, clock: FrozenClock | None = None) -> OnboardingFlow:
+    return OnboardingFlow(store.sibling(practice_account), clock=clock or FrozenClock())
 
 
 # --- the scenario library and its setup -------------------------------------------------------------
@@ -132,7 +132,7 @@ def test_a_demo_resumes_and_a_different_one_starts_afresh(data_dir):
     assert start(store, session_for("second-pso"), clock=clock) is False  # same demo: resumed
     assert OnboardingFlow(store, clock=clock).record.user_id == "treyes.practice"
     other = session_for("happy-path")
-    maria = Store(demo_data_dir(data_dir), profile=other.profile)
+    maria = Store(demo_data_dir(data_dir), practice_account=other.practice_account)
     assert start(maria, other, clock=clock) is True  # another demo: an empty sandbox
     assert maria.user_ids() == [] and maria.requests() == []
 
@@ -151,8 +151,8 @@ def test_unknown_or_mismatched_names_are_refused_in_one_line():
 # --- the demo's own data directory ------------------------------------------------------------------
 
 
-def test_demo_data_is_kept_apart_from_real_profiles(data_dir):
-    real = advance_to(data_dir, Step.REVIEW)  # a real user's profile and request
+def test_demo_data_is_kept_apart_from_real_practice_accounts(data_dir):
+    real = advance_to(data_dir, Step.REVIEW)  # a real user's practice account and request
     real.submit(Step.REVIEW, {})
     before = (data_dir / "onboarding.json").read_bytes()
     session = session_for("only-pso-left")
@@ -316,7 +316,7 @@ async def test_presenter_notes_toggle(data_dir):
         assert app.screen.query_one("#presenter-notes").display
 
 
-async def test_reset_asks_first_and_leaves_an_empty_demo_profile(data_dir):
+async def test_reset_asks_first_and_leaves_an_empty_demo_practice_account(data_dir):
     app = demo_app(data_dir, "only-pso-left")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

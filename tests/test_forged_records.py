@@ -24,7 +24,7 @@ import pytest
 def trainee(data_dir: Path, clock: FrozenClock, name: str, step: Step = Step.AWAIT_APPROVAL):
     person = {"first_name": name.capitalize(), "email": f"{name}@sunnyacres.org",
               "email_confirm": f"{name}@sunnyacres.org"}
-    return advance_to(data_dir, step, clock=clock, profile=name, user_id=f"{name}_pso", person=person)
+    return advance_to(data_dir, step, clock=clock, practice_account=name, user_id=f"{name}_pso", person=person)
 
 
 def _edit_shared(data_dir: Path, change) -> None:
@@ -60,12 +60,12 @@ def test_a_hand_approved_request_is_ignored_and_its_forger_is_no_pso(data_dir, c
                 doc["organizations"][0].update(status="approved", decided_by="cms", decided_by_name="CMS")
 
     _edit_shared(data_dir, approve_mallory)
-    approvals = Approvals(Store(data_dir, profile="console"), clock)
+    approvals = Approvals(Store(data_dir, practice_account="console"), clock)
     assert [r.user_id for r in approvals.store.requests()] == ["bob_pso"]  # the forged one is ignored
     assert approvals.psos_of(CCN) == [] and approvals.providers_of_pso("mallory_pso") == []
-    assert new_flow(data_dir, clock, profile="mallory").my_requests() == []
+    assert new_flow(data_dir, clock, practice_account="mallory").my_requests() == []
     # Mallory cannot sign in to the console as a PSO, nor approve Bob's request
-    signin = ApproverSignIn(Store(data_dir, profile="console"), clock=clock)
+    signin = ApproverSignIn(Store(data_dir, practice_account="console"), clock=clock)
     mallory.send_code()
     reviewer, message = signin.sign_in("mallory_pso", PASSWORD, last_code(mallory))
     assert reviewer is None and "not an active Provider Security Official" in message
@@ -80,7 +80,7 @@ def test_a_hand_approved_request_is_ignored_and_its_forger_is_no_pso(data_dir, c
 
 def test_a_copied_seal_does_not_carry_over_to_another_user(data_dir, clock):
     alice = trainee(data_dir, clock, "alice")
-    Approvals(Store(data_dir, profile="console"), clock).decide(CMS_REVIEWER, alice.my_requests()[0].id, CCN, True)
+    Approvals(Store(data_dir, practice_account="console"), clock).decide(CMS_REVIEWER, alice.my_requests()[0].id, CCN, True)
     trainee(data_dir, clock, "mallory")
 
     def take_alices_seal(data):
@@ -91,7 +91,7 @@ def test_a_copied_seal_does_not_carry_over_to_another_user(data_dir, clock):
                 doc["organizations"], doc["seal"] = alices["organizations"], alices["seal"]
 
     _edit_shared(data_dir, take_alices_seal)
-    store = Store(data_dir, profile="console")
+    store = Store(data_dir, practice_account="console")
     assert [p.user_id for p in store.active_psos(CCN)] == ["alice_pso"]
 
 
@@ -124,7 +124,7 @@ def test_a_forged_user_id_index_entry_does_not_give_away_a_user_id(data_dir):
     for entry in data["users"].values():
         entry["profile"] = "other"  # the seal no longer holds
     path.write_text(json.dumps(data))
-    other = new_flow(data_dir, profile="other")
+    other = new_flow(data_dir, practice_account="other")
     # a person of their own (the same email would be refused first: it already exists)
     own = {**PROFILE, "email": "other@sunnyacres.org", "email_confirm": "other@sunnyacres.org"}
     assert other.submit(Step.PROFILE, own).ok
@@ -133,17 +133,17 @@ def test_a_forged_user_id_index_entry_does_not_give_away_a_user_id(data_dir):
     assert Store(data_dir).account_for_user_id(USER_ID)[0] == "default"
 
 
-def test_a_profile_file_edited_to_take_another_accounts_user_id_is_kept_aside(data_dir, clock):
+def test_a_practice_account_file_edited_to_take_another_accounts_user_id_is_kept_aside(data_dir, clock):
     advance_to(data_dir, Step.WELCOME, clock=clock)
     trainee(data_dir, clock, "other", step=Step.PROOFING)
     path = data_dir / "profiles" / "other.json"
     data = json.loads(path.read_text())
     data["accounts"]["1"]["user_id"] = USER_ID.swapcase()
     path.write_text(json.dumps(data))
-    other = new_flow(data_dir, clock, profile="other")
+    other = new_flow(data_dir, clock, practice_account="other")
     assert other.record.user_id is None and "another practice account holds" in (other.store.notice or "")
     assert list(data_dir.glob("other.forged-*.json"))  # kept, never deleted
-    store = Store(data_dir, profile="console")
+    store = Store(data_dir, practice_account="console")
     assert store.user_ids() == [USER_ID] and store.account_for_user_id(USER_ID)[0] == "default"
     assert new_flow(data_dir, clock).record.user_id == USER_ID  # the real owner is untouched
 
@@ -152,14 +152,14 @@ def test_deleting_the_key_voids_sealed_records_and_keeps_the_failure_count(data_
     from wizard import otp
 
     alice = trainee(data_dir, clock, "alice")
-    Approvals(Store(data_dir, profile="console"), clock).decide(CMS_REVIEWER, alice.my_requests()[0].id, CCN, True)
+    Approvals(Store(data_dir, practice_account="console"), clock).decide(CMS_REVIEWER, alice.my_requests()[0].id, CCN, True)
     for _ in range(otp.FAILURES_BEFORE_LOCK):
         alice.check_code("000000")
     (data_dir / "secret.key").unlink()
-    store = Store(data_dir, profile="console")
+    store = Store(data_dir, practice_account="console")
     assert store.requests() == [] and store.active_psos(CCN) == []  # nobody became PSO without the key
-    again = new_flow(data_dir, clock, profile="alice")
+    again = new_flow(data_dir, clock, practice_account="alice")
     assert again.record.factor.failures == otp.FAILURES_BEFORE_LOCK
     assert again.verify_sign_in("alice_pso", SecretStr(PASSWORD), "000000") != ""
-    # the User ID stays taken: the index is rebuilt from the profile files
+    # the User ID stays taken: the index is rebuilt from the practice account files
     assert store.account_for_user_id("ALICE_PSO")[0] == "alice" and store.user_ids() == ["alice_pso"]

@@ -149,7 +149,7 @@ def test_generated_answers_documents_never_crash_nor_show_the_secret(doc):
         assert SECRET not in message and "\n" not in message
 
 
-# --- 3. deeply nested store files; 12. a newer profile file ---------------------------------------
+# --- 3. deeply nested store files; 12. a newer practice account file ---------------------------------------
 
 from wizard.store import DataDirError, Store
 
@@ -160,20 +160,20 @@ def test_deeply_nested_store_files_are_kept_aside(data_dir, capsys):
     store = Store(data_dir)
     assert "kept aside" in (store.notice or "")
     assert list(data_dir.glob("onboarding.corrupt*.json"))
-    profile = data_dir / "profiles" / "default.json"
-    profile.write_text("{\"a\":" * 100_000)
+    account_file = data_dir / "profiles" / "default.json"
+    account_file.write_text("{\"a\":" * 100_000)
     flow = new_flow(data_dir)
     assert flow.record.user_id is None
     assert "kept aside" in (flow.store.notice or "")
     assert list(data_dir.glob("default.corrupt*.json"))
 
 
-def test_a_newer_profile_file_is_refused_in_one_line(data_dir, capsys):
+def test_a_newer_practice_account_file_is_refused_in_one_line(data_dir, capsys):
     advance_to(data_dir, Step.WELCOME)
-    profile = data_dir / "profiles" / "default.json"
-    data = json.loads(profile.read_text())
+    account_file = data_dir / "profiles" / "default.json"
+    data = json.loads(account_file.read_text())
     data["meta"] = {"1": {"schema_version": 99}}
-    profile.write_text(json.dumps(data))
+    account_file.write_text(json.dumps(data))
     with pytest.raises(DataDirError, match="newer iqies-onboard"):
         Store(data_dir)
     answers = Path(__file__).resolve().parent.parent / "examples"
@@ -212,12 +212,12 @@ def test_a_data_directory_holding_links_is_refused_in_one_line(tmp_path, name):
     assert (target.stat().st_mode, target.read_bytes() if target.is_file() else None) == before
 
 
-# --- 5. a profile kept aside releases its User ID -----------------------------------------------
+# --- 5. a practice account kept aside releases its User ID -----------------------------------------------
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def test_a_profile_kept_aside_releases_its_user_id_and_the_runner_says_so(data_dir, capsys):
+def test_a_practice_account_kept_aside_releases_its_user_id_and_the_runner_says_so(data_dir, capsys):
     happy = EXAMPLES / "happy-path.yaml"
     assert cli.main(["--data-dir", str(data_dir), "run", "--answers", str(happy)]) == 0
     capsys.readouterr()
@@ -250,7 +250,7 @@ def test_the_runner_does_not_report_success_without_a_stored_request(data_dir, c
     from wizard.flow import OnboardingFlow
     from wizard.store import Store
 
-    stored = latest_request(OnboardingFlow(Store(data_dir, profile="maria")))
+    stored = latest_request(OnboardingFlow(Store(data_dir, practice_account="maria")))
     assert stored is not None and stored.organizations
 
 
@@ -259,7 +259,7 @@ def test_the_runner_does_not_report_success_without_a_stored_request(data_dir, c
 import hashlib
 
 
-def test_a_live_text_message_code_is_not_recoverable_from_the_profile_file(data_dir, clock):
+def test_a_live_text_message_code_is_not_recoverable_from_the_practice_account_file(data_dir, clock):
     flow = advance_to(data_dir, Step.WELCOME, clock=clock)
     flow.send_code()
     factor = json.loads((data_dir / "profiles" / "default.json").read_text())["accounts"]["1"]["factor"]
@@ -298,10 +298,10 @@ def test_an_edited_user_id_index_does_not_let_two_accounts_share_one(data_dir):
 
     advance_to(data_dir, Step.WELCOME)
     (data_dir / "users.json").write_text(json.dumps({"users": {}}))
-    other = new_flow(data_dir, profile="other")
+    other = new_flow(data_dir, practice_account="other")
     # another person (the same email would be refused first: "email already exists", issue 19)
     assert other.submit(Step.PROFILE, {**PROFILE, "email": "other@sunnyacres.org",
                                        "email_confirm": "other@sunnyacres.org"}).ok
     outcome = other.submit(Step.ACCOUNT, {**account_form(), "user_id": USER_ID})
     assert not outcome.ok and "taken" in (outcome.message + str(outcome.errors)), outcome
-    assert new_flow(data_dir, profile="other").record.user_id is None
+    assert new_flow(data_dir, practice_account="other").record.user_id is None

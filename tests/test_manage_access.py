@@ -21,7 +21,7 @@ from wizard.store import DB_NAME, Store
 def trainee(data_dir: Path, clock: FrozenClock, name: str, *, role: str = "pso", ccn: str = CCN):
     person = {"first_name": name.capitalize(), "email": f"{name}@sunnyacres.org",
               "email_confirm": f"{name}@sunnyacres.org"}
-    return advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, profile=name, user_id=f"{name}_pso",
+    return advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, practice_account=name, user_id=f"{name}_pso",
                       person=person, role=role, ccn=ccn)
 
 
@@ -35,7 +35,7 @@ def last_request(flow):
 
 @pytest.fixture
 def approvals(data_dir, clock) -> Approvals:
-    return Approvals(Store(data_dir, profile="console"), clock)
+    return Approvals(Store(data_dir, practice_account="console"), clock)
 
 
 @pytest.fixture
@@ -131,19 +131,19 @@ def test_a_forged_removal_is_ignored(data_dir, clock, approvals, provider):
                 doc["organizations"][0].update(status="removed", removed_by="carol_pso", removed_by_name="Carol")
 
     edit(forge)
-    fresh = Approvals(Store(data_dir, profile="console"), clock)
+    fresh = Approvals(Store(data_dir, practice_account="console"), clock)
     assert not any(r.org(CCN).status == Status.REMOVED for r in fresh.store.requests())
     # a hand-forged removal document (no seal at all) is not read either
     edit(lambda data: data["requests"].update({"999": {
         "id": "forged", "user_id": "bob_pso", "role": "pso", "requester": "Bob",
         "organizations": [{"ccn": CCN, "status": "removed", "removed_by": "alice_pso"}]}}))
-    assert all(r.id != "forged" for r in Approvals(Store(data_dir, profile="x"), clock).store.requests())
+    assert all(r.id != "forged" for r in Approvals(Store(data_dir, practice_account="x"), clock).store.requests())
 
 
 def test_a_real_removal_holds_its_seal(data_dir, clock, approvals, provider):
     alice, carol = provider
     approvals.remove_role(pso(alice), last_request(carol).id, CCN, "Left")
-    fresh = Store(data_dir, profile="another")
+    fresh = Store(data_dir, practice_account="another")
     assert fresh.request(last_request(carol).id).org(CCN).status == Status.REMOVED
 
 

@@ -22,7 +22,7 @@ def request_texts(app) -> list[str]:
 async def test_pending_requests_show_a_decision_without_a_restart(data_dir, clock, monkeypatch):
     monkeypatch.setattr(WelcomeScreen, "REFRESH_SECONDS", 0.05)  # every 2 s for a user; here sooner
     advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)
-    console = Approvals(Store(data_dir, profile="console"), clock)  # as if another process
+    console = Approvals(Store(data_dir, practice_account="console"), clock)  # as if another process
     app = make_app(data_dir, clock, signed_in=True)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -40,7 +40,7 @@ async def test_pending_requests_show_a_decision_without_a_restart(data_dir, cloc
 
 async def test_a_rejection_shows_its_reason(data_dir, clock):
     advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)
-    console = Approvals(Store(data_dir, profile="console"), clock)
+    console = Approvals(Store(data_dir, practice_account="console"), clock)
     item = console.queue(CMS_REVIEWER)[0]
     console.decide(CMS_REVIEWER, item.request["id"], CCN, approve=False, reason="Not our employee")
     app = make_app(data_dir, clock, signed_in=True)

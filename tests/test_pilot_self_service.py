@@ -184,7 +184,7 @@ async def test_harp_account_page_from_the_user_menu(data_dir, clock):
 
 
 async def test_email_already_exists_on_the_profile_page(data_dir, clock):
-    advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, profile="earlier", user_id="earlier_pso")
+    advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, practice_account="earlier", user_id="earlier_pso")
     app = make_app(data_dir, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

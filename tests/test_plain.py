@@ -87,7 +87,7 @@ def _proofing_answers(home: Path) -> list[int]:
     from wizard.flow import OnboardingFlow
     from wizard.store import Store
 
-    flow = OnboardingFlow(Store(home, profile="maria"))
+    flow = OnboardingFlow(Store(home, practice_account="maria"))
     return [q.correct + 1 for q in flow.proofing_questions()]
 
 
@@ -235,18 +235,18 @@ NOT_COMPARED = {"password_hash", "challenge_answer_hash", "proofing_seed", "last
 FACTOR_NOT_COMPARED = {"totp_secret", "code_hash", "code_salt", "code_expires_at", "last_totp_step", "revision"}
 
 
-def _stored(home: Path, profile: str) -> dict:
-    """The profile's whole account record and its role requests, as stored, without timestamps,
+def _stored(home: Path, practice_account: str) -> dict:
+    """The practice account's whole account record and its role requests, as stored, without timestamps,
     hashes and secrets (see NOT_COMPARED)."""
     from wizard.flow import OnboardingFlow
     from wizard.store import Store
 
-    flow = OnboardingFlow(Store(home, profile=profile))
+    flow = OnboardingFlow(Store(home, practice_account=practice_account))
     record = flow.record.model_dump(mode="json", exclude=NOT_COMPARED)
     if record.get("factor") is not None:
         record["factor"] = {k: v for k, v in record["factor"].items() if k not in FACTOR_NOT_COMPARED}
     requests = [{k: v for k, v in r.items() if k not in ("id", "submitted_at")} for r in flow.my_requests()]
-    raw = Path(home, "profiles", f"{profile}.json").read_text(encoding="utf-8")
+    raw = Path(home, "profiles", f"{practice_account}.json").read_text(encoding="utf-8")
     assert PASSWORD not in raw and ANSWER not in raw
     return {**record, "requests": requests}
 
@@ -298,7 +298,7 @@ def test_authenticator_gets_the_manual_key_never_a_qr_under_dumb(tmp_path: Path)
     from wizard.plain import PlainSession
     from wizard.store import Store
 
-    flow = OnboardingFlow(Store(tmp_path / "h", profile="t"), totp_secret_factory=lambda: FIXED_TOTP_SECRET)
+    flow = OnboardingFlow(Store(tmp_path / "h", practice_account="t"), totp_secret_factory=lambda: FIXED_TOTP_SECRET)
     import yaml
 
     raw = yaml.safe_load((ROOT / "examples" / "happy-path.yaml").read_text())
@@ -322,7 +322,7 @@ def _flow_with_account(home: Path, **profile: str):
     from wizard.flow import OnboardingFlow
     from wizard.store import Store
 
-    flow = OnboardingFlow(Store(home, profile="t"))
+    flow = OnboardingFlow(Store(home, practice_account="t"))
     raw = yaml.safe_load((ROOT / "examples" / "happy-path.yaml").read_text())
     assert flow.submit(flow.current_step, profile_form({**raw["profile"], **profile})).ok
     assert flow.submit(flow.current_step, account_form(raw["account"])).ok
@@ -345,7 +345,7 @@ def test_manual_proofing_is_explained_and_carries_on(tmp_path: Path) -> None:
     _check_output(text)
 
 
-def test_a_second_plain_on_the_same_profile_is_refused(tmp_path: Path) -> None:
+def test_a_second_plain_on_the_same_practice_account_is_refused(tmp_path: Path) -> None:
     import subprocess
 
     home = tmp_path / "home"
@@ -389,7 +389,7 @@ def test_end_of_input_at_a_hidden_answer_saves_on_its_own_line(tmp_path: Path) -
         out.write(prompt)
         raise EOFError
 
-    store = Store(tmp_path / "home", profile="maria")
+    store = Store(tmp_path / "home", practice_account="maria")
     flow = OnboardingFlow(store)
     out = io.StringIO()
     session = PlainSession(flow, stdin=Tty(""), stdout=out, getpass=eof)

@@ -28,12 +28,12 @@ def test_employee_left_runs_through_run_answers(data_dir, capsys):
     assert code == 0, out
     assert "then 5/5: remove_role as nhale.practice: Removed: Sam Ortiz no longer has PBJ Submitter" in out
     assert out.splitlines()[-1] == "Result: reached the expected end: removed."
-    [sam] = OnboardingFlow(Store(data_dir, profile="sam")).my_requests()
+    [sam] = OnboardingFlow(Store(data_dir, practice_account="sam")).my_requests()
     org = sam.organizations[0]
     assert org.status == Status.REMOVED and org.reason == "Left the provider" and org.removed_by == "nhale.practice"
-    mail = OnboardingFlow(Store(data_dir, profile="sam")).messages()
+    mail = OnboardingFlow(Store(data_dir, practice_account="sam")).messages()
     assert any("was removed" in m.get("subject", "") for m in mail)
-    [nadia] = OnboardingFlow(Store(data_dir, profile="nadia")).my_requests()
+    [nadia] = OnboardingFlow(Store(data_dir, practice_account="nadia")).my_requests()
     assert nadia.organizations[0].status == Status.APPROVED  # the PSO keeps hers
 
 

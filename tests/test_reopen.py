@@ -88,7 +88,7 @@ def test_an_unexpected_error_shows_the_error_screen_and_enter_reopens(tmp_path, 
     assert capsys.readouterr().err == ""
     log = Path(log_path).read_text(encoding="utf-8")
     assert "start version=" in log and "stop code=0" in log
-    if claims:  # released at the end: the next run can claim the profile
+    if claims:  # released at the end: the next run can claim the practice account
         fake.opened[-1].claim_wizard()
         fake.opened[-1].release_wizard()
 

@@ -128,10 +128,10 @@ def test_psos_planned_count_every_trainee_and_advise_two(data_dir, clock):
     assert (alone.psos_active, alone.psos_requested) == (0, 1)
     assert alone.pso_check.verdict == "check"
     # a colleague requests PSO for the same provider; CMS approves the first one
-    advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, profile="colleague", user_id="msmith_pso",
+    advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, practice_account="colleague", user_id="msmith_pso",
                person={"first_name": "Mary", "last_name": "Smith", "email": "mary.smith@sunnyacres.org",
                        "email_confirm": "mary.smith@sunnyacres.org"})
-    console = Approvals(Store(data_dir, profile="console"), clock)
+    console = Approvals(Store(data_dir, practice_account="console"), clock)
     mine = next(i for i in console.queue(CMS_REVIEWER) if i.request["user_id"] == "jdoe_pso")
     console.decide(CMS_REVIEWER, mine.request["id"], CCN, approve=True)
     [pair] = build_report(new_flow(data_dir, clock)).organizations
@@ -197,8 +197,8 @@ def test_a_stored_user_id_that_breaks_the_rules_is_flagged(data_dir, clock, user
 def test_no_account_yet_is_refused_with_a_sentence(data_dir, clock):
     from wizard.report import ReportUnavailable
 
-    flow = advance_to(data_dir, Step.ACCOUNT, clock=clock)  # profile saved, no User ID
-    with pytest.raises(ReportUnavailable, match="no practice account yet"):
+    flow = advance_to(data_dir, Step.ACCOUNT, clock=clock)  # HARP profile saved, no User ID
+    with pytest.raises(ReportUnavailable, match="no HARP account yet"):
         build_report(flow)
 
 
@@ -271,7 +271,7 @@ def test_hostile_names_are_escaped_in_both_formats(data_dir, clock, tmp_path):
             org.name, org.city, org.facility_id = HOSTILE, "<b>x</b>", "](javascript:y)"
 
     flow.store.update_request(request["id"], rename)
-    console = Approvals(Store(data_dir, profile="console"), clock)
+    console = Approvals(Store(data_dir, practice_account="console"), clock)
     console.decide(CMS_REVIEWER, request["id"], CCN, approve=False, reason=HOSTILE)  # free text
     out = tmp_path / "out"
     out.mkdir()
@@ -314,9 +314,9 @@ def test_cli_writes_both_files_into_the_data_directory_by_default(data_dir, cloc
     assert stat.S_IMODE((data_dir / HTML_NAME).stat().st_mode) == 0o600
 
 
-def test_cli_output_dir_and_profile_after_the_command(data_dir, clock, capsys, tmp_path):
-    advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, profile="bob", user_id="bob_pso")
-    holder = Store(data_dir, profile="bob")
+def test_cli_output_dir_and_practice_account_after_the_command(data_dir, clock, capsys, tmp_path):
+    advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, practice_account="bob", user_id="bob_pso")
+    holder = Store(data_dir, practice_account="bob")
     holder.claim_wizard()  # bob's wizard is open: the report only reads, so it still works
     try:
         out = tmp_path / "printouts"
@@ -328,12 +328,12 @@ def test_cli_output_dir_and_profile_after_the_command(data_dir, clock, capsys, t
     assert "bob\\_pso" in (out / MD_NAME).read_text()
 
 
-def test_cli_profile_without_an_account_exits_1_with_one_line(data_dir, capsys):
+def test_cli_practice_account_without_an_account_exits_1_with_one_line(data_dir, capsys):
     assert cli.main(["--data-dir", str(data_dir), "--profile", "newbie", "report"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     [line] = captured.err.splitlines()
-    assert line.startswith("iqies-onboard: ") and "newbie" in line and "no practice account" in line
+    assert line.startswith("iqies-onboard: ") and "newbie" in line and "no HARP account" in line
     assert not (data_dir / MD_NAME).exists()
 
 

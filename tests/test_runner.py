@@ -61,12 +61,12 @@ def secrets_of(path: Path) -> list[str]:
     return [s for s in found if s]
 
 
-def flow_of(data_dir: Path, profile: str) -> OnboardingFlow:
-    return OnboardingFlow(Store(data_dir, profile=profile))
+def flow_of(data_dir: Path, practice_account: str) -> OnboardingFlow:
+    return OnboardingFlow(Store(data_dir, practice_account=practice_account))
 
 
-def phone_codes(data_dir: Path, profile: str) -> list[str]:
-    flow = flow_of(data_dir, profile)
+def phone_codes(data_dir: Path, practice_account: str) -> list[str]:
+    flow = flow_of(data_dir, practice_account)
     return [re.search(r"code is ((?:[0-9] ?){6})", m["body"]).group(1).replace(" ", "")
             for m in flow.messages() if m.get("kind") in ("sms", "voice")]
 
@@ -519,7 +519,7 @@ def test_personas_are_visibly_fake_and_complete():
 def test_advance_takes_a_persona_to_any_step(key, data_dir):
     from wizard.runner import advance
 
-    flow = OnboardingFlow(Store(data_dir, profile=key), clock=FrozenClock(), randbelow=SequentialCodes(),
+    flow = OnboardingFlow(Store(data_dir, practice_account=key), clock=FrozenClock(), randbelow=SequentialCodes(),
                           seed_factory=lambda: "test-seed")
     lines: list[str] = []
     end = advance(flow, personas()[key].answers(), until=Step.ROLE, out=lines.append)

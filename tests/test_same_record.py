@@ -23,13 +23,13 @@ from wizard.steps import Step
 
 ROOT = Path(__file__).resolve().parent.parent
 HAPPY = ROOT / "examples" / "happy-path.yaml"
-PROFILE_NAME = "maria"  # the file's profile_name
+PRACTICE_ACCOUNT = "maria"  # the file's profile_name
 
 
 @pytest.fixture(scope="module")
 def answers() -> dict:
     raw = read_raw(HAPPY)
-    assert raw["profile_name"] == PROFILE_NAME
+    assert raw["profile_name"] == PRACTICE_ACCOUNT
     assert raw["account"]["password"] == PASSWORD and raw["account"]["challenge_answer"] == ANSWER
     return raw
 
@@ -41,7 +41,7 @@ async def _through_the_wizard(home: Path, raw: dict) -> None:
     from screens.app import OnboardingApp
     from wizard.store import Store
 
-    app = OnboardingApp(Store(home, profile=PROFILE_NAME), blink=False, catch_errors=False)
+    app = OnboardingApp(Store(home, practice_account=PRACTICE_ACCOUNT), blink=False, catch_errors=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         flow = app.flow
@@ -170,7 +170,7 @@ def _through_plain(home: Path, raw: dict) -> str:
     from wizard.plain import PlainSession
     from wizard.store import Store
 
-    flow = OnboardingFlow(Store(home, profile=PROFILE_NAME))
+    flow = OnboardingFlow(Store(home, practice_account=PRACTICE_ACCOUNT))
     out = io.StringIO()
     person = _Person(_plain_script(flow, raw), out)
     assert PlainSession(flow, stdin=person, stdout=out, env={"TERM": "dumb"}).run() == 0
@@ -187,7 +187,7 @@ async def test_wizard_plain_and_run_answers_store_the_same_record(tmp_path: Path
     text = _through_plain(tmp_path / "plain", answers)
     _check_output(text)
     assert "Role Request Submitted" in text
-    by_wizard, by_plain = _stored(tmp_path / "wizard", PROFILE_NAME), _stored(tmp_path / "plain", PROFILE_NAME)
+    by_wizard, by_plain = _stored(tmp_path / "wizard", PRACTICE_ACCOUNT), _stored(tmp_path / "plain", PRACTICE_ACCOUNT)
     assert by_runner["requests"] and by_runner["position"] == Step.AWAIT_APPROVAL.key
     assert by_wizard == by_runner
     assert by_plain == by_runner

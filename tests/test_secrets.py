@@ -121,9 +121,9 @@ def test_self_service_pages_leave_no_new_secret_on_disk(data_dir, clock):
     from wizard.store import Store
 
     with logged_to_disk(data_dir):
-        flow = advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, profile="second", user_id="second_pso",
+        flow = advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, practice_account="second", user_id="second_pso",
                           person={"email": "second@sunnyacres.org", "email_confirm": "second@sunnyacres.org"})
-        service = Recovery(Store(data_dir, profile="second"), clock)
+        service = Recovery(Store(data_dir, practice_account="second"), clock)
         service.send_code("second_pso")
         code = flow.code_on_phone()
         assert service.reset_password("second_pso", "wrong answer", code, "Reset-Secret-91z",

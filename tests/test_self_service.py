@@ -23,7 +23,7 @@ def _mails(data_dir, subject: str) -> list[dict]:
 
 def test_forgot_user_id_mails_it(data_dir, clock):
     advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)
-    service = Recovery(Store(data_dir, profile="someone"), clock)
+    service = Recovery(Store(data_dir, practice_account="someone"), clock)
     known = service.forgot_user_id(PROFILE["email"].upper())
     unknown = service.forgot_user_id("nobody@sunnyacres.org")
     assert known == unknown == recovery.USER_ID_SENT  # the same words: nothing told on screen
@@ -36,7 +36,7 @@ def test_forgot_user_id_mails_it(data_dir, clock):
 
 def test_forgot_password_resets_with_challenge_answer(data_dir, clock):
     flow = advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)
-    service = Recovery(Store(data_dir, profile="someone"), clock)
+    service = Recovery(Store(data_dir, practice_account="someone"), clock)
     assert "sent" in service.send_code(USER_ID)
     code = last_code(flow)
     # a wrong answer and a wrong code read the same, and an unknown User ID too
@@ -60,7 +60,7 @@ def test_forgot_password_resets_with_challenge_answer(data_dir, clock):
 
 def test_forgot_password_is_throttled_like_sign_in(data_dir, clock):
     advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)
-    service = Recovery(Store(data_dir, profile="someone"), clock)
+    service = Recovery(Store(data_dir, practice_account="someone"), clock)
     for _ in range(5):
         service.reset_password(USER_ID, "wrong answer", "123456", NEW_PASSWORD, NEW_PASSWORD)
     ok, _, message = service.reset_password(USER_ID, "blue bicycle", "123456", NEW_PASSWORD, NEW_PASSWORD)
@@ -69,19 +69,19 @@ def test_forgot_password_is_throttled_like_sign_in(data_dir, clock):
 
 def test_email_already_exists_is_refused(data_dir, clock):
     advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)
-    other = new_flow(data_dir, clock, profile="second")
+    other = new_flow(data_dir, clock, practice_account="second")
     outcome = other.submit(Step.PROFILE, dict(PROFILE, email=PROFILE["email"].upper(),
                                               email_confirm=PROFILE["email"].upper()))
     assert not outcome.ok
     assert "already" in outcome.errors["email"] and "Forgot User ID" in outcome.errors["email"]
     assert other.record.profile is None
-    # the same profile running again is not "another account"; nor is a profile that never got
+    # the same practice account running again is not "another account"; nor is one that never got
     # past the User ID step
     assert recovery.email_holder(Store(data_dir), PROFILE["email"]) is None
-    assert recovery.email_holder(Store(data_dir, profile="second"), PROFILE["email"]) == "default"
-    third = new_flow(data_dir, clock, profile="third")
+    assert recovery.email_holder(Store(data_dir, practice_account="second"), PROFILE["email"]) == "default"
+    third = new_flow(data_dir, clock, practice_account="third")
     assert third.submit(Step.PROFILE, dict(PROFILE, email="x@sunnyacres.org", email_confirm="x@sunnyacres.org")).ok
-    fourth = new_flow(data_dir, clock, profile="fourth")
+    fourth = new_flow(data_dir, clock, practice_account="fourth")
     assert fourth.submit(Step.PROFILE, dict(PROFILE, email="x@sunnyacres.org", email_confirm="x@sunnyacres.org")).ok
 
 

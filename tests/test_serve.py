@@ -39,11 +39,11 @@ from wizard.browser import (
     ServeSettingError,
     check_host,
     check_port,
-    check_profile_prefix,
+    check_practice_account_prefix,
     request_allowed,
-    session_profile,
+    session_practice_account,
 )
-from wizard.store import Store, check_profile_name
+from wizard.store import Store, check_practice_account_name
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -122,21 +122,21 @@ def test_malformed_hosts_refused_even_with_allow_remote(host):
         check_host(host, allow_remote=True)
 
 
-def test_each_session_gets_a_fresh_valid_profile():
-    names = {session_profile() for _ in range(200)}
+def test_each_session_gets_a_fresh_valid_practice_account():
+    names = {session_practice_account() for _ in range(200)}
     assert len(names) == 200
     for name in names:
         assert name.startswith("web-") and len(name) == len("web-") + 8
-        assert check_profile_name(name) == name
-    assert session_profile("room3").startswith("room3-")
+        assert check_practice_account_name(name) == name
+    assert session_practice_account("room3").startswith("room3-")
 
 
-def test_profile_prefix_must_leave_room_for_the_session_suffix():
-    assert check_profile_prefix(None) == "web"
-    assert check_profile_prefix("x" * 31) == "x" * 31
+def test_practice_account_prefix_must_leave_room_for_the_session_suffix():
+    assert check_practice_account_prefix(None) == "web"
+    assert check_practice_account_prefix("x" * 31) == "x" * 31
     for bad in ("x" * 32, "../x", "", "-x"):
         with pytest.raises(ServeSettingError, match="--profile"):
-            check_profile_prefix(bad)
+            check_practice_account_prefix(bad)
 
 
 def test_the_server_side_stays_textual_free(tmp_path):
@@ -159,18 +159,18 @@ def test_session_command_runs_the_session_entry_with_quoted_arguments(tmp_path):
     data_dir = tmp_path / "class room; rm -rf ~"
     argv = shlex.split(session_command(data_dir, "room3", "mail.example:2525", python="/opt/py thon"))
     assert argv == [
-        "/opt/py thon", "-m", "app.serve", "--data-dir", str(data_dir), "--profile-prefix", "room3",
+        "/opt/py thon", "-m", "app.serve", "--data-dir", str(data_dir), "--practice-account-prefix", "room3",
         "--smtp", "mail.example:2525",
     ]
 
 
-def test_session_main_runs_the_wizard_on_a_fresh_profile(monkeypatch, tmp_path):
+def test_session_main_runs_the_wizard_on_a_fresh_practice_account(monkeypatch, tmp_path):
     from app import cli
 
     seen = []
     monkeypatch.setattr(cli, "main", lambda argv: seen.append(argv) or 0)
-    assert serve_mod.session_main(["--data-dir", str(tmp_path), "--profile-prefix", "room3"]) == 0
-    assert serve_mod.session_main(["--data-dir", str(tmp_path), "--profile-prefix", "room3"]) == 0
+    assert serve_mod.session_main(["--data-dir", str(tmp_path), "--practice-account-prefix", "room3"]) == 0
+    assert serve_mod.session_main(["--data-dir", str(tmp_path), "--practice-account-prefix", "room3"]) == 0
     (first, second) = seen
     assert first[:2] == ["--data-dir", str(tmp_path)] and first[2] == "--profile"
     assert first[3].startswith("room3-") and second[3].startswith("room3-") and first[3] != second[3]
@@ -229,7 +229,7 @@ def test_top_level_help_lists_serve(home):
         (["--host", "0.0.0.0"], "--host 0.0.0.0 is reachable from other computers"),
         (["--host", "192.168.1.20", "--port", "8001"], "add --allow-remote"),
         (["--host", "bad!host", "--allow-remote"], "--host 'bad!host' is not an IP address"),
-        (["--profile", "a/b"], "--profile 'a/b' cannot start the per-tab profile names"),
+        (["--profile", "a/b"], "--profile 'a/b' cannot start the per-tab practice account names"),
         (["--smtp", "nohost"], "SMTP"),
     ],
 )
@@ -462,13 +462,13 @@ async def wait_until(check, seconds: float = 20) -> bool:
 
 async def test_a_reconnecting_tab_gets_its_own_account_back(tmp_path):
     """The same tab (its address) reconnects to its own practice account; a new tab gets a new
-    one; a tab closed before anything was typed leaves no profile behind."""
+    one; a tab closed before anything was typed leaves no practice account behind."""
     import aiohttp
 
     data_dir = tmp_path / "data"
     process, port = start_server(data_dir)
     base = f"http://127.0.0.1:{port}"
-    profiles = data_dir / "profiles"
+    practice_accounts = data_dir / "profiles"
     try:
         async with aiohttp.ClientSession(cookie_jar=jar()) as http:
             async with http.get(process.join_url) as r:
@@ -477,9 +477,9 @@ async def test_a_reconnecting_tab_gets_its_own_account_back(tmp_path):
             ws = await http.ws_connect(f"{base}/ws/{tab}?width=80&height=24", origin=base)
             assert await read_screen(ws) > 0
             await ws.send_str(json.dumps(["stdin", "Zelda\t"]))  # Tab leaves the field: saved
-            assert await wait_until(lambda: list(first_names_by_profile(data_dir).values()) == ["Zelda"])
+            assert await wait_until(lambda: list(first_names_by_practice_account(data_dir).values()) == ["Zelda"])
             await ws.close()
-            [first] = first_names_by_profile(data_dir)
+            [first] = first_names_by_practice_account(data_dir)
             # the same tab reloads (its address keeps the tab id) and reconnects
             async with http.get(tab_url) as r:
                 assert r.status == 200 and f'data-tab="{tab}"' in await r.text()
@@ -488,16 +488,16 @@ async def test_a_reconnecting_tab_gets_its_own_account_back(tmp_path):
             await ws.send_str(json.dumps(["stdin", "\x1b[Z\x1b[Z"]))  # moves about, types nothing
             await asyncio.sleep(1)
             await ws.close()
-            assert first_names_by_profile(data_dir) == {first: "Zelda"}
+            assert first_names_by_practice_account(data_dir) == {first: "Zelda"}
             # a new tab: a new account, removed when closed untouched
             async with http.get(process.join_url) as r:
                 other = re.search(r'data-tab="([A-Za-z0-9_-]+)"', await r.text()).group(1)
             assert other != tab
             ws = await http.ws_connect(f"{base}/ws/{other}?width=80&height=24", origin=base)
             assert await read_screen(ws) > 0
-            assert await wait_until(lambda: len(list(profiles.glob("*.json"))) == 2)
+            assert await wait_until(lambda: len(list(practice_accounts.glob("*.json"))) == 2)
             await ws.close()
-            assert await wait_until(lambda: [p.stem for p in profiles.glob("*.json")] == [first])
+            assert await wait_until(lambda: [p.stem for p in practice_accounts.glob("*.json")] == [first])
     finally:
         stop_group(process)
 
@@ -676,20 +676,20 @@ def group_members(pgid: int) -> list[str]:
     return listing.stdout.splitlines()
 
 
-def first_names_by_profile(data_dir: Path) -> dict[str, str]:
+def first_names_by_practice_account(data_dir: Path) -> dict[str, str]:
     """The first name in each practice account's saved Profile draft."""
     found = {}
-    for profile, account in Store(data_dir).accounts():
+    for practice_account, account in Store(data_dir).accounts():
         first = ((account.get("drafts") or {}).get("profile") or {}).get("first_name")
         if first:
-            found[profile] = first
+            found[practice_account] = first
     return found
 
 
 async def wait_for_drafts(data_dir: Path, count: int, seconds: float = 30) -> dict[str, str]:
     deadline = time.monotonic() + seconds
     while True:
-        found = first_names_by_profile(data_dir)
+        found = first_names_by_practice_account(data_dir)
         if len(found) >= count or time.monotonic() > deadline:
             return found
         await asyncio.sleep(0.25)

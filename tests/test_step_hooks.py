@@ -173,7 +173,7 @@ def test_the_accounts_facts_are_the_user_ids_other_accounts_hold(data_dir):
     first = advance_to(data_dir, Step.PROOFING)
     assert Step.ACCOUNT.facts(first) == {"taken_user_ids": []}  # its own User ID is not taken
     email = "second@sunnyacres.org"
-    second = advance_to(data_dir, Step.ACCOUNT, profile="second", person={"email": email, "email_confirm": email})
+    second = advance_to(data_dir, Step.ACCOUNT, practice_account="second", person={"email": email, "email_confirm": email})
     assert Step.ACCOUNT.facts(second) == {"taken_user_ids": [USER_ID]}
 
 

@@ -135,8 +135,8 @@ def test_reset_drops_progress_but_keeps_meta(store):
     assert store.table("meta").all()
 
 
-def test_reset_forgets_only_its_own_profile(data_dir):
-    mine, theirs = Store(data_dir, profile="alice"), Store(data_dir, profile="bob")
+def test_reset_forgets_only_its_own_practice_account(data_dir):
+    mine, theirs = Store(data_dir, practice_account="alice"), Store(data_dir, practice_account="bob")
     mine.save_account({"position": "account", "user_id": "alice_pso"})
     theirs.save_account({"position": "review", "user_id": "bob_pso"})
     theirs.add_message({"kind": "sms", "subject": "code", "body": "123456"})
@@ -149,8 +149,8 @@ def test_reset_forgets_only_its_own_profile(data_dir):
     assert [r["user_id"] for r in mine.requests()] == ["bob_pso"]
 
 
-def test_profiles_keep_separate_accounts_and_user_ids_stay_unique(data_dir):
-    alice, bob = Store(data_dir, profile="alice"), Store(data_dir, profile="bob")
+def test_practice_accounts_keep_separate_accounts_and_user_ids_stay_unique(data_dir):
+    alice, bob = Store(data_dir, practice_account="alice"), Store(data_dir, practice_account="bob")
     alice.save_account({"position": "proofing", "user_id": "Same_ID"})
     with pytest.raises(store_module.UserIdTaken):
         bob.save_account({"position": "proofing", "user_id": "same_id"})
@@ -162,9 +162,9 @@ def test_profiles_keep_separate_accounts_and_user_ids_stay_unique(data_dir):
 
 
 @pytest.mark.parametrize("name", ["", "../x", "a/b", ".hidden", "x" * 41, "sp ace"])
-def test_bad_profile_names_get_one_line(data_dir, name):
-    with pytest.raises(DataDirError, match="profile name"):
-        Store(data_dir, profile=name)
+def test_bad_practice_account_names_get_one_line(data_dir, name):
+    with pytest.raises(DataDirError, match="practice account name"):
+        Store(data_dir, practice_account=name)
 
 
 # -- corrupt databases ----------------------------------------------------------------------------

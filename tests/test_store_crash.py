@@ -355,7 +355,7 @@ def test_bad_schema_version_counts_as_corrupt(data_dir, version):
     assert s.table("meta").all() == [{"schema_version": SCHEMA_VERSION}]
 
 
-def test_truncated_profile_file_is_kept_aside(data_dir):
+def test_truncated_practice_account_file_is_kept_aside(data_dir):
     s = Store(data_dir)
     s.save_account(account_state(3))
     whole = s.account_path.read_bytes()
@@ -402,7 +402,7 @@ def test_v1_database_is_migrated_and_secret_encrypted(data_dir, meta):
     assert FIXED_TOTP_SECRET.encode() not in raw
     data = json.loads((data_dir / DB_NAME).read_bytes())
     assert data["meta"] == {"1": {"schema_version": SCHEMA_VERSION}}
-    assert "accounts" not in data and "outbox" not in data  # version 4: one file per profile
+    assert "accounts" not in data and "outbox" not in data  # version 4: one file per practice account
     mine = json.loads(s.account_path.read_bytes())
     assert s.account_path.name == "default.json"  # version 3: the single account is "default"
     assert set(mine["accounts"]["1"]["factor"]["totp_secret"]) == {"fernet"}
@@ -551,9 +551,9 @@ def test_a_crash_during_the_v4_migration_runs_it_again(data_dir, monkeypatch):
     assert s.user_ids() == ["jdoe_pso"]
 
 
-def test_v2_database_becomes_profile_default(data_dir):
-    """Version 3: the single account of version 2 (and its outbox) belongs to profile ``default``."""
-    v1 = Store(data_dir)  # write a version 2 file by hand: today's layout minus the profile names
+def test_v2_database_becomes_practice_account_default(data_dir):
+    """Version 3: the single account of version 2 (and its outbox) belongs to practice account ``default``."""
+    v1 = Store(data_dir)  # write a version 2 file by hand: today's layout minus the practice account names
     v1.vault.encrypt("warm-up")  # a key exists, as in any version 2 directory with a secret
     data_dir.joinpath(DB_NAME).write_text(json.dumps({
         "meta": {"1": {"schema_version": 2}},
@@ -565,14 +565,14 @@ def test_v2_database_becomes_profile_default(data_dir):
     assert s.migrated_from == 2
     assert s.load_account() == {"position": "review", "user_id": "jdoe_pso"}
     assert [m["subject"] for m in s.messages()] == ["HARP: your account was created"]
-    assert Store(data_dir, profile="trainee2").load_account() is None
+    assert Store(data_dir, practice_account="trainee2").load_account() is None
     assert s.account_for_user_id("JDOE_PSO")[0] == "default"
     assert s.requests()[0]["id"] == "r1"
     assert s.table("meta").all() == [{"schema_version": SCHEMA_VERSION}]
 
 
 def test_a_refused_second_wizard_reads_and_migrates_nothing(data_dir):
-    """The claim comes first: a second window on the same profile is refused before the store
+    """The claim comes first: a second window on the same practice account is refused before the store
     opens, so an older database it would migrate stays exactly as the first window knows it."""
     before = _v1_file(data_dir)
     first_claim = store_module.FileLock(str(data_dir / store_module.WIZARD_LOCK_NAME), timeout=0)

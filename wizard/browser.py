@@ -1,5 +1,5 @@
 """The browser view's settings and checks (``iqies-onboard serve``), with no UI: --host, --port,
---max-sessions and the per-tab profile names, the join code, the tab ids and their profiles, and
+--max-sessions and the per-tab practice account names, the join code, the tab ids and their practice accounts, and
 which requests the server answers (loopback unless allowed, Host and Origin, DNS rebinding).
 
 The command that starts the server is :mod:`app.serve`; the server itself (textual-serve) is
@@ -17,11 +17,11 @@ import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from wizard.store import DataDirError, check_profile_name
+from wizard.store import PRACTICE_ACCOUNTS_DIR, DataDirError, check_practice_account_name
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-DEFAULT_PROFILE_PREFIX = "web"
+DEFAULT_PRACTICE_ACCOUNT_PREFIX = "web"
 SESSION_SUFFIX_HEX = 8  # 32 random bits: collisions in one classroom are out of the question
 TITLE = "iqies-onboard: PSO onboarding practice sandbox"
 
@@ -90,22 +90,22 @@ def check_host(text: str, allow_remote: bool) -> str:
     return host
 
 
-def check_profile_prefix(prefix: str | None) -> str:
-    prefix = DEFAULT_PROFILE_PREFIX if prefix is None else prefix
+def check_practice_account_prefix(prefix: str | None) -> str:
+    prefix = DEFAULT_PRACTICE_ACCOUNT_PREFIX if prefix is None else prefix
     try:
-        check_profile_name(f"{prefix}-{'0' * SESSION_SUFFIX_HEX}")
+        check_practice_account_name(f"{prefix}-{'0' * SESSION_SUFFIX_HEX}")
     except DataDirError:
         raise ServeSettingError(
-            f"--profile {prefix!r} cannot start the per-tab profile names: use 1 to "
+            f"--profile {prefix!r} cannot start the per-tab practice account names: use 1 to "
             f"{39 - SESSION_SUFFIX_HEX} letters, digits, dots, dashes or underscores, starting with "
             "a letter or digit"
         ) from None
     return prefix
 
 
-def session_profile(prefix: str = DEFAULT_PROFILE_PREFIX) -> str:
-    """A fresh practice profile for one browser tab."""
-    return check_profile_name(f"{prefix}-{secrets.token_hex(SESSION_SUFFIX_HEX // 2)}")
+def session_practice_account(prefix: str = DEFAULT_PRACTICE_ACCOUNT_PREFIX) -> str:
+    """A fresh practice account for one browser tab."""
+    return check_practice_account_name(f"{prefix}-{secrets.token_hex(SESSION_SUFFIX_HEX // 2)}")
 
 
 def new_join_code() -> str:
@@ -131,24 +131,24 @@ def valid_tab_id(text: str | None) -> bool:
     return bool(text) and _TAB_ID.fullmatch(text) is not None
 
 
-def tab_profile(prefix: str, tab: str) -> str:
-    """The practice profile of one browser tab: the same tab id, the same account. The id is
-    random (128 bits) and never shown; the profile name derived from it does not reveal it."""
+def tab_practice_account(prefix: str, tab: str) -> str:
+    """The practice account of one browser tab: the same tab id, the same account. The id is
+    random (128 bits) and never shown; the practice account name derived from it does not reveal it."""
     if not valid_tab_id(tab):
         raise ValueError("not a tab id")
     digest = hashlib.sha256(tab.encode("ascii")).hexdigest()
-    return check_profile_name(f"{prefix}-{digest[:SESSION_SUFFIX_HEX]}")
+    return check_practice_account_name(f"{prefix}-{digest[:SESSION_SUFFIX_HEX]}")
 
 
-def profile_untouched(data_dir: Path, profile: str) -> bool:
-    """True for a tab's profile that holds nothing a trainee typed (no account, no drafts)."""
+def practice_account_untouched(data_dir: Path, practice_account: str) -> bool:
+    """True for a tab's practice account that holds nothing a trainee typed (no account, no drafts)."""
     from wizard.store import Store
 
-    path = Path(data_dir) / "profiles" / f"{profile}.json"
+    path = Path(data_dir) / PRACTICE_ACCOUNTS_DIR / f"{practice_account}.json"
     if not path.exists():
         return False
     try:
-        account = Store(data_dir, profile=profile).load_account()
+        account = Store(data_dir, practice_account=practice_account).load_account()
     except Exception:  # noqa: BLE001 - unreadable: keep it, its owner is told
         return False
     if not account:
@@ -159,12 +159,12 @@ def profile_untouched(data_dir: Path, profile: str) -> bool:
     return not account.get("user_id") and not typed and not account.get("profile")
 
 
-def remove_untouched_profile(data_dir: Path, profile: str) -> bool:
-    """Delete a closed tab's profile when nothing was typed in it; True if removed."""
-    if not profile_untouched(data_dir, profile):
+def remove_untouched_practice_account(data_dir: Path, practice_account: str) -> bool:
+    """Delete a closed tab's practice account when nothing was typed in it; True if removed."""
+    if not practice_account_untouched(data_dir, practice_account):
         return False
     try:
-        (Path(data_dir) / "profiles" / f"{profile}.json").unlink()
+        (Path(data_dir) / PRACTICE_ACCOUNTS_DIR / f"{practice_account}.json").unlink()
     except OSError:
         return False
     return True

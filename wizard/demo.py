@@ -1,8 +1,8 @@
 """Trainer mode (``iqies-onboard demo``): personas, the scenario library, jump to any step, reset.
 
 Demo data lives in its own data directory, ``<data dir>/demo`` (0700), so a demo never mixes with
-a real user's profile or requests; the approver console opens on it with ``approve --demo``.
-Each persona of ``data/personas.json`` is a practice profile of that directory, named by its key.
+a real user's practice account or requests; the approver console opens on it with ``approve --demo``.
+Each persona of ``data/personas.json`` is a practice account of that directory, named by its key.
 
 A scenario is a persona the trainer plays plus a script: the people and approver actions that
 happen *before* (its setup, run headlessly through :class:`wizard.runner.ScenarioRun`, the same
@@ -275,7 +275,7 @@ def resolve(persona: str | None, scenario: str | None) -> tuple[Persona, Scenari
 
 
 def demo_data_dir(data_dir: Path) -> Path:
-    """``<data dir>/demo``, created 0700 (and its parent): never the real profiles' database."""
+    """``<data dir>/demo``, created 0700 (and its parent): never the real practice accounts' database."""
     parent = prepare_data_dir(Path(data_dir))
     return prepare_data_dir(parent / DEMO_DIR_NAME)
 
@@ -290,7 +290,7 @@ class DemoSession:
     setup_lines: list[str] = field(default_factory=list)
 
     @property
-    def profile(self) -> str:
+    def practice_account(self) -> str:
         return self.persona.key
 
     @property
@@ -367,14 +367,14 @@ def _write_state(store: Store, state: dict[str, Any]) -> None:
 
 
 def wipe(store: Store) -> None:
-    """Empty the demo directory's practice data in place (every profile's account, outbox and
+    """Empty the demo directory's practice data in place (every practice account's account, outbox and
     requests, the sandbox clock, the Maildir), keeping its key, so an approver console open on
     it carries on, now showing an empty sandbox. Only the store's public operations are used."""
     if store.data_dir.name != DEMO_DIR_NAME:  # a guard: this must never empty a real directory
         raise DataDirError(f"{store.data_dir} is not a demo directory; nothing was reset")
-    names = {profile for profile, _ in store.accounts()} | {store.profile}
+    names = {name for name, _ in store.accounts()} | {store.practice_account}
     for name in sorted(names):
-        (store if name == store.profile else store.sibling(name)).reset()
+        (store if name == store.practice_account else store.sibling(name)).reset()
     store.set_clock_offset_days(0)
     mail = store.data_dir / "mail"
     for sub in ("new", "cur", "tmp"):

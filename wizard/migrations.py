@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from wizard.storage import (
-    DEFAULT_PROFILE, ENCRYPTED, OWNER, PROFILE_PATTERN, PROFILES_DIR, USERS_NAME, AtomicJSONStorage,
-    CorruptDatabase,
+    DEFAULT_PRACTICE_ACCOUNT, ENCRYPTED, PRACTICE_ACCOUNT_KEY, PRACTICE_ACCOUNT_PATTERN, PRACTICE_ACCOUNTS_DIR, USERS_NAME, AtomicJSONStorage,
+    USERS_PRACTICE_ACCOUNT_KEY, CorruptDatabase,
 )
 from wizard.vault import Vault
 
@@ -23,31 +23,31 @@ def _migrate_1_to_2(data: dict[str, Any], vault: Vault, data_dir: Path) -> None:
 
 
 def _migrate_2_to_3(data: dict[str, Any], vault: Vault, data_dir: Path) -> None:
-    """The single account (and its outbox) becomes profile ``default``."""
+    """The single account (and its outbox) becomes practice account ``default``."""
     for name in ("accounts", "outbox"):
         for doc in data.get(name, {}).values():
-            doc.setdefault(OWNER, DEFAULT_PROFILE)
+            doc.setdefault(PRACTICE_ACCOUNT_KEY, DEFAULT_PRACTICE_ACCOUNT)
 
 
 def _migrate_3_to_4(data: dict[str, Any], vault: Vault, data_dir: Path) -> None:
-    """Accounts and outboxes move to one file per profile; User IDs get an index. Writes the new
+    """Accounts and outboxes move to one file per practice account; User IDs get an index. Writes the new
     files (each atomically) before the caller rewrites the shared file, so it is safe to re-run."""
-    profiles: dict[str, dict[str, Any]] = {}
+    practice_accounts: dict[str, dict[str, Any]] = {}
     for doc in data.pop("accounts", {}).values():
-        owner = doc.pop(OWNER, DEFAULT_PROFILE)
-        profiles.setdefault(owner, {"accounts": {}, "outbox": {}})["accounts"] = {"1": doc}
+        owner = doc.pop(PRACTICE_ACCOUNT_KEY, DEFAULT_PRACTICE_ACCOUNT)
+        practice_accounts.setdefault(owner, {"accounts": {}, "outbox": {}})["accounts"] = {"1": doc}
     for doc in data.pop("outbox", {}).values():
-        owner = doc.pop(OWNER, DEFAULT_PROFILE)
-        outbox = profiles.setdefault(owner, {"accounts": {}, "outbox": {}})["outbox"]
+        owner = doc.pop(PRACTICE_ACCOUNT_KEY, DEFAULT_PRACTICE_ACCOUNT)
+        outbox = practice_accounts.setdefault(owner, {"accounts": {}, "outbox": {}})["outbox"]
         outbox[str(len(outbox) + 1)] = doc
     users: dict[str, dict[str, Any]] = {}
-    for owner, content in profiles.items():
-        if not PROFILE_PATTERN.fullmatch(owner):
+    for owner, content in practice_accounts.items():
+        if not PRACTICE_ACCOUNT_PATTERN.fullmatch(owner):
             continue  # not a name a file may have; nothing a user could have typed as --profile
-        AtomicJSONStorage(data_dir / PROFILES_DIR / f"{owner}.json").write(content)
+        AtomicJSONStorage(data_dir / PRACTICE_ACCOUNTS_DIR / f"{owner}.json").write(content)
         for doc in content["accounts"].values():
             if doc.get("user_id"):
-                users[str(len(users) + 1)] = {"user_id": doc["user_id"], "key": str(doc["user_id"]).casefold(), "profile": owner}
+                users[str(len(users) + 1)] = {"user_id": doc["user_id"], "key": str(doc["user_id"]).casefold(), USERS_PRACTICE_ACCOUNT_KEY: owner}
     AtomicJSONStorage(data_dir / USERS_NAME).write({"users": users})
 
 
@@ -61,7 +61,7 @@ def _migrate_4_to_5(data: dict[str, Any], vault: Vault, data_dir: Path) -> None:
     try:
         users = AtomicJSONStorage(users_path).read()
     except CorruptDatabase:
-        users = None  # the store rebuilds (and seals) it from the profile files
+        users = None  # the store rebuilds (and seals) it from the practice account files
     if users is not None:
         entries = users.get("users") if isinstance(users.get("users"), dict) else {}
         sealer = seal.Sealer(vault, seal.USER_ID, create=True)

@@ -175,7 +175,7 @@ class SecondFactor:
         if remaining == timedelta.max:
             return (
                 f"{thing[0].upper() + thing[1:]} is locked after too many {what}. In real HARP you "
-                "would call the help desk; in the sandbox, start over with a new practice profile."
+                "would call the help desk; in the sandbox, start over with a new practice account."
             )
         seconds = math.ceil(remaining.total_seconds())
         wait = f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"

@@ -6,8 +6,8 @@ refusal reads the same, and every wrong try counts against the account's second 
 same throttle as signing in (:mod:`wizard.two_factor`).
 
 "Email already exists" (HARP's refusal at registration) is decided here too: another practice
-profile of the data directory whose account got past the User ID step (it holds a User ID) and
-whose profile has the same address (any case). The same profile running again is not "another".
+practice account of the data directory whose account got past the User ID step (it holds a User ID) and
+whose HARP profile has the same address (any case). The same practice account running again is not "another".
 """
 
 from __future__ import annotations
@@ -68,17 +68,17 @@ def _email_key(email: object) -> str:
 
 
 def email_holder(store: Store, email: str) -> str | None:
-    """The other practice profile whose account (past the User ID step) holds ``email``."""
+    """The other practice account whose account (past the User ID step) holds ``email``."""
     key = _email_key(email)
     if not key:
         return None
     held = {UserId.of(u) for u in store.user_ids()}
-    for profile, doc in store.accounts():
-        if profile == store.profile or not isinstance(doc, dict):
+    for name, doc in store.accounts():
+        if name == store.practice_account or not isinstance(doc, dict):
             continue
         their = doc.get("profile") if isinstance(doc.get("profile"), dict) else {}
         if _email_key(their.get("email")) == key and UserId.of(doc.get("user_id")) in held:
-            return profile
+            return name
     return None
 
 
@@ -92,7 +92,7 @@ class Recovery:
 
     def __init__(self, store: Store, clock: Clock = utc_now,
                  randbelow: Callable[[int], int] = secrets.randbelow, *, flow: Any = None) -> None:
-        """``flow``: the open wizard's flow of ``store``'s profile; a change to that account
+        """``flow``: the open wizard's flow of ``store``'s practice account; a change to that account
         goes through it, so the open page never writes an older copy over it."""
         self.store = store
         self.clock = clock
@@ -103,13 +103,13 @@ class Recovery:
     def of(cls, flow: Any) -> "Recovery":
         return cls(flow.store, flow.clock, flow.factor_service.randbelow, flow=flow)
 
-    def _flow_of(self, profile: str):
+    def _flow_of(self, practice_account: str):
         from wizard.flow import OnboardingFlow
 
-        if self.flow is not None and profile == self.flow.store.profile:
+        if self.flow is not None and practice_account == self.flow.store.practice_account:
             return self.flow
 
-        store = self.store if profile == self.store.profile else self.store.sibling(profile)
+        store = self.store if practice_account == self.store.practice_account else self.store.sibling(practice_account)
         return OnboardingFlow(store, clock=self.clock, randbelow=self.randbelow)
 
     def _flow_for_user_id(self, user_id: str):
@@ -126,10 +126,10 @@ class Recovery:
         except RuleError as err:
             return str(err)
         key = _email_key(address)
-        for profile, doc in self.store.accounts():
+        for name, doc in self.store.accounts():
             their = doc.get("profile") if isinstance(doc.get("profile"), dict) else {}
             if doc.get("user_id") and _email_key(their.get("email")) == key:
-                flow = self._flow_of(profile)
+                flow = self._flow_of(name)
                 flow.send_message(
                     "email", str(their.get("email")), "Your HARP User ID",
                     f"You asked for your HARP User ID. Your User ID is: {doc['user_id']}\n\n"

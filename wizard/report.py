@@ -244,11 +244,11 @@ def _after_approval() -> tuple[Line, ...]:
 
 
 def build_report(flow: OnboardingFlow) -> ReadinessReport:
-    """The report of ``flow``'s profile. Raises :class:`ReportUnavailable` before a User ID exists."""
+    """The report of ``flow``'s practice account. Raises :class:`ReportUnavailable` before a User ID exists."""
     user_id = flow.record.user_id
     if not user_id:
         raise ReportUnavailable(
-            f"profile '{flow.store.profile}' has no practice account yet: create a User ID in the "
+            f"practice account '{flow.store.practice_account}' has no HARP account yet: create a User ID in the "
             "wizard first (step 2), then ask for the report"
         )
     profile = flow.profile
@@ -260,7 +260,7 @@ def build_report(flow: OnboardingFlow) -> ReadinessReport:
     domain, email_checks = _email_checks(profile, len(organizations))
     return ReadinessReport(
         produced_at=flow.clock(),
-        profile_name=flow.store.profile,
+        practice_account=flow.store.practice_account,
         person=profile.display_name if profile is not None else "",
         user_id=user_id,
         user_id_checks=_user_id_checks(user_id, facility_names),

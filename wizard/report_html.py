@@ -50,7 +50,7 @@ def render_html(report: ReadinessReport) -> str:
     body.append(f'<p class="sandbox"><strong>Practice sandbox.</strong> {e(SANDBOX_LINE)}</p>')
     body.append('<dl class="facts">')
     html_facts = [("Prepared for", report.person or "(no name saved)"),
-                  ("Practice profile", report.profile_name), ("Produced", report.produced_text)]
+                  ("Practice account", report.practice_account), ("Produced", report.produced_text)]
     if report.provider_directory:
         html_facts.append(("Provider directory", report.provider_directory))
     for k, v in html_facts:

@@ -65,7 +65,7 @@ def render_markdown(report: ReadinessReport) -> str:
     out += [f"> **Practice sandbox.** {md_escape(SANDBOX_LINE)}", ""]
     facts = [
         ("Prepared for", report.person or "(no name saved)"),
-        ("Practice profile", report.profile_name),
+        ("Practice account", report.practice_account),
         ("Produced", report.produced_text),
     ]
     if report.provider_directory:

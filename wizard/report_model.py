@@ -123,7 +123,7 @@ class OrganizationEntry:
 @dataclass(frozen=True)
 class ReadinessReport:
     produced_at: datetime
-    profile_name: str
+    practice_account: str
     person: str
     user_id: str
     user_id_checks: tuple[Check, ...]

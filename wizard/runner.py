@@ -75,7 +75,7 @@ class ScenarioRun:
     """Runs a checked :class:`AnswersFile` on a store: its people, then its actions."""
 
     def __init__(self, answers: AnswersFile, store: Store, *, out: Out, clock: Callable[[], datetime] = utc_now,
-                 randbelow: Callable[[int], int] = secrets.randbelow, profile: str | None = None) -> None:
+                 randbelow: Callable[[int], int] = secrets.randbelow, practice_account: str | None = None) -> None:
         self.answers = answers
         self.store = store
         self.out = out
@@ -84,7 +84,7 @@ class ScenarioRun:
         self.approvals = Approvals(store, clock)
         self.persons = answers.persons()
         self.multi = bool(answers.people)
-        single = profile or self.persons[0].profile_name or store.profile
+        single = practice_account or self.persons[0].profile_name or store.practice_account
         self.names = [p.profile_name or single for p in self.persons] if self.multi else [single]
         self.stores: dict[str, Store] = {}
         self.flows: dict[str, OnboardingFlow] = {}
@@ -94,7 +94,7 @@ class ScenarioRun:
 
     def store_for(self, name: str) -> Store:
         if name not in self.stores:
-            self.stores[name] = self.store if name == self.store.profile else self.store.sibling(name)
+            self.stores[name] = self.store if name == self.store.practice_account else self.store.sibling(name)
         return self.stores[name]
 
     def flow_for(self, name: str) -> OnboardingFlow:
@@ -123,8 +123,8 @@ class ScenarioRun:
                 if "user_id" in errors and "taken" in errors["user_id"]:
                     problems.append((f"{where}.user_id", errors["user_id"]))
             elif stored.casefold() != person.account.user_id.strip().casefold():
-                problems.append((f"{where}.user_id", f"the practice profile {name} already holds another HARP "
-                                 "account; run with another --profile (or profile_name), or reset that profile."))
+                problems.append((f"{where}.user_id", f"the practice account {name} already holds another HARP "
+                                 "account; run with another --profile (or profile_name), or reset that practice account."))
         return problems
 
     def claim(self) -> None:
@@ -296,13 +296,13 @@ def _drafts(flow: OnboardingFlow, raw: Any, step: Step) -> None:
     flow.save_draft(step, {k: v for k, v in form.items() if k in {f.name for f in step.fields}})
 
 
-def prepare(path: Path, *, data_dir: Path, profile: str | None = None, default_profile: str = "default",
+def prepare(path: Path, *, data_dir: Path, practice_account: str | None = None, default_practice_account: str = "default",
             smtp: Any = None, interactive: bool = False, out: Out = print, err: Any = None,
             clock: Callable[[], datetime] = utc_now) -> tuple[int, ScenarioRun | None]:
     """Check the file, open the store, check it against the data directory: (exit code, run).
     Nothing is written when the exit code is not 0 (the data directory is not even created
-    when the file has mistakes). ``profile`` is an explicit --profile: it names a one-person
-    file's practice profile (else the file's profile_name, else ``default_profile``); a file with
+    when the file has mistakes). ``practice_account`` is an explicit --profile: it names a one-person
+    file's practice account (else the file's profile_name, else ``default_practice_account``); a file with
     people names its own."""
     err = err or sys.stderr
     source = str(path)
@@ -318,13 +318,13 @@ def prepare(path: Path, *, data_dir: Path, profile: str | None = None, default_p
     answers = checked.answers
     assert answers is not None
     if answers.people:
-        profile = None
-    first = profile or answers.persons()[0].profile_name or default_profile
+        practice_account = None
+    first = practice_account or answers.persons()[0].profile_name or default_practice_account
     try:
-        store = Store(data_dir, profile=first, smtp=smtp)
+        store = Store(data_dir, practice_account=first, smtp=smtp)
     except DataDirError as problem:
         return _fail_lines(source, [f"{PROG}: error: {problem}"], err), None
-    scenario = ScenarioRun(answers, store, out=out, clock=clock, profile=first)
+    scenario = ScenarioRun(answers, store, out=out, clock=clock, practice_account=first)
     scenario.opening = checked.opening
     scenario.raw = checked.raw
     try:

@@ -40,8 +40,8 @@ class ApproverSignIn:
         found = self.store.account_for_user_id(user_id.strip()) if user_id.strip() else None
         if found is None:
             return None
-        profile, _ = found
-        return OnboardingFlow(self.store.sibling(profile), clock=self.clock, randbelow=self.randbelow)
+        name, _ = found
+        return OnboardingFlow(self.store.sibling(name), clock=self.clock, randbelow=self.randbelow)
 
     def send_code(self, user_id: str) -> str:
         """Send Code for a text or voice device: to that account's phone (the outbox)."""

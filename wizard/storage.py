@@ -25,11 +25,12 @@ WIZARD_LOCK_NAME = ".wizard.lock"
 CODE_MESSAGE_KINDS = frozenset({"sms", "voice"})
 TEMP_PREFIX = ".onboarding."  # + random + TEMP_SUFFIX
 SCHEMA_VERSION = 5
-PROFILES_DIR = "profiles"
+PRACTICE_ACCOUNTS_DIR = "profiles"  # on disk: the folder of the practice accounts' files (name kept)
 USERS_NAME = "users.json"
-DEFAULT_PROFILE = "default"
-OWNER = "profile_name"  # the key naming the profile an account or outbox document belongs to
-PROFILE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+DEFAULT_PRACTICE_ACCOUNT = "default"
+PRACTICE_ACCOUNT_KEY = "profile_name"  # on disk: the practice account's name in account and outbox documents
+USERS_PRACTICE_ACCOUNT_KEY = "profile"  # on disk: the practice account's name in a users.json entry
+PRACTICE_ACCOUNT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 MAIL_DIR_NAME = "mail"
 CLOCK_NAME = "sandbox-clock.json"
 CONSOLE_LOCK_PREFIX = ".console."  # + case-folded User ID digest + ".lock": a console's claim
@@ -50,14 +51,14 @@ class CorruptDatabase(Exception):
 
 
 class UserIdTaken(Exception):
-    """Another profile in this data directory created an account with the same User ID first."""
+    """Another practice account in this data directory created an account with the same User ID first."""
 
 
-def check_profile_name(name: str) -> str:
-    """A profile name is part of file names: letters, digits, ``. _ -``, up to 40 characters."""
-    if not isinstance(name, str) or not PROFILE_PATTERN.fullmatch(name):
+def check_practice_account_name(name: str) -> str:
+    """A practice account name is part of file names: letters, digits, ``. _ -``, up to 40 characters."""
+    if not isinstance(name, str) or not PRACTICE_ACCOUNT_PATTERN.fullmatch(name):
         raise DataDirError(
-            f"profile name {name!r} is not usable: use 1 to 40 letters, digits, dots, dashes or "
+            f"practice account name {name!r} is not usable: use 1 to 40 letters, digits, dots, dashes or "
             "underscores, starting with a letter or digit (for example --profile trainee1)"
         )
     return name
@@ -105,13 +106,13 @@ def _refuse_foreign_or_linked(path: Path) -> None:
 
     if hasattr(os, "getuid") and path.stat().st_uid != os.getuid():
         raise DataDirError(f"data directory {path} belongs to another user; use a directory of your own")
-    names = [DB_NAME, KEY_NAME, LOCK_NAME, WIZARD_LOCK_NAME, LOG_NAME, PROFILES_DIR, MAIL_DIR_NAME, CLOCK_NAME]
+    names = [DB_NAME, KEY_NAME, LOCK_NAME, WIZARD_LOCK_NAME, LOG_NAME, PRACTICE_ACCOUNTS_DIR, MAIL_DIR_NAME, CLOCK_NAME]
     try:
         names += [entry.name for entry in os.scandir(path)
                   if entry.name.startswith((".wizard.", CONSOLE_LOCK_PREFIX))]
-        profiles = path / PROFILES_DIR
-        if profiles.is_dir() and not profiles.is_symlink():
-            names += [f"{PROFILES_DIR}/{entry.name}" for entry in os.scandir(profiles)]
+        practice_accounts = path / PRACTICE_ACCOUNTS_DIR
+        if practice_accounts.is_dir() and not practice_accounts.is_symlink():
+            names += [f"{PRACTICE_ACCOUNTS_DIR}/{entry.name}" for entry in os.scandir(practice_accounts)]
     except OSError:
         pass
     for name in names:
@@ -210,15 +211,15 @@ def _newer_message(data_dir: Path, version: int) -> str:
     return (
         f"the database in {data_dir} was written by a newer iqies-onboard (schema version "
         f"{version}; this one knows up to {SCHEMA_VERSION}); update iqies-onboard, or use "
-        "--data-dir DIR for a separate practice profile"
+        "--data-dir DIR for a separate practice account"
     )
 
 
-def _newer_profile_message(path: Path, version: int) -> str:
+def _newer_practice_account_message(path: Path, version: int) -> str:
     return (
-        f"the practice profile {path.stem} in {path.parent.parent} was written by a newer "
+        f"the practice account {path.stem} in {path.parent.parent} was written by a newer "
         f"iqies-onboard (schema version {version}; this one knows up to {SCHEMA_VERSION}); update "
-        "iqies-onboard, or use --profile NAME for another practice profile"
+        "iqies-onboard, or use --profile NAME for another practice account"
     )
 
 

@@ -16,12 +16,12 @@ refuses, without touching it, a database written by a newer version of the app.
   see the clear secret, and the clear secret never reaches a file (not even a temporary one).
 - 3: several accounts share one data directory (a training room's trainees and their approvers):
   each account and outbox document carries the ``profile_name`` it belongs to (``--profile NAME``;
-  version 2's single account becomes profile ``default``). Emails go to the Maildir in ``mail/``
-  (:mod:`wizard.mail`); text and voice messages stay in the profile's outbox, encrypted.
-- 4: each profile's account and outbox move to their own file, ``profiles/<profile>.json`` (same
-  TinyDB layout, same atomic writes), and ``users.json`` indexes User IDs to profiles. A step's
+  version 2's single account becomes practice account ``default``). Emails go to the Maildir in ``mail/``
+  (:mod:`wizard.mail`); text and voice messages stay in the practice account's outbox, encrypted.
+- 4: each practice account's account and outbox move to their own file, ``profiles/<name>.json`` (same
+  TinyDB layout, same atomic writes), and ``users.json`` indexes User IDs to practice accounts. A step's
   save then rewrites one small file, however many trainees share the directory; ``onboarding.json``
-  keeps what everyone shares (role requests, sign-ins). The migration writes the profile files and
+  keeps what everyone shares (role requests, sign-ins). The migration writes the practice account files and
   the index first and the shared file last, so a crash in between re-runs it from the old data.
 - 5: what a hand edit could forge is sealed (:mod:`wizard.seal`): each role request with its
   decisions, each sign-in time and each User ID index entry carries an HMAC under a key derived
@@ -49,10 +49,10 @@ from wizard.log import event
 from wizard.migrations import MIGRATIONS
 from wizard.records import UserId
 from wizard.storage import (  # noqa: F401  (names other modules import from here)
-    CLOCK_NAME, CODE_MESSAGE_KINDS, CONSOLE_LOCK_PREFIX, DB_NAME, DEFAULT_PROFILE, ENCRYPTED, LOCK_NAME,
-    MAIL_DIR_NAME, MAX_STORE_BYTES, OWNER, PROFILE_PATTERN, PROFILES_DIR, SCHEMA_VERSION, TEMP_PREFIX,
+    CLOCK_NAME, CODE_MESSAGE_KINDS, CONSOLE_LOCK_PREFIX, DB_NAME, DEFAULT_PRACTICE_ACCOUNT, ENCRYPTED, LOCK_NAME,
+    MAIL_DIR_NAME, MAX_STORE_BYTES, PRACTICE_ACCOUNT_KEY, PRACTICE_ACCOUNT_PATTERN, PRACTICE_ACCOUNTS_DIR, SCHEMA_VERSION, TEMP_PREFIX,
     USERS_NAME, WIZARD_LOCK_NAME, AtomicJSONStorage, CorruptDatabase, DataDirError, _declared_version,
-    _is_encrypted, _newer_message, _newer_profile_message, _set_schema_version, check_profile_name,
+    _is_encrypted, _newer_message, _newer_practice_account_message, _set_schema_version, check_practice_account_name,
     default_data_dir, prepare_data_dir, schema_version,
 )
 from wizard.store_requests import ActivePso, SharedRecords  # noqa: F401
@@ -76,11 +76,11 @@ class Store(UserIndex, SharedRecords):
         self,
         data_dir: Path,
         lock_timeout: float = 10.0,
-        profile: str = DEFAULT_PROFILE,
+        practice_account: str = DEFAULT_PRACTICE_ACCOUNT,
         smtp: tuple[str, int] | None = None,
         claim_wizard: bool = False,
     ) -> None:
-        self.profile = check_profile_name(profile)
+        self.practice_account = check_practice_account_name(practice_account)
         self.smtp = smtp
         self.data_dir = prepare_data_dir(data_dir)
         self._wizard_claim = None
@@ -127,11 +127,11 @@ class Store(UserIndex, SharedRecords):
             version = SCHEMA_VERSION
         if version > SCHEMA_VERSION:
             raise DataDirError(_newer_message(self.data_dir, version))
-        profiles = self.data_dir / PROFILES_DIR
-        profiles.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(profiles, 0o700)
+        practice_accounts = self.data_dir / PRACTICE_ACCOUNTS_DIR
+        practice_accounts.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(practice_accounts, 0o700)
         self.db = TinyDB(self.path, storage=AtomicJSONStorage)
-        self._profile_data()  # a newer profile file is refused now, in one line; a corrupt one kept aside
+        self._practice_account_data()  # a newer practice account file is refused now, in one line; a corrupt one kept aside
         if data is None:
             storage_probe.write({"meta": {"1": {"schema_version": SCHEMA_VERSION}}})
             return
@@ -149,32 +149,32 @@ class Store(UserIndex, SharedRecords):
         """Temporary files left by a process killed mid-write. Every writer holds the lock while its
         temporary file exists, and we hold it now, so any such file is an orphan."""
         for pattern in (f"{TEMP_PREFIX}*{TEMP_SUFFIX}", f"{KEY_TEMP_PREFIX}*{TEMP_SUFFIX}",
-                        f"{PROFILES_DIR}/{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+                        f"{PRACTICE_ACCOUNTS_DIR}/{TEMP_PREFIX}*{TEMP_SUFFIX}"):
             for orphan in self.data_dir.glob(pattern):
                 try:
                     orphan.unlink()
                 except OSError:
                     pass
 
-    def sibling(self, profile: str) -> "Store":
-        """The same data directory seen as another profile (the console signs PSOs in)."""
+    def sibling(self, practice_account: str) -> "Store":
+        """The same data directory seen as another practice account (the console signs PSOs in)."""
         other = object.__new__(Store)
         other.__dict__.update(self.__dict__)
-        other.profile = check_profile_name(profile)
+        other.practice_account = check_practice_account_name(practice_account)
         other.notice = None
         other._wizard_claim = None
         other._account_claim = None
         return other
 
     def claim_wizard(self) -> None:
-        """One wizard per profile: a second window would overwrite the first's progress.
+        """One wizard per practice account: a second window would overwrite the first's progress.
         The claim lasts as long as this process (the OS drops the lock if it dies)."""
-        name = WIZARD_LOCK_NAME if self.profile == DEFAULT_PROFILE else f".wizard.{self.profile}.lock"
+        name = WIZARD_LOCK_NAME if self.practice_account == DEFAULT_PRACTICE_ACCOUNT else f".wizard.{self.practice_account}.lock"
         lock = FileLock(str(self.data_dir / name), timeout=0, mode=0o600)
         try:
             lock.acquire()
         except Timeout:
-            other = "" if self.profile == DEFAULT_PROFILE else f" --profile {self.profile}"
+            other = "" if self.practice_account == DEFAULT_PRACTICE_ACCOUNT else f" --profile {self.practice_account}"
             raise DataDirError(
                 f"the wizard{other} is already open on {self.data_dir} in another window; close it "
                 "there, or use --profile NAME for another trainee's practice account"
@@ -230,25 +230,25 @@ class Store(UserIndex, SharedRecords):
 
     # --- accounts -------------------------------------------------------------------------
 
-    # --- this profile's file: its account and outbox -------------------------------------------
+    # --- this practice account's file: its account and outbox -------------------------------------------
 
     @property
     def account_path(self) -> Path:
-        return self.data_dir / PROFILES_DIR / f"{self.profile}.json"
+        return self.data_dir / PRACTICE_ACCOUNTS_DIR / f"{self.practice_account}.json"
 
-    def _profile_data(self, profile: str | None = None) -> dict[str, Any]:
-        """A profile's file, ``{}`` if it has none. A file that cannot be read is moved aside
-        (under the lock, never overwritten) and the profile starts fresh, saying so."""
-        path = self.data_dir / PROFILES_DIR / f"{profile or self.profile}.json"
+    def _practice_account_data(self, practice_account: str | None = None) -> dict[str, Any]:
+        """A practice account's file, ``{}`` if it has none. A file that cannot be read is moved aside
+        (under the lock, never overwritten) and the practice account starts fresh, saying so."""
+        path = self.data_dir / PRACTICE_ACCOUNTS_DIR / f"{practice_account or self.practice_account}.json"
         try:
             data = AtomicJSONStorage(path).read() or {}
             if _declared_version(data) > SCHEMA_VERSION:
-                if profile is not None and profile != self.profile:
+                if practice_account is not None and practice_account != self.practice_account:
                     return {}  # someone else's: its owner is told
-                raise DataDirError(_newer_profile_message(path, _declared_version(data)))
+                raise DataDirError(_newer_practice_account_message(path, _declared_version(data)))
             return data
         except CorruptDatabase:
-            if profile is not None and profile != self.profile:
+            if practice_account is not None and practice_account != self.practice_account:
                 return {}  # someone else's: its owner keeps it aside, and is told so
             with self.lock:
                 try:
@@ -256,14 +256,14 @@ class Store(UserIndex, SharedRecords):
                 except CorruptDatabase:
                     aside = aside_path(self.data_dir, f"{path.stem}.corrupt", ".json")
                     os.replace(path, aside)
-            if profile is None or profile == self.profile:
+            if practice_account is None or practice_account == self.practice_account:
                 self.notice = (
                     f"Your saved progress could not be read, so it was kept aside as {aside.name} "
                     "and the app started fresh."
                 )
             return {}
 
-    def _write_profile(self, data: dict[str, Any]) -> None:
+    def _write_practice_account(self, data: dict[str, Any]) -> None:
         self._refuse_if_newer()
         AtomicJSONStorage(self.account_path).write(data)
 
@@ -286,20 +286,20 @@ class Store(UserIndex, SharedRecords):
         self._shared_seen = seen
 
     def load_account(self) -> dict[str, Any] | None:
-        """This profile's account document with its TOTP secret decrypted. If the secret cannot
+        """This practice account's account document with its TOTP secret decrypted. If the secret cannot
         be decrypted (key file missing or damaged), the document comes without its ``factor``
         (the user sets up two-factor authentication again) and :attr:`notice` says so.
 
-        What a hand edit of the profile file could forge is checked against sealed records: an
-        account naming a User ID that the sealed index gives to another profile is kept aside
+        What a hand edit of the practice account file could forge is checked against sealed records: an
+        account naming a User ID that the sealed index gives to another practice account is kept aside
         (two accounts never hold one User ID), and ``last_submitted_request`` counts only when
         a sealed request of this User ID has that id."""
-        docs = list((self._profile_data().get("accounts") or {}).values())
+        docs = list((self._practice_account_data().get("accounts") or {}).values())
         if not docs:
             return None
         if self.claims_foreign_user_id(docs[0]):
             with self.lock:
-                aside = aside_path(self.data_dir, f"{self.profile}.forged", ".json")
+                aside = aside_path(self.data_dir, f"{self.practice_account}.forged", ".json")
                 os.replace(self.account_path, aside)
             event("record_ignored", table="profile", why="user_id_of_another_account")
             self.notice = (
@@ -335,28 +335,28 @@ class Store(UserIndex, SharedRecords):
         return doc
 
     def save_account(self, doc: dict[str, Any]) -> None:
-        """Store ``doc`` as this profile's account (replacing the previous one whole, in one
-        write of this profile's file only); its clear TOTP secret is encrypted before anything is
-        written. A User ID that another profile's account already has raises
+        """Store ``doc`` as this practice account's account (replacing the previous one whole, in one
+        write of this practice account's file only); its clear TOTP secret is encrypted before anything is
+        written. A User ID that another practice account's account already has raises
         :class:`UserIdTaken` and writes nothing."""
         with self.lock:
             stored = dict(doc)
             factor = stored.get("factor")
             if isinstance(factor, dict) and isinstance(factor.get("totp_secret"), str):
                 stored["factor"] = {**factor, "totp_secret": {ENCRYPTED: self.vault.encrypt(factor["totp_secret"])}}
-            data = self._profile_data()
+            data = self._practice_account_data()
             before = next(iter((data.get("accounts") or {}).values()), {})
             if stored.get("user_id") != before.get("user_id"):
                 self._index_user_id(stored.get("user_id"))
             data["accounts"] = {"1": stored}
-            self._write_profile(data)
+            self._write_practice_account(data)
 
     def reset(self) -> None:
-        """Forget this profile's progress: its account, outbox, User ID and requests (the meta
-        table, the key and other profiles stay)."""
+        """Forget this practice account's progress: its account, outbox, User ID and requests (the meta
+        table, the key and other practice accounts stay)."""
         with self.lock:
-            before = next(iter((self._profile_data().get("accounts") or {}).values()), {})
-            self._write_profile({})
+            before = next(iter((self._practice_account_data().get("accounts") or {}).values()), {})
+            self._write_practice_account({})
             self._index_user_id(None)
             if UserId.of(before.get("user_id")) is not None and not self.claims_foreign_user_id(before):
                 self.drop_requests_of(before["user_id"])
@@ -373,7 +373,7 @@ class Store(UserIndex, SharedRecords):
 
     def add_message(self, message: dict[str, Any]) -> None:
         """An email goes to the Maildir (and over SMTP when set up); a text or voice message to
-        this profile's outbox, its body (a live security code) never in clear on disk."""
+        this practice account's outbox, its body (a live security code) never in clear on disk."""
         if message.get("kind") == "email":
             self.mailer.deliver(message)
             return
@@ -381,17 +381,17 @@ class Store(UserIndex, SharedRecords):
         if message.get("kind") in CODE_MESSAGE_KINDS and isinstance(message.get("body"), str):
             message["body"] = {ENCRYPTED: self.vault.encrypt(message["body"])}
         with self.lock:
-            data = self._profile_data()
+            data = self._practice_account_data()
             outbox = data.setdefault("outbox", {})
             next_id = max((int(k) for k in outbox if str(k).isdigit()), default=0) + 1
             outbox[str(next_id)] = message
-            self._write_profile(data)
+            self._write_practice_account(data)
 
     def messages(self, address: str | None = None) -> list[dict[str, Any]]:
-        """This profile's messages, oldest first: its text and voice messages, and the emails
+        """This practice account's messages, oldest first: its text and voice messages, and the emails
         in the Maildir sent to ``address``."""
         found: list[tuple[int, dict[str, Any]]] = []
-        outbox = self._profile_data().get("outbox") or {}
+        outbox = self._practice_account_data().get("outbox") or {}
         for key in sorted(outbox, key=lambda k: (len(k), k)):
             doc = outbox[key]
             seq = doc.get("seq")

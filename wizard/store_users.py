@@ -1,8 +1,8 @@
-"""User IDs across the profiles of one data directory: ``users.json`` indexes each (case-folded)
-User ID to the profile that created it, each entry sealed (:mod:`wizard.seal`). An entry counts
-only while it holds its seal and its profile's file really holds that User ID, so a hand-edited
-index, or a profile file edited to name another account's User ID, never lets two accounts hold
-one; a profile kept aside releases its User ID."""
+"""User IDs across the practice accounts of one data directory: ``users.json`` indexes each (case-folded)
+User ID to the practice account that created it, each entry sealed (:mod:`wizard.seal`). An entry counts
+only while it holds its seal and its practice account's file really holds that User ID, so a hand-edited
+index, or a practice account file edited to name another account's User ID, never lets two accounts hold
+one; a practice account kept aside releases its User ID."""
 
 from __future__ import annotations
 
@@ -12,24 +12,27 @@ from typing import Any
 from wizard import seal
 from wizard.records import UserId
 from wizard.seal import Sealer
-from wizard.storage import PROFILE_PATTERN, PROFILES_DIR, USERS_NAME, AtomicJSONStorage, CorruptDatabase
+from wizard.storage import (
+    PRACTICE_ACCOUNT_PATTERN, PRACTICE_ACCOUNTS_DIR, USERS_NAME, USERS_PRACTICE_ACCOUNT_KEY, AtomicJSONStorage,
+    CorruptDatabase,
+)
 
 
 class UserIdTaken(Exception):
-    """Another profile in this data directory created an account with the same User ID first."""
+    """Another practice account in this data directory created an account with the same User ID first."""
 
 
-def _entry(user_id: str, profile: str) -> dict[str, str]:
-    return {"user_id": str(user_id), "key": UserId(user_id).key, "profile": profile}
+def _entry(user_id: str, practice_account: str) -> dict[str, str]:
+    return {"user_id": str(user_id), "key": UserId(user_id).key, USERS_PRACTICE_ACCOUNT_KEY: practice_account}
 
 
 class UserIndex:
-    """Mixed into :class:`wizard.store.Store`: needs ``data_dir``, ``profile``, ``vault``,
-    ``_profile_data()``, ``_decrypted_account()``, ``_refuse_if_newer()``."""
+    """Mixed into :class:`wizard.store.Store`: needs ``data_dir``, ``practice_account``, ``vault``,
+    ``_practice_account_data()``, ``_decrypted_account()``, ``_refuse_if_newer()``."""
 
     def _users(self, key: str | None = None) -> dict[str, dict[str, Any]]:
         """The index entries that hold their seal (only those for ``key``, if given); rebuilt from
-        the profile files if the index is missing or damaged, or if secret.key is gone (so no
+        the practice account files if the index is missing or damaged, or if secret.key is gone (so no
         seal can be checked). The seals are checked again only when users.json or secret.key
         changed: the account page's live check reads every User ID on each keystroke."""
         stamp = self._users_stamp()
@@ -49,7 +52,7 @@ class UserIndex:
         out: dict[str, dict[str, Any]] = {}
         for k, u in users.items():
             body = sealer.unsealed(u, "users")
-            if body is not None and all(isinstance(body.get(f), str) for f in ("user_id", "key", "profile")):
+            if body is not None and all(isinstance(body.get(f), str) for f in ("user_id", "key", USERS_PRACTICE_ACCOUNT_KEY)):
                 out[k] = body
         if stamp is not None and stamp == self._users_stamp():  # not changed while we read
             by_key: dict[str, list[str]] = {}
@@ -69,12 +72,12 @@ class UserIndex:
             return None
 
     def _rebuild_users(self, stored: list[tuple[str, dict[str, Any]]] | None = None) -> dict[str, dict[str, Any]]:
-        """The index from the profile files themselves; a User ID that two files name (one of
+        """The index from the practice account files themselves; a User ID that two files name (one of
         them edited by hand) belongs to neither."""
         found: dict[str, list[dict[str, str]]] = {}
-        for profile, doc in stored if stored is not None else self._stored_accounts():
+        for practice_account, doc in stored if stored is not None else self._stored_accounts():
             if isinstance(doc.get("user_id"), str) and doc["user_id"]:
-                entry = _entry(doc["user_id"], profile)
+                entry = _entry(doc["user_id"], practice_account)
                 found.setdefault(entry["key"], []).append(entry)
         unique = [entries[0] for entries in found.values() if len(entries) == 1]
         return {str(i): e for i, e in enumerate(unique, 1)}
@@ -82,16 +85,16 @@ class UserIndex:
     def _stored_accounts(self) -> list[tuple[str, dict[str, Any]]]:
         out = []
         try:
-            names = sorted(n[:-5] for n in os.listdir(self.data_dir / PROFILES_DIR) if n.endswith(".json"))
+            names = sorted(n[:-5] for n in os.listdir(self.data_dir / PRACTICE_ACCOUNTS_DIR) if n.endswith(".json"))
         except OSError:
             names = []
         for stem in names:
-            if not PROFILE_PATTERN.fullmatch(stem):
+            if not PRACTICE_ACCOUNT_PATTERN.fullmatch(stem):
                 continue
-            if stem == self.profile:
-                docs = list((self._own_profile_data_quiet().get("accounts") or {}).values())
+            if stem == self.practice_account:
+                docs = list((self._own_practice_account_data_quiet().get("accounts") or {}).values())
             else:
-                docs = list((self._profile_data(stem).get("accounts") or {}).values())
+                docs = list((self._practice_account_data(stem).get("accounts") or {}).values())
             if docs and isinstance(docs[0], dict):
                 out.append((stem, docs[0]))
         return out
@@ -103,81 +106,81 @@ class UserIndex:
             {"users": {str(i): sealer.seal(u) for i, u in enumerate(entries, 1)}})
 
     def _index_user_id(self, user_id: str | None) -> None:
-        """Give this profile ``user_id`` in the index (None: drop its entry); the caller holds the lock."""
+        """Give this practice account ``user_id`` in the index (None: drop its entry); the caller holds the lock."""
         users = self._held_users()
         key = UserId(user_id).key if user_id else None
-        if key and any(u.get("key") == key and u.get("profile") != self.profile for u in users.values()):
+        if key and any(u.get("key") == key and u.get(USERS_PRACTICE_ACCOUNT_KEY) != self.practice_account for u in users.values()):
             raise UserIdTaken(user_id)
         if key and any(UserId.of(doc.get("user_id")) == key
-                       for profile, doc in self._stored_accounts() if profile != self.profile):
+                       for practice_account, doc in self._stored_accounts() if practice_account != self.practice_account):
             raise UserIdTaken(user_id)  # an index edited by hand does not let two accounts share one
-        kept = [u for u in users.values() if u.get("profile") != self.profile]
+        kept = [u for u in users.values() if u.get(USERS_PRACTICE_ACCOUNT_KEY) != self.practice_account]
         if key:
-            kept.append(_entry(str(user_id), self.profile))
+            kept.append(_entry(str(user_id), self.practice_account))
         self._write_users(kept)
 
     def _held_users(self) -> dict[str, dict[str, Any]]:
-        """The index entries whose profile file really holds that User ID: one kept aside (or
+        """The index entries whose practice account file really holds that User ID: one kept aside (or
         deleted, or edited by hand) releases its User ID."""
         held: dict[str, dict[str, Any]] = {}
         stored = self._stored_accounts()
         accounts = dict(stored)
         for k, entry in self._users().items():
-            doc = accounts.get(str(entry.get("profile")))
+            doc = accounts.get(str(entry.get(USERS_PRACTICE_ACCOUNT_KEY)))
             if doc is not None and UserId.of(doc.get("user_id")) == entry.get("key"):
                 held[k] = entry
         # an account no sealed entry covers (secret.key replaced, an entry edited away) still
-        # holds its User ID when it is the only profile file naming it
-        keys, profiles = {e["key"] for e in held.values()}, {e["profile"] for e in held.values()}
+        # holds its User ID when it is the only practice account file naming it
+        keys, practice_accounts = {e["key"] for e in held.values()}, {e[USERS_PRACTICE_ACCOUNT_KEY] for e in held.values()}
         for entry in self._rebuild_users(stored).values():
-            if entry["key"] not in keys and entry["profile"] not in profiles:
-                held[f"file:{entry['profile']}"] = entry
+            if entry["key"] not in keys and entry[USERS_PRACTICE_ACCOUNT_KEY] not in practice_accounts:
+                held[f"file:{entry[USERS_PRACTICE_ACCOUNT_KEY]}"] = entry
         return held
 
-    def _own_profile_data_quiet(self) -> dict[str, Any]:
+    def _own_practice_account_data_quiet(self) -> dict[str, Any]:
         try:
             return AtomicJSONStorage(self.account_path).read() or {}
         except CorruptDatabase:
             return {}
 
     def user_id_holder(self, user_id: str) -> str | None:
-        """The profile that holds ``user_id`` (any case), by the sealed index."""
+        """The practice account that holds ``user_id`` (any case), by the sealed index."""
         key = UserId(user_id).key
-        return next((u["profile"] for u in self._held_users().values() if u.get("key") == key), None)
+        return next((u[USERS_PRACTICE_ACCOUNT_KEY] for u in self._held_users().values() if u.get("key") == key), None)
 
     def claims_foreign_user_id(self, doc: dict[str, Any]) -> bool:
-        """Whether this profile's account ``doc`` names a User ID that the sealed index gives to
-        another profile (this file was edited by hand to take it)."""
+        """Whether this practice account's account ``doc`` names a User ID that the sealed index gives to
+        another practice account (this file was edited by hand to take it)."""
         user_id = UserId.of(doc.get("user_id"))
         if user_id is None:
             return False
         # cheap, since every wizard start asks: only the sealed entries for this User ID, and
-        # only the profile files they name
+        # only the practice account files they name
         for entry in self._users(user_id.key).values():
-            profile = entry.get("profile")
-            if profile == self.profile:
+            practice_account = entry.get(USERS_PRACTICE_ACCOUNT_KEY)
+            if practice_account == self.practice_account:
                 return False
-            if isinstance(profile, str) and PROFILE_PATTERN.fullmatch(profile):
-                docs = list((self._profile_data(profile).get("accounts") or {}).values())
+            if isinstance(practice_account, str) and PRACTICE_ACCOUNT_PATTERN.fullmatch(practice_account):
+                docs = list((self._practice_account_data(practice_account).get("accounts") or {}).values())
                 if docs and isinstance(docs[0], dict) and UserId.of(docs[0].get("user_id")) == user_id:
                     return True
         return False
 
     def user_ids(self) -> list[str]:
-        """Every User ID held in this data directory, by any profile (one whose file was kept
+        """Every User ID held in this data directory, by any practice account (one whose file was kept
         aside holds none)."""
         return [u["user_id"] for u in self._held_users().values() if u.get("user_id")]
 
     def account_for_user_id(self, user_id: str) -> tuple[str, dict[str, Any]] | None:
-        """(profile, account) of the account with this User ID (case-insensitive), if any."""
+        """(practice account name, account) of the account with this User ID (case-insensitive), if any."""
         if not user_id:
             return None
-        profile = self.user_id_holder(user_id)
-        if profile is None or not PROFILE_PATTERN.fullmatch(profile):
+        practice_account = self.user_id_holder(user_id)
+        if practice_account is None or not PRACTICE_ACCOUNT_PATTERN.fullmatch(practice_account):
             return None
-        docs = list((self._profile_data(profile).get("accounts") or {}).values())
-        return (profile, self._decrypted_account(docs[0])) if docs else None
+        docs = list((self._practice_account_data(practice_account).get("accounts") or {}).values())
+        return (practice_account, self._decrypted_account(docs[0])) if docs else None
 
     def accounts(self) -> list[tuple[str, dict[str, Any]]]:
-        """(profile, account) for every profile with an account."""
-        return [(profile, self._decrypted_account(doc)) for profile, doc in self._stored_accounts()]
+        """(practice account name, account) for every practice account with an account."""
+        return [(practice_account, self._decrypted_account(doc)) for practice_account, doc in self._stored_accounts()]

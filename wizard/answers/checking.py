@@ -304,7 +304,7 @@ def _up_to(raw: dict[str, Any], opening: Step) -> tuple[AnswersFile | None, list
 
 def scenario_errors(answers: AnswersFile, raw: dict[str, Any], *, interactive: bool = False) -> list[AnswerError]:
     """What only the whole file shows: profiles, references between people, sections needed."""
-    from wizard.store import DataDirError, check_profile_name
+    from wizard.store import DataDirError, check_practice_account_name
 
     errors: list[AnswerError] = []
     inline = [name for name in ("profile_name",) + SECTIONS if raw.get(name) is not None]
@@ -325,10 +325,10 @@ def scenario_errors(answers: AnswersFile, raw: dict[str, Any], *, interactive: b
     for index, person in enumerate(persons):
         where = f"people.{index + 1}." if answers.people else ""
         if answers.people and not person.profile_name:
-            errors.append(AnswerError(f"{where}profile_name", "each person needs a profile_name (their practice profile).", "missing"))
+            errors.append(AnswerError(f"{where}profile_name", "each person needs a profile_name (their practice account).", "missing"))
         if person.profile_name:
             try:
-                check_profile_name(person.profile_name)
+                check_practice_account_name(person.profile_name)
             except DataDirError as err:
                 errors.append(AnswerError(f"{where}profile_name", str(err) if str(err).endswith(".") else f"{err}.", "structure"))
             if person.profile_name.casefold() in names:

@@ -216,7 +216,7 @@ class PersonAnswers(_Section):
     where it is expected to end (a partial file can be completed on screen with --interactive)."""
 
     profile_name: Text | None = Field(
-        None, title="Practice profile",
+        None, title="Practice account",
         description="the --profile this person's practice account is kept under",
     )
     profile: ProfileAnswers | None = None
