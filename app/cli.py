@@ -41,10 +41,13 @@ def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
         help="where progress is kept (default: $IQIES_ONBOARD_HOME, else your user data directory)",
     )
     parser.add_argument(
-        "--profile",
+        "--practice-account",
+        "--profile",  # its older name, kept
+        dest="practice_account",
         metavar="NAME",
         default=default,
-        help="whose practice account: one per trainee in a shared data directory (default: $IQIES_ONBOARD_PROFILE, else 'default')",
+        help="whose practice account: one per trainee in a shared data directory; --profile is its older "
+        "name (default: $IQIES_ONBOARD_PRACTICE_ACCOUNT, else $IQIES_ONBOARD_PROFILE, else 'default')",
     )
     parser.add_argument(
         "--smtp",
@@ -297,10 +300,11 @@ def _main(argv: list[str] | None = None) -> int:
     return_large_blocks_to_os()  # argon2id's 7 MiB block is not kept after each hash
 
     from wizard.mail import SMTP_ENV, SmtpSettingError, parse_smtp
+    from wizard.storage import chosen_practice_account
     from wizard.store import DataDirError, default_data_dir
 
     data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
-    practice_account = args.profile if args.profile is not None else os.environ.get("IQIES_ONBOARD_PROFILE") or "default"
+    practice_account = chosen_practice_account(args.practice_account, os.environ)
     smtp_text = args.smtp if args.smtp is not None else os.environ.get(SMTP_ENV)
     try:
         smtp = parse_smtp(smtp_text) if smtp_text else None
@@ -317,7 +321,7 @@ def _main(argv: list[str] | None = None) -> int:
         from app.serve import ServeSettingError, check_max_sessions, serve
 
         try:
-            return serve(data_dir, args.host, args.port, args.allow_remote, args.profile, smtp_text,
+            return serve(data_dir, args.host, args.port, args.allow_remote, args.practice_account, smtp_text,
                          max_sessions=check_max_sessions(args.max_sessions))
         except (ServeSettingError, DataDirError) as err:
             return _error(str(err))
@@ -332,7 +336,7 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "run":  # checks the whole file before it opens (or creates) anything
         from app.run import command
 
-        return command(args.answers, data_dir=data_dir, practice_account=args.profile, default_practice_account=practice_account,
+        return command(args.answers, data_dir=data_dir, practice_account=args.practice_account, default_practice_account=practice_account,
                        smtp=smtp, interactive=args.interactive)
     if args.command == "plain":
         from app.plain import command as plain_command

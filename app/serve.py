@@ -135,11 +135,12 @@ def session_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--practice-account-prefix", default=DEFAULT_PRACTICE_ACCOUNT_PREFIX)
     parser.add_argument("--smtp")
-    parser.add_argument("--profile", help="this tab's own practice account (default: a fresh one)")
+    parser.add_argument("--practice-account", "--profile", dest="practice_account",
+                        help="this tab's own practice account (default: a fresh one)")
     args = parser.parse_args(argv)
     from app import cli
 
-    practice_account = check_practice_account_name(args.profile) if args.profile else session_practice_account(args.practice_account_prefix)
+    practice_account = check_practice_account_name(args.practice_account) if args.practice_account else session_practice_account(args.practice_account_prefix)
     forwarded = ["--data-dir", args.data_dir, "--profile", practice_account]
     if args.smtp:
         forwarded += ["--smtp", args.smtp]

@@ -192,8 +192,44 @@ def test_options_work_before_or_after_approve():
     before = parser.parse_args(["--data-dir", "/x", "--profile", "p", "approve"])
     after = parser.parse_args(["approve", "--data-dir", "/x", "--profile", "p"])
     for args in (before, after):
-        assert (args.command, args.data_dir, args.profile) == ("approve", Path("/x"), "p")
+        assert (args.command, args.data_dir, args.practice_account) == ("approve", Path("/x"), "p")
     assert parser.parse_args([]).command is None
+
+
+def test_practice_account_and_its_older_name_profile_are_one_option(capsys):
+    parser = cli.build_parser()
+    for flag in ("--practice-account", "--profile"):
+        for argv in ([flag, "p", "report"], ["report", flag, "p"]):
+            assert parser.parse_args(argv).practice_account == "p"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--help"])
+    assert "--practice-account NAME, --profile NAME" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("option", "environ", "chosen"),
+    [
+        (None, {}, "default"),
+        (None, {"IQIES_ONBOARD_PROFILE": "old"}, "old"),
+        (None, {"IQIES_ONBOARD_PRACTICE_ACCOUNT": "new"}, "new"),
+        (None, {"IQIES_ONBOARD_PROFILE": "old", "IQIES_ONBOARD_PRACTICE_ACCOUNT": "new"}, "new"),
+        ("flag", {"IQIES_ONBOARD_PROFILE": "old", "IQIES_ONBOARD_PRACTICE_ACCOUNT": "new"}, "flag"),
+    ],
+)
+def test_the_practice_account_comes_from_the_option_else_the_new_setting_else_the_old(option, environ, chosen):
+    from wizard.storage import chosen_practice_account
+
+    assert chosen_practice_account(option, environ) == chosen
+
+
+def test_both_environment_names_reach_the_command(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("IQIES_ONBOARD_PRACTICE_ACCOUNT", raising=False)
+    monkeypatch.setenv("IQIES_ONBOARD_PROFILE", "old-name")
+    assert cli.main(["--data-dir", str(tmp_path / "d"), "report"]) == 1
+    assert "'old-name'" in capsys.readouterr().err
+    monkeypatch.setenv("IQIES_ONBOARD_PRACTICE_ACCOUNT", "new-name")
+    assert cli.main(["--data-dir", str(tmp_path / "d"), "report"]) == 1
+    assert "'new-name'" in capsys.readouterr().err
 
 
 def test_unknown_command_exits_2_with_one_line(home):

@@ -60,6 +60,7 @@ def free_port() -> int:
 def cli_env(home: Path) -> dict[str, str]:
     env = {**os.environ, "IQIES_ONBOARD_HOME": str(home), "PYTHONPATH": str(ROOT)}
     env.pop("IQIES_ONBOARD_PROFILE", None)
+    env.pop("IQIES_ONBOARD_PRACTICE_ACCOUNT", None)
     return env
 
 

@@ -11,7 +11,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from tinydb.storages import Storage
 
@@ -28,6 +28,8 @@ SCHEMA_VERSION = 5
 PRACTICE_ACCOUNTS_DIR = "profiles"  # on disk: the folder of the practice accounts' files (name kept)
 USERS_NAME = "users.json"
 DEFAULT_PRACTICE_ACCOUNT = "default"
+PRACTICE_ACCOUNT_ENV = "IQIES_ONBOARD_PRACTICE_ACCOUNT"
+PRACTICE_ACCOUNT_ENV_ALIAS = "IQIES_ONBOARD_PROFILE"  # its older name, still read (the new one wins)
 PRACTICE_ACCOUNT_KEY = "profile_name"  # on disk: the practice account's name in account and outbox documents
 USERS_PRACTICE_ACCOUNT_KEY = "profile"  # on disk: the practice account's name in a users.json entry
 PRACTICE_ACCOUNT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -52,6 +54,15 @@ class CorruptDatabase(Exception):
 
 class UserIdTaken(Exception):
     """Another practice account in this data directory created an account with the same User ID first."""
+
+
+def chosen_practice_account(option: str | None, environ: Mapping[str, str]) -> str:
+    """The practice account a command runs on: ``--practice-account``/``--profile``, else
+    ``$IQIES_ONBOARD_PRACTICE_ACCOUNT``, else its older name ``$IQIES_ONBOARD_PROFILE``, else
+    ``default``."""
+    if option is not None:
+        return option
+    return environ.get(PRACTICE_ACCOUNT_ENV) or environ.get(PRACTICE_ACCOUNT_ENV_ALIAS) or DEFAULT_PRACTICE_ACCOUNT
 
 
 def check_practice_account_name(name: str) -> str:
