@@ -107,7 +107,7 @@ def test_a_new_step_needs_only_its_own_files(terms, data_dir, tmp_path, capsys):
 
     # through run --answers, with a section for it
     path = tmp_path / "terms.yaml"
-    raw = {"profile_name": "terms", "expect": "submitted", **_file_sections(), "terms": {"accept": True}}
+    raw = {"practice_account": "terms", "expect": "submitted", **_file_sections(), "terms": {"accept": True}}
     path.write_text(json.dumps(raw), encoding="utf-8")  # JSON is YAML; CCNs stay quoted
     code = cli.main(["--data-dir", str(tmp_path / "run"), "run", "--answers", str(path)])
     printed = capsys.readouterr()

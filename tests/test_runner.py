@@ -308,6 +308,40 @@ def test_scenario_references_are_checked(data_dir, tmp_path, capsys):
     assert "That User ID is already taken" in err
 
 
+@pytest.mark.parametrize("both", [False, True], ids=["older-name-only", "both-the-same"])
+def test_profile_name_is_still_read_as_the_practice_account(data_dir, tmp_path, capsys, both):
+    raw = read_yaml(EXAMPLES / "happy-path.yaml")
+    name = raw.pop("practice_account") if not both else raw["practice_account"]
+    raw["profile_name"] = name
+    path = tmp_path / "older.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    code, _, err = run(data_dir, path, capsys=capsys)
+    assert (code, err) == (0, "")
+    assert flow_of(data_dir, name).record.user_id == raw["account"]["user_id"]
+
+
+def test_older_names_work_for_people_too_and_references_find_them(data_dir, tmp_path, capsys):
+    raw = read_yaml(EXAMPLES / "second-pso.yaml")
+    for person in raw["people"]:
+        person["profile_name"] = person.pop("practice_account")
+    path = tmp_path / "older-people.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    code, _, err = run(data_dir, path, capsys=capsys)
+    assert (code, err) == (0, "")
+
+
+def test_a_practice_account_and_a_different_profile_name_are_refused(data_dir, tmp_path, capsys):
+    raw = read_yaml(EXAMPLES / "happy-path.yaml")
+    raw["profile_name"] = "someone-else"
+    path = tmp_path / "both.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    code, _, err = run(data_dir, path, capsys=capsys)
+    assert code == 2
+    assert (f"{path}: practice_account: practice_account 'maria' and profile_name 'someone-else' (its older "
+            "name) differ; give only one.") in err
+    assert snapshot(data_dir) == {}  # refused before anything is written
+
+
 def test_sections_a_run_needs_are_required(data_dir, tmp_path, capsys):
     raw = read_yaml(EXAMPLES / "happy-path.yaml")
     del raw["organizations"], raw["two_factor"]

@@ -23,13 +23,13 @@ from wizard.steps import Step
 
 ROOT = Path(__file__).resolve().parent.parent
 HAPPY = ROOT / "examples" / "happy-path.yaml"
-PRACTICE_ACCOUNT = "maria"  # the file's profile_name
+PRACTICE_ACCOUNT = "maria"  # the file's practice_account
 
 
 @pytest.fixture(scope="module")
 def answers() -> dict:
     raw = read_raw(HAPPY)
-    assert raw["profile_name"] == PRACTICE_ACCOUNT
+    assert raw["practice_account"] == PRACTICE_ACCOUNT
     assert raw["account"]["password"] == PASSWORD and raw["account"]["challenge_answer"] == ANSWER
     return raw
 

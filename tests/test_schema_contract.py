@@ -104,7 +104,7 @@ def test_an_unquoted_ccn_is_refused_with_how_to_quote_it():
 
 
 def test_interactive_lets_a_file_leave_out_expect_and_sections():
-    partial = "profile_name: maria\n" + HAPPY.split("profile_name: maria\n", 1)[1].split("account:", 1)[0]
+    partial = "practice_account: maria\n" + HAPPY.split("practice_account: maria\n", 1)[1].split("account:", 1)[0]
     assert "expect" not in partial
     checked = check(parse_text(partial, "yaml"), date.today(), interactive=True)
     assert checked.ok, [e.line("f") for e in checked.errors]

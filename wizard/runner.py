@@ -84,8 +84,8 @@ class ScenarioRun:
         self.approvals = Approvals(store, clock)
         self.persons = answers.persons()
         self.multi = bool(answers.people)
-        single = practice_account or self.persons[0].profile_name or store.practice_account
-        self.names = [p.profile_name or single for p in self.persons] if self.multi else [single]
+        single = practice_account or self.persons[0].practice_account_name or store.practice_account
+        self.names = [p.practice_account_name or single for p in self.persons] if self.multi else [single]
         self.stores: dict[str, Store] = {}
         self.flows: dict[str, OnboardingFlow] = {}
         self.ends: dict[str, RunEnd] = {}
@@ -124,7 +124,7 @@ class ScenarioRun:
                     problems.append((f"{where}.user_id", errors["user_id"]))
             elif stored.casefold() != person.account.user_id.strip().casefold():
                 problems.append((f"{where}.user_id", f"the practice account {name} already holds another HARP "
-                                 "account; run with another --profile (or profile_name), or reset that practice account."))
+                                 "account; run with another --practice-account (or practice_account), or reset that practice account."))
         return problems
 
     def claim(self) -> None:
@@ -196,10 +196,10 @@ class ScenarioRun:
 
     # --- approver actions, through Approvals --------------------------------------------------------
 
-    def person_flow(self, profile_name: str) -> OnboardingFlow:
-        name = next((n for n in self.names if n.casefold() == profile_name.casefold()), None)
+    def person_flow(self, practice_account: str) -> OnboardingFlow:
+        name = next((n for n in self.names if n.casefold() == practice_account.casefold()), None)
         if name is None or name not in self.ends:
-            raise ApprovalError(f"{profile_name} has not run yet (list them before this action).")
+            raise ApprovalError(f"{practice_account} has not run yet (list them before this action).")
         return self.flow_for(name)
 
     def reviewer(self, actor: str) -> Reviewer:
@@ -302,7 +302,7 @@ def prepare(path: Path, *, data_dir: Path, practice_account: str | None = None, 
     """Check the file, open the store, check it against the data directory: (exit code, run).
     Nothing is written when the exit code is not 0 (the data directory is not even created
     when the file has mistakes). ``practice_account`` is an explicit --profile: it names a one-person
-    file's practice account (else the file's profile_name, else ``default_practice_account``); a file with
+    file's practice account (else the file's practice_account, else ``default_practice_account``); a file with
     people names its own."""
     err = err or sys.stderr
     source = str(path)
@@ -319,7 +319,7 @@ def prepare(path: Path, *, data_dir: Path, practice_account: str | None = None, 
     assert answers is not None
     if answers.people:
         practice_account = None
-    first = practice_account or answers.persons()[0].profile_name or default_practice_account
+    first = practice_account or answers.persons()[0].practice_account_name or default_practice_account
     try:
         store = Store(data_dir, practice_account=first, smtp=smtp)
     except DataDirError as problem:

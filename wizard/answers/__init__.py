@@ -11,7 +11,7 @@ grouped per step::
     role: {category: provider, role: pso, relationship: employee}
     organizations: [{search_by: ccn, id: "365005"}]
 
-A scenario with several people lists them under ``people:`` (each with a ``profile_name``) and
+A scenario with several people lists them under ``people:`` (each with a ``practice_account``) and
 says what approvers do under ``then:`` (``approve``, ``reject``, ``remove_pso``, ``remove_role``,
 ``advance_clock``, ``run``). ``iqies-onboard schema`` prints the JSON schema of all of it.
 

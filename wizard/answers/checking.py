@@ -27,6 +27,7 @@ from wizard.answers.forms import (
 )
 from wizard.answers.loader import read_raw
 from wizard.answers.schema import (
+    NAME_KEYS,
     SECTIONS,
     AccountAnswers,
     AnswersFile,
@@ -236,7 +237,7 @@ def check(raw: Any, today: date, *, interactive: bool = False) -> Checked:
         account = raw_person.get("account")
         if isinstance(account, dict) and isinstance(account.get("user_id"), str):
             taken.append(account["user_id"].strip())
-        for section in ("profile_name",) + SECTIONS:
+        for section in NAME_KEYS + SECTIONS:
             loc0 = prefix + (section,)
             mine = [(loc, kind, msg) for loc, kind, msg in structure if loc[: len(loc0)] == loc0]
             by_field: dict[str, tuple[str, str, tuple[Any, ...]]] = {}
@@ -248,7 +249,7 @@ def check(raw: Any, today: date, *, interactive: bool = False) -> Checked:
                 if previous is None or previous[0] == "missing":
                     by_field[field] = ("invalid", msg, loc0 + ((field,) if field else ()))
             for field, (kind, msg, loc) in sorted(by_field.items(), key=lambda kv: _field_order(section, kv[0])):
-                step = step_of(section, field.split(".")[0]) if section != "profile_name" else None
+                step = step_of(section, field.split(".")[0]) if section not in NAME_KEYS else None
                 errors.append(AnswerError(_path(prefix + (section,)) + (f".{field}" if field else ""), msg, kind,
                                           step, index))
     for loc, kind, msg in structure:
@@ -307,7 +308,7 @@ def scenario_errors(answers: AnswersFile, raw: dict[str, Any], *, interactive: b
     from wizard.store import DataDirError, check_practice_account_name
 
     errors: list[AnswerError] = []
-    inline = [name for name in ("profile_name",) + SECTIONS if raw.get(name) is not None]
+    inline = [name for name in NAME_KEYS + SECTIONS if raw.get(name) is not None]
     if answers.people and inline:
         errors.append(AnswerError(inline[0], "a file with people: lists every person's sections under people, "
                                   "not at the top level.", "structure"))
@@ -324,16 +325,22 @@ def scenario_errors(answers: AnswersFile, raw: dict[str, Any], *, interactive: b
     user_ids: dict[str, int] = {}
     for index, person in enumerate(persons):
         where = f"people.{index + 1}." if answers.people else ""
-        if answers.people and not person.profile_name:
-            errors.append(AnswerError(f"{where}profile_name", "each person needs a profile_name (their practice account).", "missing"))
-        if person.profile_name:
+        name, key = person.practice_account_name, f"{where}{person.practice_account_key}"
+        if answers.people and not name:
+            errors.append(AnswerError(key, "each person needs a practice_account (the name their progress is kept under).", "missing"))
+        if person.practice_account is not None and person.profile_name is not None \
+                and person.practice_account != person.profile_name:
+            errors.append(AnswerError(f"{where}practice_account", f"practice_account {person.practice_account!r} and "
+                                      f"profile_name {person.profile_name!r} (its older name) differ; give only one.",
+                                      "structure"))
+        if name:
             try:
-                check_practice_account_name(person.profile_name)
+                check_practice_account_name(name)
             except DataDirError as err:
-                errors.append(AnswerError(f"{where}profile_name", str(err) if str(err).endswith(".") else f"{err}.", "structure"))
-            if person.profile_name.casefold() in names:
-                errors.append(AnswerError(f"{where}profile_name", "two people share this profile_name; give each their own.", "structure"))
-            names.setdefault(person.profile_name.casefold(), index)
+                errors.append(AnswerError(key, str(err) if str(err).endswith(".") else f"{err}.", "structure"))
+            if name.casefold() in names:
+                errors.append(AnswerError(key, f"two people share this {person.practice_account_key}; give each their own.", "structure"))
+            names.setdefault(name.casefold(), index)
         if person.account is not None:
             user_ids.setdefault(person.account.user_id.strip().casefold(), index)
         last = index == len(persons) - 1
@@ -386,7 +393,7 @@ def scenario_errors(answers: AnswersFile, raw: dict[str, Any], *, interactive: b
             ran.add(target.casefold())
         if target is not None and target.casefold() not in names:
             field = f"{at}.person" if kind in ("approve", "reject", "remove_pso", "remove_role", *SELF_SERVICE_ACTIONS) else at
-            errors.append(AnswerError(field, f"{target} is not the profile_name of a person in this file.", "structure"))
+            errors.append(AnswerError(field, f"{target} is not the practice_account of a person in this file.", "structure"))
     return errors
 
 

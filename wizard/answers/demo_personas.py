@@ -25,7 +25,7 @@ class Persona(PersonAnswers):
     def answers(self) -> PersonAnswers:
         """The persona as one person's answers (for :func:`wizard.runner.advance`)."""
         data = {name: getattr(self, name) for name in PersonAnswers.model_fields}
-        data["profile_name"] = self.profile_name or self.key
+        data["practice_account"], data["profile_name"] = self.practice_account_name or self.key, None
         return PersonAnswers.model_validate(data)
 
 

@@ -38,6 +38,7 @@ MAX_ACTIONS = 200
 
 # The sections of a person's answers, in the order of the steps that use them.
 SECTIONS = ("profile", "account", "proofing", "two_factor", "role", "organizations")
+NAME_KEYS = ("practice_account", "profile_name")  # a person's practice account, and its older name
 
 
 # --- reading scalars as typed text -----------------------------------------------------------
@@ -215,9 +216,13 @@ class PersonAnswers(_Section):
     """One person's answers. Every section is optional here: which ones a run needs depends on
     where it is expected to end (a partial file can be completed on screen with --interactive)."""
 
-    profile_name: Text | None = Field(
+    practice_account: Text | None = Field(
         None, title="Practice account",
-        description="the --profile this person's practice account is kept under",
+        description="the name this person's progress is kept under (what --practice-account names)",
+    )
+    profile_name: Text | None = Field(
+        None, title="Practice account (older name)",
+        description="the older name of practice_account, still read; give one of the two",
     )
     profile: ProfileAnswers | None = None
     account: AccountAnswers | None = None
@@ -225,6 +230,16 @@ class PersonAnswers(_Section):
     two_factor: TwoFactorAnswers | None = None
     role: RoleAnswers | None = None
     organizations: list[OrganizationAnswer] | None = Field(None, max_length=50)
+
+    @property
+    def practice_account_name(self) -> str | None:
+        """``practice_account``, else its older name ``profile_name``."""
+        return self.practice_account if self.practice_account is not None else self.profile_name
+
+    @property
+    def practice_account_key(self) -> str:
+        """Which of the two keys the file used (what a message about it names)."""
+        return "profile_name" if self.practice_account is None and self.profile_name is not None else "practice_account"
 
     def person_only(self) -> PersonAnswers:
         return PersonAnswers.model_validate(
@@ -240,7 +255,7 @@ class Decision(_Section):
         alias="as", title="As",
         description="cms (the sandbox's CMS reviewer) or the User ID of a person of this file who is an active PSO",
     )
-    person: Text = Field(title="Person", description="the profile_name whose latest request is decided")
+    person: Text = Field(title="Person", description="the practice_account whose latest request is decided")
     ccn: IdText | None = Field(None, title="CCN", description="one organization of the request, in quotes; default: every pending one")
 
 
@@ -249,13 +264,13 @@ class Rejection(Decision):
 
 
 class PsoRemoval(_Section):
-    person: Text = Field(title="Person", description="the profile_name of the PSO who left")
+    person: Text = Field(title="Person", description="the practice_account of the PSO who left")
     ccn: IdText | None = Field(None, title="CCN", description="in quotes; default: every provider where they are PSO")
 
 
 class RoleRemoval(_Section):
     as_: Text = Field(alias="as", title="As", description="the User ID of a person of this file who is an active PSO of the provider")
-    person: Text = Field(title="Person", description="the profile_name of the person who left")
+    person: Text = Field(title="Person", description="the practice_account of the person who left")
     ccn: IdText | None = Field(None, title="CCN", description="in quotes; default: every provider where their latest request is active")
     reason: Text = Field(title="Reason", description="what the person is told (for example: left the provider)")
 
@@ -287,7 +302,7 @@ class AdvanceClockAction(_Section):
 class RunAction(_Section):
     """Run a person's answers at this point (people no action runs go first, in order)."""
 
-    run: Text = Field(description="a profile_name")
+    run: Text = Field(description="a practice_account")
 
 
 from wizard.answers.self_service import SELF_SERVICE_ACTIONS  # noqa: E402  (HARP self-service)
@@ -338,7 +353,7 @@ class AnswersFile(PersonAnswers):
     refusal: Refusal | None = None
     people: list[PersonAnswers] | None = Field(
         None, min_length=1, max_length=MAX_PEOPLE,
-        description="several people, each with a profile_name; the expected end is the last one's",
+        description="several people, each with a practice_account; the expected end is the last one's",
     )
     then: list[Action] = Field(
         [], max_length=MAX_ACTIONS, description="approver actions, run in order after the people",

@@ -24,7 +24,7 @@ class _Part(BaseModel):
 
 
 class _ForPerson(_Part):
-    person: Text = Field(title="Person", description="the profile_name of the person who does it")
+    person: Text = Field(title="Person", description="the practice_account of the person who does it")
     expect: Expect = Field("done", title="Expected", description="done (the default) or refused")
 
 
