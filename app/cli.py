@@ -103,9 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
             "(like a notebook server's token): every request without the code is refused, on this "
             "computer too, and the first visit keeps it in a cookie. Each browser tab runs its own "
             "wizard on its own practice account, web-<8 letters and digits> (or PREFIX-... "
-            "with --profile PREFIX), so trainees in one room never share or block one; a "
+            "with --practice-account PREFIX), so trainees in one room never share or block one; a "
             "reloaded tab gets its own account back, and a closed tab's account stays in the data "
-            "directory (resume it in a terminal with --profile and its name, or watch it in the "
+            "directory (resume it in a terminal with --practice-account and its name, or watch it in the "
             "approver console). It listens only on this computer unless you add --allow-remote."
         ),
     )

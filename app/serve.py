@@ -1,11 +1,11 @@
 """``iqies-onboard serve``: the wizard in a web browser through textual-serve.
 
 textual-serve starts one app process per browser connection by running a shell command. The
-command built here is ``python -m app.serve --data-dir DIR --profile PREFIX-<8 hex digits>``:
+command built here is ``python -m app.serve --data-dir DIR --practice-account PREFIX-<8 hex digits>``:
 each browser tab has its own tab id (in its address, ``/?tab=...``), and the practice account is derived
 from it, so a reloaded or reconnecting tab gets its own practice account back while two tabs
 never fight over one practice account and trainees never see each other's typing. A closed tab's progress
-stays in the data directory under its practice account name (``iqies-onboard --profile web-1a2b3c4d``
+stays in the data directory under its practice account name (``iqies-onboard --practice-account web-1a2b3c4d``
 resumes it in a terminal); a tab closed before anything was typed leaves no practice account behind.
 
 A join code, as notebook servers have: ``serve`` makes a random code and prints the address with
@@ -60,7 +60,7 @@ def session_command(
     argv = [python or sys.executable, "-m", "app.serve", "--data-dir", str(Path(data_dir).absolute()),
             "--practice-account-prefix", prefix]
     if practice_account:
-        argv += ["--profile", check_practice_account_name(practice_account)]
+        argv += ["--practice-account", check_practice_account_name(practice_account)]
     if smtp:
         argv += ["--smtp", smtp]
     return shlex.join(argv)
@@ -141,7 +141,7 @@ def session_main(argv: list[str] | None = None) -> int:
     from app import cli
 
     practice_account = check_practice_account_name(args.practice_account) if args.practice_account else session_practice_account(args.practice_account_prefix)
-    forwarded = ["--data-dir", args.data_dir, "--profile", practice_account]
+    forwarded = ["--data-dir", args.data_dir, "--practice-account", practice_account]
     if args.smtp:
         forwarded += ["--smtp", args.smtp]
     return cli.main(forwarded)

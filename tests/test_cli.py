@@ -243,7 +243,7 @@ def test_a_second_wizard_on_the_same_practice_account_is_refused_but_another_one
 
     first = Store(tmp_path / "d", practice_account="alice")
     first.claim_wizard()
-    with pytest.raises(DataDirError, match="--profile alice"):
+    with pytest.raises(DataDirError, match="--practice-account alice"):
         Store(tmp_path / "d", practice_account="alice").claim_wizard()
     Store(tmp_path / "d", practice_account="bob").claim_wizard()  # another trainee: fine
     first.release_wizard()

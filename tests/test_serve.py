@@ -136,7 +136,7 @@ def test_practice_account_prefix_must_leave_room_for_the_session_suffix():
     assert check_practice_account_prefix(None) == "web"
     assert check_practice_account_prefix("x" * 31) == "x" * 31
     for bad in ("x" * 32, "../x", "", "-x"):
-        with pytest.raises(ServeSettingError, match="--profile"):
+        with pytest.raises(ServeSettingError, match="--practice-account"):
             check_practice_account_prefix(bad)
 
 
@@ -173,7 +173,7 @@ def test_session_main_runs_the_wizard_on_a_fresh_practice_account(monkeypatch, t
     assert serve_mod.session_main(["--data-dir", str(tmp_path), "--practice-account-prefix", "room3"]) == 0
     assert serve_mod.session_main(["--data-dir", str(tmp_path), "--practice-account-prefix", "room3"]) == 0
     (first, second) = seen
-    assert first[:2] == ["--data-dir", str(tmp_path)] and first[2] == "--profile"
+    assert first[:2] == ["--data-dir", str(tmp_path)] and first[2] == "--practice-account"
     assert first[3].startswith("room3-") and second[3].startswith("room3-") and first[3] != second[3]
 
 
@@ -211,7 +211,7 @@ def test_serve_help(home):
     text = " ".join(out.stdout.split())
     assert text.startswith("usage: iqies-onboard serve")
     for needed in ("--host", "--port", "--allow-remote", "127.0.0.1", "Each browser tab", "web-<8",
-                   "join code", "--data-dir", "--profile", "--max-sessions"):
+                   "join code", "--data-dir", "--practice-account", "--profile", "--max-sessions"):
         assert needed in text, needed
     assert not home.exists()
 
@@ -230,7 +230,7 @@ def test_top_level_help_lists_serve(home):
         (["--host", "0.0.0.0"], "--host 0.0.0.0 is reachable from other computers"),
         (["--host", "192.168.1.20", "--port", "8001"], "add --allow-remote"),
         (["--host", "bad!host", "--allow-remote"], "--host 'bad!host' is not an IP address"),
-        (["--profile", "a/b"], "--profile 'a/b' cannot start the per-tab practice account names"),
+        (["--profile", "a/b"], "--practice-account 'a/b' cannot start the per-tab practice account names"),
         (["--smtp", "nohost"], "SMTP"),
     ],
 )

@@ -41,7 +41,7 @@ _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}
 
 
 class ServeSettingError(ValueError):
-    """A --host, --port or --profile for ``serve`` that cannot be used (one line for the user)."""
+    """A --host, --port or --practice-account for ``serve`` that cannot be used (one line for the user)."""
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def check_practice_account_prefix(prefix: str | None) -> str:
         check_practice_account_name(f"{prefix}-{'0' * SESSION_SUFFIX_HEX}")
     except DataDirError:
         raise ServeSettingError(
-            f"--profile {prefix!r} cannot start the per-tab practice account names: use 1 to "
+            f"--practice-account {prefix!r} cannot start the per-tab practice account names: use 1 to "
             f"{39 - SESSION_SUFFIX_HEX} letters, digits, dots, dashes or underscores, starting with "
             "a letter or digit"
         ) from None

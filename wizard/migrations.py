@@ -43,7 +43,7 @@ def _migrate_3_to_4(data: dict[str, Any], vault: Vault, data_dir: Path) -> None:
     users: dict[str, dict[str, Any]] = {}
     for owner, content in practice_accounts.items():
         if not PRACTICE_ACCOUNT_PATTERN.fullmatch(owner):
-            continue  # not a name a file may have; nothing a user could have typed as --profile
+            continue  # not a name a file may have; nothing a user could have typed as --practice-account
         AtomicJSONStorage(data_dir / PRACTICE_ACCOUNTS_DIR / f"{owner}.json").write(content)
         for doc in content["accounts"].values():
             if doc.get("user_id"):

@@ -301,7 +301,7 @@ def prepare(path: Path, *, data_dir: Path, practice_account: str | None = None, 
             clock: Callable[[], datetime] = utc_now) -> tuple[int, ScenarioRun | None]:
     """Check the file, open the store, check it against the data directory: (exit code, run).
     Nothing is written when the exit code is not 0 (the data directory is not even created
-    when the file has mistakes). ``practice_account`` is an explicit --profile: it names a one-person
+    when the file has mistakes). ``practice_account`` is an explicit --practice-account: it names a one-person
     file's practice account (else the file's practice_account, else ``default_practice_account``); a file with
     people names its own."""
     err = err or sys.stderr

@@ -70,7 +70,7 @@ def check_practice_account_name(name: str) -> str:
     if not isinstance(name, str) or not PRACTICE_ACCOUNT_PATTERN.fullmatch(name):
         raise DataDirError(
             f"practice account name {name!r} is not usable: use 1 to 40 letters, digits, dots, dashes or "
-            "underscores, starting with a letter or digit (for example --profile trainee1)"
+            "underscores, starting with a letter or digit (for example --practice-account trainee1)"
         )
     return name
 
@@ -230,7 +230,7 @@ def _newer_practice_account_message(path: Path, version: int) -> str:
     return (
         f"the practice account {path.stem} in {path.parent.parent} was written by a newer "
         f"iqies-onboard (schema version {version}; this one knows up to {SCHEMA_VERSION}); update "
-        "iqies-onboard, or use --profile NAME for another practice account"
+        "iqies-onboard, or use --practice-account NAME for another practice account"
     )
 
 

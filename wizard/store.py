@@ -15,7 +15,7 @@ refuses, without touching it, a database written by a newer version of the app.
   in :meth:`Store.save_account` and decrypts in :meth:`Store.load_account`, so callers only ever
   see the clear secret, and the clear secret never reaches a file (not even a temporary one).
 - 3: several accounts share one data directory (a training room's trainees and their approvers):
-  each account and outbox document carries the ``profile_name`` it belongs to (``--profile NAME``;
+  each account and outbox document carries the ``profile_name`` it belongs to (``--practice-account NAME``;
   version 2's single account becomes practice account ``default``). Emails go to the Maildir in ``mail/``
   (:mod:`wizard.mail`); text and voice messages stay in the practice account's outbox, encrypted.
 - 4: each practice account's account and outbox move to their own file, ``profiles/<name>.json`` (same
@@ -174,10 +174,10 @@ class Store(UserIndex, SharedRecords):
         try:
             lock.acquire()
         except Timeout:
-            other = "" if self.practice_account == DEFAULT_PRACTICE_ACCOUNT else f" --profile {self.practice_account}"
+            other = "" if self.practice_account == DEFAULT_PRACTICE_ACCOUNT else f" --practice-account {self.practice_account}"
             raise DataDirError(
                 f"the wizard{other} is already open on {self.data_dir} in another window; close it "
-                "there, or use --profile NAME for another trainee's practice account"
+                "there, or use --practice-account NAME for another trainee's practice account"
             ) from None
         self._wizard_claim = lock
 
