@@ -6,67 +6,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tests.states import advance_to, answers_for, new_flow
+from tests.throwaway_step import REFUSAL, accept_terms
 from app import cli
 from wizard.catalogue import help_for
 from wizard.demo import presenter_notes
-from wizard.models import StepModel
-from wizard.outcome import StepOutcome
-from wizard.rules import RuleError
-from wizard.steps import FieldSpec, Step, StepSpec, registered
-from wizard.steps.spec import section_of
+from wizard.steps import Step, registered
 
-# --- the contributor's one file: the step's spec ---------------------------------------------------
-
-
-class TermsAcceptance(StepModel):
-    accept: bool = Field(False, title="I accept the iQIES Rules of Behavior", validate_default=True)
-
-    @field_validator("accept")
-    @classmethod
-    def _accepted(cls, v: bool) -> bool:
-        if not v:
-            raise RuleError("Accept the Rules of Behavior to use iQIES.")
-        return v
-
-
-class TermsAnswers(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    accept: bool = Field(title="Accept the Rules of Behavior")
-
-
-def submit(flow: Any, form: dict[str, Any]) -> StepOutcome:
-    model, refused = flow.validated(TERMS, form)
-    if refused:
-        return refused
-    flow.record.step_facts[TERMS.key] = {"accepted": model.accept}
-    return StepOutcome(True, next_step=TERMS.next)
-
-
-def form_from(answers: Mapping[str, Any], flow: Any, how: str | None = None) -> dict[str, Any]:
-    return {"accept": section_of(answers, "terms").get("accept")}
-
-
-TERMS = StepSpec(
-    key="accept_terms",
-    system="iQIES",
-    real_page="Rules of Behavior",
-    real_address="iqies.cms.gov",
-    label="Accept terms",
-    model=TermsAcceptance,
-    fields=(FieldSpec("accept", "yesno", required=True),),
-    done=lambda flow: bool(flow.record.step_facts.get("accept_terms", {}).get("accepted")),
-    submit=submit,
-    section="terms",
-    answers_model=TermsAnswers,
-    form_from=form_from,
-)
+TERMS = accept_terms()  # the contributor's one file: tests/throwaway_step.py
 
 # -----------------------------------------------------------------------------------------------------
 
@@ -162,6 +113,6 @@ def test_plain_mode_asks_a_new_steps_fields_from_its_spec(terms, data_dir):
     text = out.getvalue()
     assert f"Step {terms.number} of {len(Step)}, iQIES: Rules of Behavior" in text
     assert "I accept the iQIES Rules of Behavior, required." in text
-    assert "Accept the Rules of Behavior to use iQIES." in text  # the model's refusal of "no"
+    assert REFUSAL in text  # the model's refusal of "no"
     assert f"Step {terms.number} done." in text
     assert flow.current_step == Step.WELCOME

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 
-from pydantic import Field, field_validator
 from textual.widgets import Checkbox, Static
 
 from screens.base import VIEWS, StepScreen, screen_for, view
@@ -17,49 +16,16 @@ from screens.widgets import FieldRow, HelpScreen, StepList, TopBar
 from tests.factory import PASSWORD, USER_ID, make_app
 from tests.pilot_helpers import error_of, fill, next_page, step_of
 from tests.states import advance_to
+from tests.throwaway_step import NOTE, accept_terms
 from wizard.catalogue import help_for, help_texts
 from wizard.codes import correct_code
-from wizard.models import StepModel
-from wizard.outcome import StepOutcome
 from wizard.resources import data_path
-from wizard.rules import RuleError
-from wizard.steps import FieldSpec, Step, StepSpec, registered
+from wizard.steps import Step, registered
 
 import screens.app  # noqa: F401  (the views register themselves)
 
 
-class TermsAcceptance(StepModel):
-    accept: bool = Field(False, title="I accept the iQIES Rules of Behavior", validate_default=True)
-
-    @field_validator("accept")
-    @classmethod
-    def _accepted(cls, v: bool) -> bool:
-        if not v:
-            raise RuleError("Tick the box to accept the Rules of Behavior.")
-        return v
-
-
-def _submit(flow, form) -> StepOutcome:
-    flow.save_draft(ACCEPT_TERMS, form)
-    model, refused = flow.validated(ACCEPT_TERMS, form)
-    if refused:
-        return refused
-    flow.record.step_facts[ACCEPT_TERMS.key] = {"accepted": model.accept}
-    return StepOutcome(True, next_step=ACCEPT_TERMS.next)
-
-
-ACCEPT_TERMS = StepSpec(
-    key="accept_terms",
-    system="iQIES",
-    real_page="Rules of Behavior",
-    real_address="iqies.cms.gov/rules",
-    label="Accept terms",
-    model=TermsAcceptance,
-    fields=(FieldSpec("accept", "yesno", required=True, note="Read them on the real page before you accept."),),
-    done=lambda flow: bool(flow.record.step_facts.get("accept_terms", {}).get("accepted")),
-    back=True,
-    submit=_submit,
-)
+ACCEPT_TERMS = accept_terms(back=True)  # tests/throwaway_step.py; Back goes to sign-in
 
 
 def step_list_lines(app) -> list[str]:
@@ -105,7 +71,7 @@ async def test_a_new_step_walks_in_the_wizard(data_dir):
             row = screen.query_one("#field-accept", FieldRow)
             assert isinstance(row.control, Checkbox)
             assert str(row.control.label) == "I accept the iQIES Rules of Behavior *"
-            assert row.required and row.note == "Read them on the real page before you accept."
+            assert row.required and row.note == NOTE
 
             # F1: no entry in help.json, so a help built from the spec
             await pilot.press("f1")
