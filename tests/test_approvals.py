@@ -49,45 +49,45 @@ def approvals(data_dir, clock) -> Approvals:
 
 def test_first_pso_goes_to_cms_then_the_second_to_the_first_pso(data_dir, clock, approvals):
     alice = trainee(data_dir, clock, "alice")
-    assert [i.request["user_id"] for i in approvals.queue(CMS_REVIEWER)] == ["alice_pso"]
-    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+    assert [i.request.user_id for i in approvals.queue(CMS_REVIEWER)] == ["alice_pso"]
+    approvals.decide(CMS_REVIEWER, request_of(alice).id, CCN, approve=True)
     assert approvals.providers_of_pso("alice_pso") == [CCN]
     assert approvals.store.provider_has_active_pso(CCN)
 
     bob = trainee(data_dir, clock, "bob")
-    assert request_of(bob)["organizations"][0]["approver"] == "pso"
+    assert request_of(bob).organizations[0].approver == "pso"
     assert approvals.queue(CMS_REVIEWER) == []  # not CMS's any more
     queue = approvals.queue(pso(alice))
-    assert [(i.request["user_id"], i.own) for i in queue] == [("bob_pso", False)]
+    assert [(i.request.user_id, i.own) for i in queue] == [("bob_pso", False)]
     with pytest.raises(ApprovalError, match="not yours"):
-        approvals.decide(CMS_REVIEWER, request_of(bob)["id"], CCN, approve=True)
-    approvals.decide(pso(alice), request_of(bob)["id"], CCN, approve=True)
-    assert {p["user_id"] for p in approvals.psos_of(CCN)} == {"alice_pso", "bob_pso"}
+        approvals.decide(CMS_REVIEWER, request_of(bob).id, CCN, approve=True)
+    approvals.decide(pso(alice), request_of(bob).id, CCN, approve=True)
+    assert {p.user_id for p in approvals.psos_of(CCN)} == {"alice_pso", "bob_pso"}
 
 
 def test_other_roles_need_a_pso_and_the_requester_is_told_why(data_dir, clock, approvals):
     carol = trainee(data_dir, clock, "carol", role="pbj_submitter")
     req = request_of(carol)
-    assert req["organizations"][0]["approver"] == "none"
+    assert req.organizations[0].approver == "none"
     assert approvals.queue(CMS_REVIEWER) == []
-    line = approvals.status_line(req, req["organizations"][0])
+    line = approvals.status_line(req, req.organizations[0])
     assert "no active PSO" in line and "register a PSO first" in line
     # once the provider has a PSO, the same request waits for that PSO
     alice = trainee(data_dir, clock, "alice")
-    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
-    assert [i.request["user_id"] for i in approvals.queue(pso(alice))] == ["carol_pso"]
-    assert "Provider Security Officials" in approvals.status_line(req, req["organizations"][0])
+    approvals.decide(CMS_REVIEWER, request_of(alice).id, CCN, approve=True)
+    assert [i.request.user_id for i in approvals.queue(pso(alice))] == ["carol_pso"]
+    assert "Provider Security Officials" in approvals.status_line(req, req.organizations[0])
 
 
 def test_nobody_approves_their_own_request(data_dir, clock, approvals):
     alice = trainee(data_dir, clock, "alice")
     with pytest.raises(ApprovalError, match="own request"):
-        approvals.decide(pso(alice), request_of(alice)["id"], CCN, approve=True)
-    assert "own request" in approvals.refusal(pso(alice), request_of(alice)["id"], CCN, approve=False)
-    assert approvals.refusal(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=False) == ""
-    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+        approvals.decide(pso(alice), request_of(alice).id, CCN, approve=True)
+    assert "own request" in approvals.refusal(pso(alice), request_of(alice).id, CCN, approve=False)
+    assert approvals.refusal(CMS_REVIEWER, request_of(alice).id, CCN, approve=False) == ""
+    approvals.decide(CMS_REVIEWER, request_of(alice).id, CCN, approve=True)
     bob = trainee(data_dir, clock, "bob")
-    approvals.decide(pso(alice), request_of(bob)["id"], CCN, approve=True)
+    approvals.decide(pso(alice), request_of(bob).id, CCN, approve=True)
     # Alice, one of two PSOs, asks for another role at her own provider: listed for her (so the
     # refusal can be seen), never hers to approve; Bob decides it
     assert alice.request_role().ok
@@ -96,10 +96,10 @@ def test_nobody_approves_their_own_request(data_dir, clock, approvals):
     assert alice.add_organization("ccn", CCN).ok
     assert alice.submit(Step.ORGANIZATIONS, {}).ok and alice.submit(Step.REVIEW, {}).ok
     own = approvals.queue(pso(alice))
-    assert [(i.request["role"], i.own) for i in own] == [("pbj_submitter", True)]
+    assert [(i.request.role, i.own) for i in own] == [("pbj_submitter", True)]
     with pytest.raises(ApprovalError, match="own request"):
-        approvals.decide(pso(alice), own[0].request["id"], CCN, approve=True)
-    assert own[0].org["status"] == "pending"
+        approvals.decide(pso(alice), own[0].request.id, CCN, approve=True)
+    assert own[0].org.status == "pending"
 
 
 def test_a_vendor_cannot_become_pso(data_dir, clock, approvals):
@@ -118,14 +118,14 @@ def test_a_vendor_cannot_become_pso(data_dir, clock, approvals):
 
 def test_rejection_needs_a_reason_and_the_requester_reads_it(data_dir, clock, approvals):
     alice = trainee(data_dir, clock, "alice")
-    rid = request_of(alice)["id"]
+    rid = request_of(alice).id
     for reason in ("", "   "):
         with pytest.raises(ApprovalError, match="needs a reason"):
             approvals.decide(CMS_REVIEWER, rid, CCN, approve=False, reason=reason)
     approvals.decide(CMS_REVIEWER, rid, CCN, approve=False, reason="Not on our staff list")
     req = request_of(alice)
-    assert req["organizations"][0]["status"] == "rejected"
-    assert "Not on our staff list" in approvals.status_line(req, req["organizations"][0])
+    assert req.organizations[0].status == "rejected"
+    assert "Not on our staff list" in approvals.status_line(req, req.organizations[0])
     with pytest.raises(ApprovalError, match="already decided"):
         approvals.decide(CMS_REVIEWER, rid, CCN, approve=True)
     mail = [m for m in alice.messages() if "rejected" in m["subject"]]
@@ -137,30 +137,30 @@ def test_a_request_with_several_organizations_is_decided_per_organization(data_d
     alice.record.position = Step.ORGANIZATIONS.key
     assert alice.add_organization("ccn", OTHER_CCN).ok
     assert alice.submit(Step.ORGANIZATIONS, {}).ok and alice.submit(Step.REVIEW, {}).ok
-    rid = request_of(alice)["id"]
+    rid = request_of(alice).id
     assert len(approvals.queue(CMS_REVIEWER)) == 2
     approvals.decide(CMS_REVIEWER, rid, CCN, approve=True)
     approvals.decide(CMS_REVIEWER, rid, OTHER_CCN, approve=False, reason="Wrong facility")
-    statuses = {o["ccn"]: o["status"] for o in request_of(alice)["organizations"]}
+    statuses = {o.ccn: o.status for o in request_of(alice).organizations}
     assert statuses == {CCN: "approved", OTHER_CCN: "rejected"}
 
 
 def test_only_one_pso_gets_the_advice_to_name_a_second(data_dir, clock, approvals):
     alice = trainee(data_dir, clock, "alice")
-    said = approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+    said = approvals.decide(CMS_REVIEWER, request_of(alice).id, CCN, approve=True)
     assert "Approved" in said.text and "only PSO" not in said.text
     assert "only PSO" in said.advice and "at least two" in said.advice
     req = request_of(alice)
-    assert "only PSO" in approvals.status_line(req, req["organizations"][0])
+    assert "only PSO" in approvals.status_line(req, req.organizations[0])
     approved_mail = [m for m in alice.messages() if "approved" in m["subject"]]
     assert "at least two" in approved_mail[0]["body"]
     bob = trainee(data_dir, clock, "bob")
-    said = approvals.decide(pso(alice), request_of(bob)["id"], CCN, approve=True)
+    said = approvals.decide(pso(alice), request_of(bob).id, CCN, approve=True)
     assert said.advice == "" and "Bob" in said.text
-    assert [(c, [p["user_id"] for p in psos]) for c, _, psos in approvals.providers_with_psos()] == [
+    assert [(c, [p.user_id for p in psos]) for c, _, psos in approvals.providers_with_psos()] == [
         (CCN, ["alice_pso", "bob_pso"])
     ]
-    assert "only PSO" not in approvals.status_line(req, req["organizations"][0])
+    assert "only PSO" not in approvals.status_line(req, req.organizations[0])
 
 
 # -- the only PSO has left -------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_only_one_pso_gets_the_advice_to_name_a_second(data_dir, clock, approval
 
 def test_cms_removes_a_pso_and_the_next_pso_request_goes_to_cms(data_dir, clock, approvals):
     alice = trainee(data_dir, clock, "alice")
-    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+    approvals.decide(CMS_REVIEWER, request_of(alice).id, CCN, approve=True)
     with pytest.raises(ApprovalError, match="Service Center"):
         approvals.remove_pso(pso(alice), CCN, "alice_pso")
     said = approvals.remove_pso(CMS_REVIEWER, CCN, "alice_pso")
@@ -178,8 +178,8 @@ def test_cms_removes_a_pso_and_the_next_pso_request_goes_to_cms(data_dir, clock,
     with pytest.raises(ApprovalError, match="not an active PSO"):
         approvals.remove_pso(CMS_REVIEWER, CCN, "alice_pso")
     dave = trainee(data_dir, clock, "dave")
-    assert request_of(dave)["organizations"][0]["approver"] == "cms"
-    assert [i.request["user_id"] for i in approvals.queue(CMS_REVIEWER)] == ["dave_pso"]
+    assert request_of(dave).organizations[0].approver == "cms"
+    assert [i.request.user_id for i in approvals.queue(CMS_REVIEWER)] == ["dave_pso"]
     assert approvals.queue(pso(alice)) == []
 
 
@@ -205,22 +205,22 @@ def test_the_sandbox_clock_ages_requests_and_sends_one_reminder(data_dir, clock,
 
 def test_roles_lapse_after_60_days_without_signing_in(data_dir, clock, approvals):
     alice = trainee(data_dir, clock, "alice")
-    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+    approvals.decide(CMS_REVIEWER, request_of(alice).id, CCN, approve=True)
     done = approvals.advance_clock(LAPSE_DAYS - 10)
     assert any("lapses in 10 days" in d for d in done)
     assert approvals.advance_clock(1) == []  # warned once
     done = approvals.advance_clock(9)
     assert any("lapsed" in d for d in done)
     req = request_of(alice)
-    assert req["organizations"][0]["status"] == "lapsed"
+    assert req.organizations[0].status == "lapsed"
     assert not approvals.store.provider_has_active_pso(CCN)
-    assert "Lapsed" in approvals.status_line(req, req["organizations"][0])
+    assert "Lapsed" in approvals.status_line(req, req.organizations[0])
     assert any("has lapsed" in m["subject"] for m in alice.messages())
 
 
 def test_signing_in_keeps_roles(data_dir, clock, approvals):
     alice = trainee(data_dir, clock, "alice")
-    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+    approvals.decide(CMS_REVIEWER, request_of(alice).id, CCN, approve=True)
     approvals.advance_clock(40)
     alice.send_code()
     assert alice.verify_sign_in("alice_pso", PasswordStr(PASSWORD), last_code(alice)) == ""
@@ -249,7 +249,7 @@ def test_an_existing_user_signs_in_and_requests_another_role_without_harp_setup(
     assert flow.submit(Step.ROLE, {"relationship": "employee", "role": "pbj_submitter"}).ok
     assert flow.add_organization("ccn", OTHER_CCN).ok
     assert flow.submit(Step.ORGANIZATIONS, {}).ok and flow.submit(Step.REVIEW, {}).ok
-    assert [r["role"] for r in flow.my_requests()] == ["pso", "pbj_submitter"]
+    assert [r.role for r in flow.my_requests()] == ["pso", "pbj_submitter"]
     assert alice.record.user_id == flow.record.user_id
 
 
@@ -258,9 +258,9 @@ def test_an_existing_user_signs_in_and_requests_another_role_without_harp_setup(
 
 def _scenario(data_dir, clock, approvals) -> None:
     alice = trainee(data_dir, clock, "alice")
-    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+    approvals.decide(CMS_REVIEWER, request_of(alice).id, CCN, approve=True)
     bob = trainee(data_dir, clock, "bob")
-    approvals.decide(pso(alice), request_of(bob)["id"], CCN, approve=False, reason="Ask your manager first")
+    approvals.decide(pso(alice), request_of(bob).id, CCN, approve=False, reason="Ask your manager first")
     approvals.advance_clock(3)
     approvals.remove_pso(CMS_REVIEWER, CCN, "alice_pso")
 
@@ -341,9 +341,9 @@ def test_an_smtp_server_that_does_not_answer_loses_no_message(data_dir, clock):
 
 def test_a_pso_is_not_asked_to_decide_their_own_request(data_dir, clock, approvals):
     alice = trainee(data_dir, clock, "alice")
-    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+    approvals.decide(CMS_REVIEWER, request_of(alice).id, CCN, approve=True)
     bob = trainee(data_dir, clock, "bob")
-    approvals.decide(pso(alice), request_of(bob)["id"], CCN, approve=True)
+    approvals.decide(pso(alice), request_of(bob).id, CCN, approve=True)
     assert alice.request_role().ok
     assert alice.submit(Step.CATEGORY, {"category": "provider"}).ok
     assert alice.submit(Step.ROLE, {"relationship": "employee", "role": "pbj_submitter"}).ok
@@ -372,7 +372,7 @@ def test_two_processes_sweeping_at_once_send_one_reminder(data_dir, clock, appro
 def test_the_only_pso_asking_for_another_role_there_is_told_nobody_can_decide_yet(data_dir, clock, approvals):
     """Code review: the only PSO's own further request waited for "this provider's PSOs" forever."""
     alice = trainee(data_dir, clock, "alice")
-    approvals.decide(CMS_REVIEWER, request_of(alice)["id"], CCN, approve=True)
+    approvals.decide(CMS_REVIEWER, request_of(alice).id, CCN, approve=True)
     assert alice.request_role().ok
     assert alice.submit(Step.CATEGORY, {"category": "provider"}).ok
     assert alice.submit(Step.ROLE, {"relationship": "employee", "role": "pbj_submitter"}).ok
@@ -380,13 +380,13 @@ def test_the_only_pso_asking_for_another_role_there_is_told_nobody_can_decide_ye
     assert "only PSO" in alice.approver_for("pbj_submitter", CCN).description  # said on Review
     assert alice.submit(Step.ORGANIZATIONS, {}).ok and alice.submit(Step.REVIEW, {}).ok
     req = request_of(alice)
-    assert req["organizations"][0]["approver"] == "none"
-    assert "only PSO" in approvals.status_line(req, req["organizations"][0])
+    assert req.organizations[0].approver == "none"
+    assert "only PSO" in approvals.status_line(req, req.organizations[0])
     assert approvals.queue(pso(alice)) == [] and approvals.queue(CMS_REVIEWER) == []
     bob = trainee(data_dir, clock, "bob")  # a second PSO: now Bob decides it
-    approvals.decide(pso(alice), request_of(bob)["id"], CCN, approve=True)
-    assert [i.request["user_id"] for i in approvals.queue(pso(bob))] == ["alice_pso"]
-    assert "Provider Security Officials" in approvals.status_line(req, req["organizations"][0])
+    approvals.decide(pso(alice), request_of(bob).id, CCN, approve=True)
+    assert [i.request.user_id for i in approvals.queue(pso(bob))] == ["alice_pso"]
+    assert "Provider Security Officials" in approvals.status_line(req, req.organizations[0])
 
 
 def test_one_unreadable_email_does_not_break_anyones_inbox(data_dir, clock):

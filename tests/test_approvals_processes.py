@@ -53,7 +53,7 @@ approved = 0
 deadline = time.monotonic() + 90
 while approved < wanted and time.monotonic() < deadline:
     for item in approvals.queue(CMS_REVIEWER):  # what the console lists, refreshed
-        approvals.decide(CMS_REVIEWER, item.request["id"], item.org["ccn"], approve=True)
+        approvals.decide(CMS_REVIEWER, item.request.id, item.org.ccn, approve=True)
         approved += 1
     time.sleep(0.02)
 print(approved, flush=True)
@@ -87,10 +87,10 @@ def test_a_wizard_submits_while_a_console_approves_and_nothing_is_lost(data_dir,
     store = Store(data_dir, practice_account="trainee")
     requests = store.requests()
     assert len(requests) == ROUNDS + 1
-    assert all(o["status"] == "approved" for r in requests for o in r["organizations"])
+    assert all(o.status == "approved" for r in requests for o in r.organizations)
     # the trainee's account kept every submission (no write of the console lost it), and
     # every approval reached the trainee's inbox
-    assert store.load_account()["last_submitted_request"] == requests[-1]["id"]
+    assert store.load_account()["last_submitted_request"] == requests[-1].id
     approved = [m for m in store.mailer.messages(to="jane.doe@sunnyacres.org") if "approved" in m["subject"]]
     assert len(approved) == ROUNDS + 1
     assert Approvals(store, FrozenClock()).queue(CMS_REVIEWER) == []

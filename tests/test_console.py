@@ -104,7 +104,7 @@ async def open_row(pilot, requester: str, ccn: str = CCN) -> DetailScreen:
     screen = pilot.app.screen
     assert isinstance(screen, QueueScreen)
     keys = list(screen.items)
-    key = next(k for k, i in screen.items.items() if i.request["requester"] == requester and i.org["ccn"] == ccn)
+    key = next(k for k, i in screen.items.items() if i.request.requester == requester and i.org.ccn == ccn)
     table = screen.query_one("#queue")
     table.move_cursor(row=keys.index(key))
     await pilot.press("enter")
@@ -124,7 +124,7 @@ async def press_button(pilot, selector: str) -> None:
 
 
 def queue_rows(app) -> list[tuple[str, str, bool]]:
-    return [(i.request["requester"], i.org["ccn"], i.own) for i in app.screen.items.values()]
+    return [(i.request.requester, i.org.ccn, i.own) for i in app.screen.items.values()]
 
 
 async def test_first_pso_by_cms_then_that_pso_approves_a_second(data_dir):
@@ -181,10 +181,10 @@ async def test_first_pso_by_cms_then_that_pso_approves_a_second(data_dir):
         await pilot.pause()
         assert message(app).startswith("Nobody approves their own request")
         assert app.screen.query_one("#console-message").has_class("error")
-        assert detail.request()[0]["organizations"][0]["status"] == "pending"
+        assert detail.request()[0].organizations[0].status == "pending"
 
     psos = Approvals(Store(data_dir), clock).psos_of(CCN)
-    assert sorted(p["user_id"] for p in psos) == ["alice_pso", "bob_pso"]
+    assert sorted(p.user_id for p in psos) == ["alice_pso", "bob_pso"]
 
 
 async def test_pso_with_an_authenticator_app_signs_in(data_dir):
@@ -192,7 +192,7 @@ async def test_pso_with_an_authenticator_app_signs_in(data_dir):
     submitted(data_dir, clock, BOB, device="google_authenticator")
     approvals = Approvals(Store(data_dir), clock)
     item = approvals.queue(CMS_REVIEWER)[0]
-    approvals.decide(CMS_REVIEWER, item.request["id"], CCN, True)
+    approvals.decide(CMS_REVIEWER, item.request.id, CCN, True)
     clock.advance(seconds=30)  # a fresh time step: each code is accepted once
     app = console(data_dir, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -325,7 +325,7 @@ async def test_queue_shows_new_requests_without_restart_and_keeps_the_cursor(dat
         assert table.cursor_row == 1
         await pilot.press("enter")
         await pilot.pause()
-        assert "Bob Baker" in app.screen.request()[0]["requester"]
+        assert "Bob Baker" in app.screen.request()[0].requester
 
 
 async def test_several_organizations_are_decided_one_by_one(data_dir):
@@ -343,7 +343,7 @@ async def test_several_organizations_are_decided_one_by_one(data_dir):
         assert "Opened for HIGHLANDS HEALTH AND REHAB (CCN 015012)" in text
         await pilot.press("a")  # acts on the organization opened from the list
         await pilot.pause()
-        statuses = {o["ccn"]: o["status"] for o in app.screen.request()[0]["organizations"]}
+        statuses = {o.ccn: o.status for o in app.screen.request()[0].organizations}
         assert statuses == {CCN: "pending", OTHER_CCN: "approved"}
         assert "Pending: yours to decide" in screen_text(app)
         await pilot.press("r")
@@ -353,7 +353,7 @@ async def test_several_organizations_are_decided_one_by_one(data_dir):
         app.screen.query_one("#reject-reason", Input).value = "Not this facility"
         await pilot.press("enter")
         await pilot.pause()
-        statuses = {o["ccn"]: o["status"] for o in app.screen.request()[0]["organizations"]}
+        statuses = {o.ccn: o.status for o in app.screen.request()[0].organizations}
         assert statuses == {CCN: "rejected", OTHER_CCN: "approved"}
         await pilot.press("a")
         await pilot.pause()
@@ -364,7 +364,7 @@ async def test_cms_removes_a_pso_for_the_service_center(data_dir):
     clock = FrozenClock()
     submitted(data_dir, clock, ALICE)
     approvals = Approvals(Store(data_dir), clock)
-    approvals.decide(CMS_REVIEWER, approvals.queue(CMS_REVIEWER)[0].request["id"], CCN, True)
+    approvals.decide(CMS_REVIEWER, approvals.queue(CMS_REVIEWER)[0].request.id, CCN, True)
     app = console(data_dir, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in_cms(pilot)
@@ -464,9 +464,9 @@ async def test_own_requests_are_not_counted_as_waiting_for_you(data_dir):
     clock = FrozenClock()
     alice = submitted(data_dir, clock, ALICE)
     approvals = Approvals(Store(data_dir), clock)
-    approvals.decide(CMS_REVIEWER, alice.my_requests()[0]["id"], CCN, True)
+    approvals.decide(CMS_REVIEWER, alice.my_requests()[0].id, CCN, True)
     bob = submitted(data_dir, clock, BOB)
-    approvals.decide(Reviewer("pso", "Alice Able", "", "alice_pso"), bob.my_requests()[0]["id"], CCN, True)
+    approvals.decide(Reviewer("pso", "Alice Able", "", "alice_pso"), bob.my_requests()[0].id, CCN, True)
     request_again(alice, "pbj_viewer", CCN)
     app = console(data_dir, clock)
     async with app.run_test(size=(100, 30)) as pilot:

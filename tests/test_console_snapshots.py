@@ -66,11 +66,11 @@ def test_pso_list_with_own_request(snap_compare, data_dir):
     alice: list = []
     clock = training_room(data_dir, alice)
     approvals = Approvals(Store(data_dir), clock)
-    first = next(i for i in approvals.queue(CMS_REVIEWER) if i.request["requester"] == "Alice Able")
-    approvals.decide(CMS_REVIEWER, first.request["id"], CCN, True)
+    first = next(i for i in approvals.queue(CMS_REVIEWER) if i.request.requester == "Alice Able")
+    approvals.decide(CMS_REVIEWER, first.request.id, CCN, True)
     submitted(data_dir, clock, DAVE)  # a second PSO for 015009, approved by Alice
-    second = next(i for i in approvals.queue(ALICE_AS_PSO) if i.request["requester"] == "Dave Diaz")
-    approvals.decide(ALICE_AS_PSO, second.request["id"], CCN, True)
+    second = next(i for i in approvals.queue(ALICE_AS_PSO) if i.request.requester == "Dave Diaz")
+    approvals.decide(ALICE_AS_PSO, second.request.id, CCN, True)
     request_again(alice[0], "pbj_viewer", CCN)
 
     async def run_before(pilot):

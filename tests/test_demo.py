@@ -96,8 +96,8 @@ def test_each_scenario_setup_leaves_the_persona_at_its_first_step(key, data_dir)
     for person in session.scenario.setup_people:
         other = flow_of(store, person, clock)
         request = latest_request(other)
-        assert request is not None and [o["status"] for o in request["organizations"]] == ["approved"]
-        assert approvals.providers_of_pso(other.record.user_id) == [request["organizations"][0]["ccn"]]
+        assert request is not None and [o.status for o in request.organizations] == ["approved"]
+        assert approvals.providers_of_pso(other.record.user_id) == [request.organizations[0].ccn]
     if not session.scenario.setup_people:
         assert store.requests() == [] and store.user_ids() == []
 
@@ -118,9 +118,9 @@ def test_only_pso_left_runs_end_to_end_through_the_same_rules(data_dir):
     assert not approvals.queue(CMS_REVIEWER)  # while Ellen is PSO, CMS has nothing to decide
     approvals.remove_pso(CMS_REVIEWER, "015010", ellen.record.user_id)
     queued = approvals.queue(CMS_REVIEWER)
-    assert [item.request["id"] for item in queued] == [request["id"]]
-    approvals.decide(CMS_REVIEWER, request["id"], "015010", True)
-    assert [o["status"] for o in latest_request(luis)["organizations"]] == ["approved"]
+    assert [item.request.id for item in queued] == [request.id]
+    approvals.decide(CMS_REVIEWER, request.id, "015010", True)
+    assert [o.status for o in latest_request(luis).organizations] == ["approved"]
 
 
 def test_a_demo_resumes_and_a_different_one_starts_afresh(data_dir):
@@ -339,7 +339,7 @@ async def test_reset_asks_first_and_leaves_an_empty_demo_practice_account(data_d
         assert stored.get("user_id") is None and not stored.get("identity_proofed")
         assert "lmoreno.practice" not in app.store.user_ids()
         # the scenario's setup ran again: Ellen is the only PSO once more, and nothing else is left
-        assert [r["user_id"] for r in app.store.requests()] == ["ebrooks.practice"]
+        assert [r.user_id for r in app.store.requests()] == ["ebrooks.practice"]
         # and the page is filled from the persona again
         assert app.screen.collect()["first_name"] == "Luis"
 
@@ -381,7 +381,7 @@ async def test_a_walk_through_fills_every_page_and_the_trainer_presses_next(data
                 await pilot.pause()
             await pilot.pause()
         assert seen == Step.ordered()
-        assert [o["status"] for o in latest_request(app.flow)["organizations"]] == ["pending"]
+        assert [o.status for o in latest_request(app.flow).organizations] == ["pending"]
 
 
 async def test_the_real_wizard_is_unchanged_by_the_hooks(data_dir):
@@ -502,7 +502,7 @@ async def test_a_jump_that_skips_ellens_removal_says_so_before_it_jumps(data_dir
         await pilot.pause()
         await pilot.pause()
         assert app.screen.STEP == Step.AWAIT_APPROVAL
-        assert latest_request(app.flow)["organizations"][0]["approver"] == "cms"
+        assert latest_request(app.flow).organizations[0].approver == "cms"
 
 
 async def test_jump_anyway_goes_on_and_the_request_goes_to_ellen(data_dir):
@@ -524,7 +524,7 @@ async def test_jump_anyway_goes_on_and_the_request_goes_to_ellen(data_dir):
         # the notes follow what really happened: the request waits for Ellen, CMS sees nothing
         script = str(app.screen.query_one(".notes-script").render())
         assert "CMS sees nothing yet" in script and "Remove the PSO" in script
-        assert latest_request(app.flow)["organizations"][0]["approver"] == "pso"
+        assert latest_request(app.flow).organizations[0].approver == "pso"
 
 
 async def test_the_demo_console_says_demo_on_every_page(data_dir):

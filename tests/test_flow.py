@@ -157,12 +157,12 @@ def test_happy_path_to_submitted_request(flow):
     assert flow.current_step == Step.AWAIT_APPROVAL
 
     [request] = flow.my_requests()
-    assert request["role"] == "pso" and request["category"] == "provider"
-    assert request["user_id"] == USER_ID and request["requester"] == "Jane Doe"
-    [org] = request["organizations"]
-    assert org["ccn"] == CCN and org["status"] == "pending"
-    assert org["approver"] == "cms"  # a provider's first PSO is approved by CMS
-    assert flow.record.last_submitted_request == request["id"]
+    assert request.role == "pso" and request.category == "provider"
+    assert request.user_id == USER_ID and request.requester == "Jane Doe"
+    [org] = request.organizations
+    assert org.ccn == CCN and org.status == "pending"
+    assert org.approver == "cms"  # a provider's first PSO is approved by CMS
+    assert flow.record.last_submitted_request == request.id
 
 
 def test_happy_path_sends_account_created_email(flow):
@@ -687,20 +687,20 @@ def test_role_asked_by_the_only_pso_has_no_approver_yet(flow):
     flow.add_organization("ccn", CCN)
     flow.submit(Step.ORGANIZATIONS, {})
     assert flow.submit(Step.REVIEW, {}).ok
-    newest = [r for r in flow.my_requests() if r["role"] == "pbj_submitter"][0]
+    newest = [r for r in flow.my_requests() if r.role == "pbj_submitter"][0]
     # the provider's only PSO is this user, and nobody approves their own request: nobody yet
     # (with another PSO it goes to the PSOs: tests/test_approvals.py)
-    assert newest["organizations"][0]["approver"] == "none"
+    assert newest.organizations[0].approver == "none"
     # the text is derived when shown, never stored (a stored one went stale once another PSO came)
-    assert "approver_text" not in newest["organizations"][0]
+    assert "approver_text" not in newest.organizations[0].stored()
     assert "only PSO" in flow.approvals.route_for(newest, CCN).description
 
 
 def test_other_role_without_pso_has_no_approver(flow):
     submit_request(flow, role="pbj_submitter", ccn="015010")
     [request] = flow.my_requests()
-    assert request["organizations"][0]["approver"] == "none"
-    assert "approver_text" not in request["organizations"][0]
+    assert request.organizations[0].approver == "none"
+    assert "approver_text" not in request.organizations[0].stored()
     assert "register a PSO first" in flow.approvals.route_for(request, "015010").description
 
 

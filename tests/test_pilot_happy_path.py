@@ -93,4 +93,4 @@ async def walk_to_pending_requests(data_dir, clock) -> None:
         pending = " ".join(str(w.render()) for w in app.screen.query(".request"))
         assert "Provider Security Official" in pending and "Pending" in pending
         assert CCN in pending and "CMS" in pending
-    assert app.flow.my_requests()[0]["user_id"] == USER_ID
+    assert app.flow.my_requests()[0].user_id == USER_ID

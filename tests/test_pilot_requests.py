@@ -30,7 +30,7 @@ async def test_pending_requests_show_a_decision_without_a_restart(data_dir, cloc
         [before] = request_texts(app)
         assert "Pending" in before and "CMS" in before
         item = console.queue(CMS_REVIEWER)[0]
-        console.decide(CMS_REVIEWER, item.request["id"], CCN, approve=True)
+        console.decide(CMS_REVIEWER, item.request.id, CCN, approve=True)
         await wait_until(pilot, lambda: "Active" in "".join(request_texts(app)))  # one refresh tick
         [after] = request_texts(app)
         assert "Active" in after and "approved by CMS reviewer" in after
@@ -42,7 +42,7 @@ async def test_a_rejection_shows_its_reason(data_dir, clock):
     advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock)
     console = Approvals(Store(data_dir, practice_account="console"), clock)
     item = console.queue(CMS_REVIEWER)[0]
-    console.decide(CMS_REVIEWER, item.request["id"], CCN, approve=False, reason="Not our employee")
+    console.decide(CMS_REVIEWER, item.request.id, CCN, approve=False, reason="Not our employee")
     app = make_app(data_dir, clock, signed_in=True)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()

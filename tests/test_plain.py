@@ -245,7 +245,7 @@ def _stored(home: Path, practice_account: str) -> dict:
     record = flow.record.model_dump(mode="json", exclude=NOT_COMPARED)
     if record.get("factor") is not None:
         record["factor"] = {k: v for k, v in record["factor"].items() if k not in FACTOR_NOT_COMPARED}
-    requests = [{k: v for k, v in r.items() if k not in ("id", "submitted_at")} for r in flow.my_requests()]
+    requests = [{k: v for k, v in r.stored().items() if k not in ("id", "submitted_at")} for r in flow.my_requests()]
     raw = Path(home, "profiles", f"{practice_account}.json").read_text(encoding="utf-8")
     assert PASSWORD not in raw and ANSWER not in raw
     return {**record, "requests": requests}

@@ -30,7 +30,7 @@ def test_a_request_round_trips_with_the_fields_it_has():
     stored = {"id": "r1", "user_id": "Ann_PSO", "organizations": [{"ccn": "015009", "status": "pending"}],
               "writer": "trainer"}
     record = RoleRequest.model_validate(stored)
-    assert record.stored() == stored and record["writer"] == "trainer"
+    assert record.stored() == stored and record.writer == "trainer"
     assert record.is_by("ann_pso") and record.org("015009").status is Status.PENDING
     record.organizations[0].status = Status.APPROVED
     assert record.stored()["organizations"][0]["status"] == "approved"

@@ -132,8 +132,8 @@ def test_psos_planned_count_every_trainee_and_advise_two(data_dir, clock):
                person={"first_name": "Mary", "last_name": "Smith", "email": "mary.smith@sunnyacres.org",
                        "email_confirm": "mary.smith@sunnyacres.org"})
     console = Approvals(Store(data_dir, practice_account="console"), clock)
-    mine = next(i for i in console.queue(CMS_REVIEWER) if i.request["user_id"] == "jdoe_pso")
-    console.decide(CMS_REVIEWER, mine.request["id"], CCN, approve=True)
+    mine = next(i for i in console.queue(CMS_REVIEWER) if i.request.user_id == "jdoe_pso")
+    console.decide(CMS_REVIEWER, mine.request.id, CCN, approve=True)
     [pair] = build_report(new_flow(data_dir, clock)).organizations
     assert (pair.psos_active, pair.psos_requested, pair.psos_planned) == (1, 1, 2)
     assert pair.pso_check.verdict == "ok"
@@ -270,9 +270,9 @@ def test_hostile_names_are_escaped_in_both_formats(data_dir, clock, tmp_path):
         for org in doc.organizations:
             org.name, org.city, org.facility_id = HOSTILE, "<b>x</b>", "](javascript:y)"
 
-    flow.store.update_request(request["id"], rename)
+    flow.store.update_request(request.id, rename)
     console = Approvals(Store(data_dir, practice_account="console"), clock)
-    console.decide(CMS_REVIEWER, request["id"], CCN, approve=False, reason=HOSTILE)  # free text
+    console.decide(CMS_REVIEWER, request.id, CCN, approve=False, reason=HOSTILE)  # free text
     out = tmp_path / "out"
     out.mkdir()
     md_path, html_path = write_report(new_flow(data_dir, clock), out)

@@ -107,9 +107,9 @@ def test_happy_path_leaves_a_pending_request_for_cms(data_dir, capsys):
     flow = flow_of(data_dir, "maria")
     assert flow.record.user_id == "mlopez.practice"
     [request] = flow.my_requests()
-    assert request["role"] == "pso" and request["organizations"][0]["ccn"] == "365005"
-    assert request["organizations"][0]["status"] == "pending"
-    assert request["organizations"][0]["approver"] == "cms"
+    assert request.role == "pso" and request.organizations[0].ccn == "365005"
+    assert request.organizations[0].status == "pending"
+    assert request.organizations[0].approver == "cms"
     codes = phone_codes(data_dir, "maria")
     assert len(codes) == 2  # setup and sign-in, each read from the sandbox phone
     for code_text in codes:
@@ -147,9 +147,9 @@ def test_second_pso_is_approved_by_the_first(data_dir, capsys):
     assert code == 0
     [grace] = flow_of(data_dir, "grace").my_requests()
     [tom] = flow_of(data_dir, "tom").my_requests()
-    assert grace["organizations"][0]["decided_by"] == "cms"
-    assert tom["organizations"][0]["status"] == "approved"
-    assert tom["organizations"][0]["decided_by"] == "gpark.practice"
+    assert grace.organizations[0].decided_by == "cms"
+    assert tom.organizations[0].status == "approved"
+    assert tom.organizations[0].decided_by == "gpark.practice"
 
 
 def test_only_pso_left_is_removed_and_cms_approves_the_new_one(data_dir, capsys):
@@ -157,9 +157,9 @@ def test_only_pso_left_is_removed_and_cms_approves_the_new_one(data_dir, capsys)
     assert code == 0
     [ellen] = flow_of(data_dir, "ellen").my_requests()
     [luis] = flow_of(data_dir, "luis").my_requests()
-    assert ellen["organizations"][0]["status"] == "removed"
-    assert luis["organizations"][0]["status"] == "approved"
-    assert luis["organizations"][0]["decided_by"] == "cms"
+    assert ellen.organizations[0].status == "removed"
+    assert luis.organizations[0].status == "approved"
+    assert luis.organizations[0].decided_by == "cms"
     assert Store(data_dir).clock_offset_days() == 30
 
 
@@ -225,7 +225,7 @@ def test_a_pso_who_is_not_active_cannot_approve(data_dir, tmp_path, capsys):
     assert "gpark.practice is not an active Provider Security Official" in out
     assert "Traceback" not in out + err
     [tom] = flow_of(data_dir, "tom").my_requests()
-    assert tom["organizations"][0]["status"] == "pending"
+    assert tom.organizations[0].status == "pending"
 
 
 # --- mistakes in the file: all of them, and nothing changes ---------------------------------------
@@ -583,8 +583,8 @@ def test_a_pso_rejects_with_a_reason_the_requester_reads(data_dir, tmp_path, cap
     assert code == 0, out
     assert "then 3/3: reject as gpark.practice: Rejected: Tom Reyes's request" in out
     [tom] = flow_of(data_dir, "tom").my_requests()
-    assert tom["organizations"][0]["status"] == "rejected"
-    assert tom["organizations"][0]["reason"] == "Tom starts next month."
+    assert tom.organizations[0].status == "rejected"
+    assert tom.organizations[0].reason == "Tom starts next month."
 
 
 def test_a_rejection_without_a_reason_is_a_mistake_in_the_file(data_dir, tmp_path, capsys):

@@ -120,7 +120,7 @@ def test_provider_has_active_pso(store):
     store.add_request(_request("015009", "pso", "approved"))
     assert store.provider_has_active_pso("015009")
     assert not store.provider_has_active_pso("015010")
-    assert [r["id"] for r in store.iter_requests_for("015009")] == [
+    assert [r.id for r in store.iter_requests_for("015009")] == [
         "pso-015009-pending", "pbj_submitter-015009-approved", "pso-015009-approved",
     ]
 
@@ -146,7 +146,7 @@ def test_reset_forgets_only_its_own_practice_account(data_dir):
     assert mine.load_account() is None
     assert theirs.load_account() == {"position": "review", "user_id": "bob_pso"}
     assert [m["body"] for m in theirs.messages()] == ["123456"]
-    assert [r["user_id"] for r in mine.requests()] == ["bob_pso"]
+    assert [r.user_id for r in mine.requests()] == ["bob_pso"]
 
 
 def test_practice_accounts_keep_separate_accounts_and_user_ids_stay_unique(data_dir):
@@ -344,7 +344,7 @@ def test_one_store_object_sees_another_process_and_keeps_inserting(data_dir):
     console.add_message({"subject": "after"})
     console.add_request(_request("015010", "pso", "pending"))
     assert [m["subject"] for m in console.messages()] == ["first", "from child", "after"]
-    assert [r["id"] for r in console.requests()] == ["pso-015009-pending", "child", "pso-015010-pending"]
+    assert [r.id for r in console.requests()] == ["pso-015009-pending", "child", "pso-015010-pending"]
 
 
 def _count_writes(monkeypatch) -> list[str]:

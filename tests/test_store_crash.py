@@ -281,7 +281,7 @@ def test_two_processes_adding_requests_and_messages_lose_nothing(data_dir, tmp_p
     s = Store(data_dir)
     expected = {(who, i) for who in ("trainee", "trainer") for i in range(50)}
     requests, messages = s.requests(), s.messages()
-    assert len(requests) == 100 and {(r["writer"], r["n"]) for r in requests} == expected
+    assert len(requests) == 100 and {(r.writer, r.n) for r in requests} == expected
     assert len(messages) == 100 and {(m["writer"], m["n"]) for m in messages} == expected
     for who in ("trainee", "trainer"):  # each writer's own order is kept
         assert [m["n"] for m in messages if m["writer"] == who] == list(range(50))
@@ -567,7 +567,7 @@ def test_v2_database_becomes_practice_account_default(data_dir):
     assert [m["subject"] for m in s.messages()] == ["HARP: your account was created"]
     assert Store(data_dir, practice_account="trainee2").load_account() is None
     assert s.account_for_user_id("JDOE_PSO")[0] == "default"
-    assert s.requests()[0]["id"] == "r1"
+    assert s.requests()[0].id == "r1"
     assert s.table("meta").all() == [{"schema_version": SCHEMA_VERSION}]
 
 

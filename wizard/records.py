@@ -14,7 +14,7 @@ forms are, and a User ID shows as it was typed. HARP User IDs are not case-sensi
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Iterator
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -92,44 +92,14 @@ _LABELS = {
 
 
 class _Stored(BaseModel):
-    """Common to the stored records: read-only mapping access for callers not yet moved to
-    attributes (``rec["status"]``, ``rec.get("ccn")``), in the stored form."""
+    """Common to the stored records: read by attribute (``rec.status``, ``rec.ccn``); fields an
+    older or newer app added are attributes too (``extra="allow"``)."""
 
     model_config = ConfigDict(extra="allow", validate_assignment=True, use_enum_values=False)
 
     def stored(self) -> dict[str, Any]:
         """The record as it is written to the store: exactly the fields it has."""
         return self.model_dump(mode="json", exclude_unset=True)
-
-    def _value(self, key: str) -> Any:
-        if key in type(self).model_fields:
-            return getattr(self, key)
-        extra = self.model_extra or {}
-        if key in extra:
-            return extra[key]
-        raise KeyError(key)
-
-    def __getitem__(self, key: str) -> Any:
-        value = self._value(key)
-        if isinstance(value, list):
-            return [v for v in value]
-        return value
-
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            value = self._value(key)
-        except KeyError:
-            return default
-        return default if value is None else value
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
-    def keys(self) -> list[str]:
-        return list(self.stored())
-
-    def items(self) -> Iterator[tuple[str, Any]]:
-        return iter([(k, self._value(k)) for k in self.stored()])
 
 
 class OrgDecision(_Stored):
