@@ -23,6 +23,7 @@ from pydantic import (
 
 from wizard import rules
 from wizard.identifiers import IdentifierError
+from wizard.records import UserId
 from wizard.rules import RuleError
 from wizard.sanitize import clean_text
 
@@ -195,8 +196,8 @@ class HarpAccountSetup(StepModel):
     @classmethod
     def _user_id(cls, v: str, info: ValidationInfo) -> str:
         value = rules.check_user_id(v)
-        taken = {u.casefold() for u in _ctx(info).get("taken_user_ids", ())}
-        if value.casefold() in taken:
+        taken = {UserId(u) for u in _ctx(info).get("taken_user_ids", ())}
+        if UserId(value) in taken:
             raise RuleError("That User ID is already taken; choose another.")
         return value
 

@@ -33,7 +33,7 @@ from wizard.answers import (
 )
 from wizard.approvals import CMS_REVIEWER, ApprovalError, Approvals, Reviewer
 from wizard.flow import OnboardingFlow
-from wizard.records import Status
+from wizard.records import Status, same_user
 from wizard.sanitize import clean_line
 from wizard.steps import LeftOpen, Step
 from wizard.store import DataDirError, Store
@@ -122,7 +122,7 @@ class ScenarioRun:
                 errors = flow.validate(Step.ACCOUNT, {**account_form(person.account.model_dump())})
                 if "user_id" in errors and "taken" in errors["user_id"]:
                     problems.append((f"{where}.user_id", errors["user_id"]))
-            elif stored.casefold() != person.account.user_id.strip().casefold():
+            elif not same_user(stored, person.account.user_id.strip()):
                 problems.append((f"{where}.user_id", f"the practice account {name} already holds another HARP "
                                  "account; run with another --practice-account (or practice_account), or reset that practice account."))
         return problems
@@ -206,7 +206,7 @@ class ScenarioRun:
         if actor.strip().casefold() == "cms":
             return CMS_REVIEWER
         flow = next((f for f in self.flows.values()
-                     if (f.record.user_id or "").casefold() == actor.strip().casefold()), None)
+                     if same_user(f.record.user_id, actor.strip())), None)
         if flow is None or flow.record.user_id is None:
             raise ApprovalError(f"{actor} has no HARP account in this run.")
         if not self.approvals.providers_of_pso(flow.record.user_id):

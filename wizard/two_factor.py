@@ -13,6 +13,7 @@ from pydantic import SecretStr, ValidationError
 from wizard import otp, rules
 from wizard.hashing import verify_secret
 from wizard.log import event
+from wizard.records import same_user
 from wizard.store import CODE_MESSAGE_KINDS as CODE_KINDS, ENCRYPTED
 
 SIGN_IN_REFUSED = (
@@ -73,7 +74,7 @@ class TwoFactorMixin:
     def _check_login(self, user_id: str, password: SecretStr) -> bool:
         return (
             bool(self.record.user_id)
-            and user_id.casefold() == (self.record.user_id or "").casefold()
+            and same_user(user_id, self.record.user_id)
             and verify_secret(self.record.password_hash, password.get_secret_value())
         )
 
