@@ -247,3 +247,47 @@ async def test_an_error_in_the_checks_thread_closes_quietly_as_one_on_the_ui_thr
             await asyncio.sleep(0.02)
     assert app.return_code == 1 and len(app.error_references) == 1
     assert not app.checks_pending  # the keys were let go
+
+
+async def test_the_consoles_pso_sign_in_checks_the_same_way(data_dir, slow):
+    """The approver console's PSO sign-in verifies an argon2id hash too: Checking... on its
+    Sign in button and message line, a second press refused, then the queue."""
+    from screens.console import ApproverConsoleApp, QueueScreen, SignInScreen
+    from tests.conftest import FIXED_TOTP_SECRET, FrozenClock, SequentialCodes
+    from tests.states import advance_to
+    from wizard import otp
+    from wizard.approvals import CMS_REVIEWER, Approvals
+    from wizard.store import Store
+
+    clock = FrozenClock()
+    email = "bob.baker@sunnyacres.org"
+    advance_to(data_dir, Step.AWAIT_APPROVAL, clock=clock, practice_account="bob", user_id="bob_pso",
+               person={"first_name": "Bob", "last_name": "Baker", "email": email, "email_confirm": email},
+               device="google_authenticator")
+    approvals = Approvals(Store(data_dir), clock)
+    item = approvals.queue(CMS_REVIEWER)[0]
+    approvals.decide(CMS_REVIEWER, item.request.id, item.org.ccn, True)
+    clock.advance(seconds=30)  # a fresh time step: each code is accepted once
+    app = ApproverConsoleApp(Store(data_dir), clock=clock, randbelow=SequentialCodes(654321), blink=False,
+                             catch_errors=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SignInScreen)
+        screen.field("user_id").value = "bob_pso"
+        screen.field("password").value = PASSWORD
+        screen.field("code").value = otp.totp_code(FIXED_TOTP_SECRET, clock())
+        slow.hold()
+        calls: list[str] = []
+        sign_in = app.signin.sign_in
+        app.signin.sign_in = lambda *args: (calls.append(args[0]), sign_in(*args))[1]  # type: ignore[method-assign]
+        screen.query_one("#sign-in-pso", Button).focus()
+        await pilot.press_now("enter")
+        await until_waiting(pilot, slow)
+        await pilot.pause(0.25)  # longer than 100 ms: the page says so
+        assert str(screen.query_one("#sign-in-pso", Button).label) == CHECKING
+        assert CHECKING in screen.message_text()
+        await pilot.press_now("enter")  # refused: one press, one sign-in
+        slow.go.set()
+        await until_checked(pilot)
+        assert isinstance(app.screen, QueueScreen), screen.message_text()
+        assert calls == ["bob_pso"]

@@ -9,11 +9,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
+from screens.checking import CHECKING, Checks
 from screens.widgets import FieldRow, PhoneScreen, field_input, plain
 from screens.console.base import ConsoleScreen, _note, _section
 
 
-class SignInScreen(ConsoleScreen):
+class SignInScreen(Checks, ConsoleScreen):
+    """A PSO's sign-in verifies the password's argon2id hash: it runs as a check, off the UI
+    thread (screens/checking.py), the keys typed meanwhile kept for after it."""
+
     PAGE_TITLE = "Approver console: sign in"
     BINDINGS = [Binding("f2", "phone", "Phone")]
 
@@ -92,14 +96,25 @@ class SignInScreen(ConsoleScreen):
                 return
 
     def sign_in(self) -> None:
-        reviewer, message = self.console.signin.sign_in(
-            self.field("user_id").value, self.field("password").value, self.field("code").value
-        )
+        if not self.may_check():  # one press, one sign-in
+            return
+        user_id, password, code = (self.field(name).value for name in ("user_id", "password", "code"))
+        signin = self.console.signin
+        self.check(lambda: signin.sign_in(user_id, password, code), self._signed_in,
+                   self.query_one("#sign-in-pso", Button))
+
+    def _signed_in(self, result: tuple[object, str]) -> None:
+        reviewer, message = result
         if reviewer is None:
             self.field("code").value = ""
             self.show_message(message, "error")
             return
-        self.console.signed_in(reviewer)
+        self.console.signed_in(reviewer)  # type: ignore[arg-type]
+
+    def show_checking(self, on: bool, button: Button | None) -> None:
+        super().show_checking(on, button)
+        if on:
+            self.show_message(CHECKING, "info")
 
     def action_phone(self) -> None:
         user_id = self.field("user_id").value.strip()
