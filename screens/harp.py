@@ -212,6 +212,12 @@ class ProofingScreen(StepScreen):
                     mapped[f"q{i}"] = "Choose an answer (or None of the above)."
         super().show_errors(mapped)
 
+    def focus_field(self, name: str) -> None:
+        if name == "answers":  # the answers are one field to the flow, a row per question here
+            unanswered = [i for i, answer in enumerate(self.collect().get("answers", [])) if answer is None]
+            name = f"q{unanswered[0]}" if unanswered else "q0"
+        super().focus_field(name)
+
     def apply(self, outcome) -> None:
         if not outcome.ok and not outcome.errors:
             # New questions for the next attempt (or the manual path): rebuild the page.

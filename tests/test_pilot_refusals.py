@@ -106,6 +106,8 @@ async def test_proofing_needs_every_answer_and_the_robot_box(data_dir):
         assert "Choose an answer" in error_of(pilot, "q1")
         assert "not a robot" in error_of(pilot, "not_a_robot")
         assert app.flow.record.proofing_attempts == 0  # an incomplete form is no attempt
+        # focus goes to the first unanswered question, as on every page to the first bad field
+        assert app.screen.focused is app.screen.query_one("#field-q1").control
 
 
 async def test_two_factor_wrong_password_and_back_refused(data_dir):
