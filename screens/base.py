@@ -391,7 +391,7 @@ class StepScreen(BuiltAhead, StepChecks, SidePages, Screen):
     @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:
         name = self._field_of(event.input)
-        if name and event.input.value:
+        if name and event.input.value and not self.too_small:  # the notice took focus: not left
             self.touched.add(name)
             self.recheck()
         # keep what was typed if the terminal dies now

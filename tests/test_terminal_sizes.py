@@ -10,7 +10,7 @@ from textual.widgets import Button, Input
 from screens.base import MIN_HEIGHT, MIN_WIDTH, StepScreen
 from screens.widgets import FieldRow, QrScreen
 from tests.factory import PROFILE, app_at
-from tests.pilot_helpers import fill, step_of
+from tests.pilot_helpers import error_of, fill, step_of
 from wizard.steps import Step
 
 NOTICE = f"Make this window at least {MIN_WIDTH}x{MIN_HEIGHT}"
@@ -97,6 +97,23 @@ async def test_keys_do_nothing_while_too_small_and_typing_resumes_after(data_dir
         first.cursor_position = len(first.value)
         await pilot.press("!")
         assert first.value == "Jane!"
+
+
+async def test_a_too_small_window_is_not_leaving_the_field(data_dir):
+    """The notice takes focus while the window is too small; the field half typed is not judged
+    as if the user had left it (no "Enter the date as..." under 03/1 after the window is back)."""
+    app = app_at(data_dir, Step.PROFILE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        field = app.screen.query_one("#field-date_of_birth", FieldRow).control
+        field.focus()
+        await pilot.press(*"03/1")
+        await resize(pilot, 40, 12)
+        await resize(pilot, 80, 24)
+        assert app.screen.focused is field and field.value == "03/1"
+        assert error_of(pilot, "date_of_birth") == ""
+        await pilot.press("tab")  # leaving it for real is judged, as always
+        assert "MM/DD/YYYY" in error_of(pilot, "date_of_birth")
 
 
 async def test_resizing_mid_step_keeps_what_was_typed(data_dir):
