@@ -117,3 +117,27 @@ async def test_chosen_radio_is_marked_by_a_glyph(data_dir, monkeypatch, no_color
             label = "".join(s.text for s in button.render_line(0))
             glyph = "◉" if button.value else "○"
             assert glyph in label, (button.value, label)
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "no-color"])
+async def test_errors_stand_out_with_no_color(data_dir, monkeypatch, no_color):
+    """With NO_COLOR, $error's red becomes a grey dimmer than the text (a walk measured 2.6:1):
+    errors are drawn bold in the text's own colour instead; in colour they stay $error."""
+    from textual.color import Color as TextualColor
+    from textual.widgets import Static
+
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = app_at(data_dir, Step.PROFILE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")  # an empty profile: every required field refused
+        await pilot.pause()
+        assert app.no_color is no_color
+        variables = app.get_css_variables()
+        error, text = TextualColor.parse(variables["error"]), TextualColor.parse(variables["foreground"])
+        shown = [app.screen.query_one("#form-message", Static),
+                 app.screen.query_one("#error-first_name", Static),
+                 app.screen.query_one("#field-first_name .field-label")]
+        for widget in shown:
+            assert widget.styles.color.rgb == (text if no_color else error).rgb, widget
+            assert widget.styles.text_style.bold or not no_color, widget
