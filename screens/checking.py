@@ -38,10 +38,12 @@ class Checks:
         return self._check is not None
 
     def may_check(self) -> bool:
-        """False, with a bell, while any check runs, or for a key typed during this page's own
-        check and handed on after it (a second Next is not a second submit)."""
+        """False, with a bell, while any check runs, or for a key typed during a check and handed
+        on after it (a second Next is not a second submit, here or on the page shown next)."""
         app = self.app
-        if getattr(app, "checking_page", None) is not None or getattr(app, "key_origin", None) is self:
+        # a key typed before the page it lands on was shown (handed on after another page's
+        # check) submits nothing: Ctrl+N, Enter in one burst must not submit the Review unseen
+        if getattr(app, "checking_page", None) is not None or getattr(app, "key_origin", None) is not None:
             app.bell()
             return False
         return True
@@ -69,12 +71,19 @@ class Checks:
 
     def show_checking(self, on: bool, button: Button | None) -> None:
         """The button that asked says "Checking..." (a page adds its message line)."""
+        if on:
+            self.say_checking()
         if button is None:
             return
         if on:
             self._label_before = button.label
         button.label = CHECKING if on else self._label_before
         button.set_class(on, "-checking")
+
+    def say_checking(self) -> None:
+        """The page's message line says "Checking..." too (a page without ``show_message``
+        says it its own way)."""
+        self.show_message(CHECKING, "info")  # type: ignore[attr-defined]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if self._check is None or event.worker is not self._check[0]:
@@ -108,10 +117,10 @@ class StepChecks(Checks):
 
     def submit(self, form: dict[str, Any]) -> None:
         step, flow = self.STEP, self.flow  # the form was read here, on the UI thread
+        timer = getattr(self, "_draft_timer", None)
+        if timer is not None:  # the submit saves the form itself; no second writer meanwhile
+            timer.stop()
+            self._draft_timer = None
         self.check(lambda: flow.submit(step, form), self.apply,  # type: ignore[attr-defined]
                    self.query_one("#next", Button))  # type: ignore[attr-defined]
 
-    def show_checking(self, on: bool, button: Button | None) -> None:
-        super().show_checking(on, button)
-        if on:
-            self.show_message(CHECKING, "info")  # type: ignore[attr-defined]

@@ -26,6 +26,14 @@ from textual._context import active_message_pump
 
 
 
+def _presses_a_button(screen: Any, event: events.Event) -> bool:
+    """Whether ``event``, handed on now, would press the button focused on ``screen``."""
+    from textual.widgets import Button
+
+    focused = getattr(screen, "focused", None)
+    return isinstance(event, events.Key) and isinstance(focused, Button) and event.key in ("enter", "space")
+
+
 class KeysInOrder:
     """Mixin for an App (before ``App`` in the bases). A paste is delivered the same way, so a
     key typed right after it lands after its text."""
@@ -68,11 +76,16 @@ class KeysInOrder:
         if self.checking_page is not None or not self._held:
             return  # a key handed on started another check: the rest wait for it
         event, origin = self._held.pop(0)
-        self.key_origin = origin
-        try:
-            await self._key_now(event)
-        finally:
-            self.key_origin = None
+        if _presses_a_button(self.screen, event):  # type: ignore[attr-defined]
+            # typed before the user saw where it lands: it presses nothing (a button's press
+            # arrives after the hand-on, so the page's own "one press, one submit" cannot see it)
+            self.bell()  # type: ignore[attr-defined]
+        else:
+            self.key_origin = origin
+            try:
+                await self._key_now(event)
+            finally:
+                self.key_origin = None
         if self.checking_page is None:
             self._replay_soon()
 

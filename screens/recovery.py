@@ -109,12 +109,10 @@ class SidePage(Checks, OverPage, ModalScreen[None]):
         line.update(plain(message))
         line.set_classes("ok" if ok else "error")
 
-    def show_checking(self, on: bool, button: Button | None) -> None:
-        super().show_checking(on, button)
-        if on:
-            line = self.query_one("#side-message", Static)
-            line.update(CHECKING)
-            line.set_classes("checking")
+    def say_checking(self) -> None:
+        line = self.query_one("#side-message", Static)
+        line.update(CHECKING)
+        line.set_classes("checking")
 
     def show(self, result: tuple[bool, dict[str, str], str], prefix: str = "") -> bool:
         ok, errors, message = result

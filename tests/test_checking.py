@@ -291,3 +291,24 @@ async def test_the_consoles_pso_sign_in_checks_the_same_way(data_dir, slow):
         await until_checked(pilot)
         assert isinstance(app.screen, QueueScreen), screen.message_text()
         assert calls == ["bob_pso"]
+
+
+async def test_a_key_typed_before_the_next_page_showed_does_not_submit_it(data_dir):
+    """Ctrl+N then Enter in one burst (one terminal read) on Organizations: the Enter, held
+    while Next's check ran, lands on Review's Next button but submits nothing: a page is
+    submitted only by a key typed once it could be seen."""
+    from textual import events
+
+    app = app_at(data_dir, Step.ORGANIZATIONS)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"015009", "enter")
+        assert app.flow.record.request.organizations
+        app.post_message(events.Key("ctrl+n", None))
+        app.post_message(events.Key("enter", "\r"))
+        await until_checked(pilot)
+        await pilot.pause()
+        assert app.screen.STEP == Step.REVIEW
+        assert app.flow.record.last_submitted_request is None
+        await pilot.press("ctrl+n")  # typed on the page as seen: it submits
+        assert app.screen.STEP == Step.AWAIT_APPROVAL

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
-from screens.checking import CHECKING, Checks
+from screens.checking import Checks
 from screens.widgets import FieldRow, PhoneScreen, field_input, plain
 from screens.console.base import ConsoleScreen, _note, _section
 
@@ -110,11 +110,6 @@ class SignInScreen(Checks, ConsoleScreen):
             self.show_message(message, "error")
             return
         self.console.signed_in(reviewer)  # type: ignore[arg-type]
-
-    def show_checking(self, on: bool, button: Button | None) -> None:
-        super().show_checking(on, button)
-        if on:
-            self.show_message(CHECKING, "info")
 
     def action_phone(self) -> None:
         user_id = self.field("user_id").value.strip()
