@@ -120,6 +120,9 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
         """Compose and mount the current step's likely next page off the screen stack."""
         if not self.ahead_enabled or not self.screen_stack or not self.is_running:
             return
+        if self.checks_pending:  # a check's thread is changing the flow: once its outcome shows
+            self.set_timer(max(self.AHEAD_IDLE, 0.02), self.build_ahead)
+            return
         current = self.screen
         if not isinstance(current, StepScreen):
             return
@@ -147,6 +150,8 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
     def _recheck_ahead(self) -> None:
         if self._ahead is None or not self.screen_stack or not isinstance(self.screen, StepScreen):
             return  # (no screen: the app is closing)
+        if self.checks_pending:
+            return  # a check's thread is changing the flow: the next tick looks
         page, signature = self._ahead
         if not page.ready or self._typing():
             return

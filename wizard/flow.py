@@ -316,20 +316,22 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
     # --- steps -----------------------------------------------------------------------------
 
     def submit(self, step: Step, form: dict[str, Any]) -> StepOutcome:
-        """Next on ``step``: validate, apply, save, move on."""
-        if not self.can_open(step):
-            target = self.go_to(step)
-            return StepOutcome(False, message=f"Finish {target.info.real_page} first.", next_step=target)
-        if self.behind_point_of_no_return(step):
-            return StepOutcome(False, message=self.back_refusal(step), next_step=self.current_step)
-        outcome: StepOutcome = step.apply(self, form)
-        if outcome.ok and outcome.next_step:
-            outcome.next_step = self.go_to(outcome.next_step)
-        else:
-            # field names only: what the user typed never reaches the log
-            event("refused", step=step.key, fields=",".join(outcome.errors) or "-")
-            self.save()
-        return outcome
+        """Next on ``step``: validate, apply, save, move on. Under the write lock, whole: the
+        wizard submits from a worker thread while a draft save may come from another."""
+        with self._write_lock:
+            if not self.can_open(step):
+                target = self.go_to(step)
+                return StepOutcome(False, message=f"Finish {target.info.real_page} first.", next_step=target)
+            if self.behind_point_of_no_return(step):
+                return StepOutcome(False, message=self.back_refusal(step), next_step=self.current_step)
+            outcome: StepOutcome = step.apply(self, form)
+            if outcome.ok and outcome.next_step:
+                outcome.next_step = self.go_to(outcome.next_step)
+            else:
+                # field names only: what the user typed never reaches the log
+                event("refused", step=step.key, fields=",".join(outcome.errors) or "-")
+                self.save()
+            return outcome
 
     def validated(self, step: Step, form: dict[str, Any]) -> tuple[Any, StepOutcome | None]:
         """``step``'s model from ``form``, or the refusal naming each field to fix."""
