@@ -870,3 +870,22 @@ def test_the_suite_hashes_with_the_cheap_argon2_setting(flow):
     do_profile(flow)
     do_account(flow)
     assert "$argon2id$v=19$m=8,t=1,p=1$" in flow.record.password_hash
+
+
+def test_a_draft_that_could_not_be_written_is_written_by_the_next_save(flow, monkeypatch):
+    """A failed save (a full disk, a lost directory) leaves the draft unsaved in memory too:
+    the same draft saved again is written, not skipped as already kept."""
+    from wizard.store import DataDirError
+
+    typed = {"first_name": "Jane"}
+    save_account = flow.store.save_account
+
+    def fails_once(document):
+        monkeypatch.setattr(flow.store, "save_account", save_account)
+        raise DataDirError("the disk is full")
+
+    monkeypatch.setattr(flow.store, "save_account", fails_once)
+    with pytest.raises(DataDirError):
+        flow.save_draft(Step.PROFILE, typed)
+    flow.save_draft(Step.PROFILE, typed)  # the same draft: written now
+    assert reopen(flow).record.drafts.get(Step.PROFILE.key) == typed

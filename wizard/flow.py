@@ -269,10 +269,19 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
             k: v for k, v in form.items() if k not in secret and isinstance(v, (str, bool, int, type(None)))
         }
         with self._write_lock:
-            if self.record.drafts.get(step.key) == draft:
+            before = self.record.drafts.get(step.key)
+            if before == draft:
                 return  # leaving a field without changing anything costs no write
             self.record.drafts[step.key] = draft
-            self.save()
+            try:
+                self.save()
+            except BaseException:
+                # not written: the next save of the same draft must try again, not think it done
+                if before is None:
+                    self.record.drafts.pop(step.key, None)
+                else:
+                    self.record.drafts[step.key] = before
+                raise
 
     def back(self, step: Step, form: dict[str, Any] | None = None) -> StepOutcome:
         if form is not None:
