@@ -88,6 +88,18 @@ async def fill_inputs(pilot, values: dict[str, str]) -> None:
     await pilot.pause()
 
 
+async def wrong_sign_in_held(pilot, slow: HeldHasher, focus: str) -> Input:
+    """iQIES sign-in filled with a wrong password, the hasher held from now on, ``focus``'s
+    field focused (its Input returned): the page a refused sign-in is checked on."""
+    await pilot.pause()
+    slow.hold()
+    await fill_inputs(pilot, {"user_id": USER_ID, "password": "Wrong-Horse-42x", "code": "000000"})
+    field = pilot.app.screen.query_one(f"#field-{focus} Input", Input)
+    field.focus()
+    await pilot.pause()
+    return field
+
+
 async def test_checking_shows_and_a_second_next_is_refused(data_dir, slow):
     app = app_at(data_dir, Step.ACCOUNT)
     async with app.run_test(size=(100, 50)) as pilot:  # Next in view, for the click
@@ -135,12 +147,7 @@ async def test_keys_typed_during_the_check_land_in_the_next_pages_first_field(da
 async def test_a_refused_sign_in_keeps_the_keys_in_the_current_field(data_dir, slow):
     app = app_at(data_dir, Step.IQIES_SIGN_IN)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        slow.hold()
-        await fill_inputs(pilot, {"user_id": USER_ID, "password": "Wrong-Horse-42x", "code": "000000"})
-        password = app.screen.query_one("#field-password Input", Input)
-        password.focus()
-        await pilot.pause()
+        password = await wrong_sign_in_held(pilot, slow, "password")
         await pilot.press_now("ctrl+n")
         await until_waiting(pilot, slow)
         await pilot.press_now(*"abc")
@@ -156,13 +163,8 @@ async def test_a_refused_sign_in_keeps_the_keys_in_the_current_field(data_dir, s
 async def test_an_enter_typed_during_the_check_does_not_submit_the_refused_page_again(data_dir, slow):
     app = app_at(data_dir, Step.IQIES_SIGN_IN)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        slow.hold()
         submits = count_submits(app)
-        await fill_inputs(pilot, {"user_id": USER_ID, "password": "Wrong-Horse-42x", "code": "000000"})
-        code = app.screen.query_one("#field-code Input", Input)
-        code.focus()
-        await pilot.pause()
+        code = await wrong_sign_in_held(pilot, slow, "code")
         await pilot.press_now("enter")  # Enter in the last field means Sign in
         await until_waiting(pilot, slow)
         await pilot.press_now("enter")  # typed while it checks: would mean Sign in again
@@ -175,11 +177,7 @@ async def test_an_enter_typed_during_the_check_does_not_submit_the_refused_page_
 async def test_ctrl_q_during_the_check_quits_cleanly_and_keeps_the_draft(data_dir, slow):
     app = app_at(data_dir, Step.IQIES_SIGN_IN)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        slow.hold()
-        await fill_inputs(pilot, {"user_id": USER_ID, "password": "Wrong-Horse-42x", "code": "000000"})
-        user_id = app.screen.query_one("#field-user_id Input", Input)
-        user_id.focus()
+        user_id = await wrong_sign_in_held(pilot, slow, "user_id")
         user_id.cursor_position = len(user_id.value)
         await pilot.pause()
         await pilot.press_now("ctrl+n")

@@ -53,27 +53,6 @@ def account_state(n: int) -> dict:
     }
 
 
-# The child saves state 1, 2, 3, ... as fast as it can, logging "s N" before and "d N" after each
-# save with one unbuffered os.write to a progress file outside the data directory. It gets
-# account_state's source rather than importing this module (pytest would double its start-up).
-CHILD = f"""
-import os, sys
-sys.path.insert(0, {str(ROOT)!r})
-from pathlib import Path
-from wizard.store import Store
-FIXED_TOTP_SECRET = {FIXED_TOTP_SECRET!r}
-{inspect.getsource(account_state)}
-data_dir, progress = Path(sys.argv[1]), sys.argv[2]
-log = os.open(progress, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-store = Store(data_dir)
-n = 0
-while True:
-    n += 1
-    os.write(log, b"s %d\\n" % n)
-    store.save_account(account_state(n))
-    os.write(log, b"d %d\\n" % n)
-"""
-
 
 @dataclass
 class TrialResult:
@@ -105,7 +84,9 @@ def _read_progress(path: Path) -> list[tuple[str, int]]:
 
 
 def _save_forever(data_dir: str, progress: str) -> None:
-    """CHILD's loop, for a child forked from a fork server (the same saves, the same log)."""
+    """The child saves state 1, 2, 3, ... as fast as it can, logging "s N" before and "d N" after
+    each save with one unbuffered os.write to a progress file outside the data directory; run
+    forked from a fork server, or from its source in a new interpreter (CHILD)."""
     log = os.open(progress, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     store = Store(Path(data_dir))
     n = 0
@@ -114,6 +95,20 @@ def _save_forever(data_dir: str, progress: str) -> None:
         os.write(log, b"s %d\n" % n)
         store.save_account(account_state(n))
         os.write(log, b"d %d\n" % n)
+
+
+# A new interpreter runs the same loop from its source (importing this module would double
+# pytest's start-up in the child).
+CHILD = f"""
+import os, sys
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from wizard.store import Store
+FIXED_TOTP_SECRET = {FIXED_TOTP_SECRET!r}
+{inspect.getsource(account_state)}
+{inspect.getsource(_save_forever)}
+_save_forever(sys.argv[1], sys.argv[2])
+"""
 
 
 class ForkedChild:
