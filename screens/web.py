@@ -7,6 +7,7 @@ wizard in a process of its own; tests/test_serve.py checks it)."""
 from __future__ import annotations
 
 from html import escape
+from importlib import resources
 from pathlib import Path
 from typing import Callable
 
@@ -211,5 +212,5 @@ def make_server(
             await process.wait()
 
     # our copy of its page: no web font from the internet (nothing leaves this computer)
-    templates = Path(__file__).parent / "web_templates"
+    templates = Path(str(resources.files("screens") / "web_templates"))  # installed with the views
     return WizardServer(command, host=host, port=port, title=TITLE, templates_path=templates)
