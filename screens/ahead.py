@@ -105,11 +105,13 @@ class BuiltAhead:
     _styled_for: tuple[Any, ...] | None = None  # what its styles were computed for (style_key)
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Mount) and self.built_ahead and not self._shown_yet:
-            self._held_mount = event  # run by shown(), with the flow as it is then
+        if isinstance(event, events.Mount) and not self._shown_yet:
+            # its widgets were styled as they mounted, just now: see _on_screen_resume
             self._styled_for = style_key(self.app)  # type: ignore[attr-defined]
-            self.call_later(self._lay_out_ahead)  # type: ignore[attr-defined]
-            return
+            if self.built_ahead:
+                self._held_mount = event  # run by shown(), with the flow as it is then
+                self.call_later(self._lay_out_ahead)  # type: ignore[attr-defined]
+                return
         await super().on_event(event)  # type: ignore[misc]
 
     def _lay_out_ahead(self) -> None:
@@ -136,10 +138,12 @@ class BuiltAhead:
             self._lay_out_ahead()
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Runs before Screen's own handler. A page that was built ahead had its styles computed
-        # when it mounted, a moment ago: restyling all its widgets again (Textual's default on
-        # every resume) was most of what showing it cost. They are recomputed as usual if
-        # anything they depend on changed since (the theme, CSS, window size, app focus).
+        # Runs before Screen's own handler. A page shown for the first time had its styles
+        # computed when it mounted, a moment ago (a page built ahead, a little longer ago):
+        # restyling all its widgets again (Textual's default on every resume) was most of what
+        # showing a page built ahead cost, and a sixth of the first page's start-up. They are
+        # recomputed as usual if anything they depend on changed since (the theme, CSS, window
+        # size, app focus), and on every later resume (after a dialog closes).
         styled_for, self._styled_for = self._styled_for, None
         if styled_for is not None and styled_for == style_key(self.app):  # type: ignore[attr-defined]
             event.refresh_styles = False
@@ -156,6 +160,7 @@ class BuiltAhead:
         event, self._held_mount = self._held_mount, None
         if event is None:
             return  # still composing: its Mount comes as a fresh page's would
+        self._frame_due = True
         self.focus_at_once = True
         try:
             # as its own queue would run them (private: Textual's context of a message pump, and
@@ -169,6 +174,19 @@ class BuiltAhead:
             self.focus_at_once = False
 
     focus_at_once = False  # while shown() runs: focus moves now, not after the keys queued
+    _frame_due = False  # shown, its first frame not drawn yet
+
+    def on_idle(self, event: events.Idle) -> None:
+        """The first frame of a page shown by Next is drawn as soon as what the show queued has
+        run. Textual would draw it at its next frame tick (up to 1/60 s later, more under load):
+        most of the wait between Next and the new page, as the page was laid out while it waited.
+        Runs before Screen's own idle handler, which then finds nothing left to draw (private:
+        Textual's frame-tick handler of a screen, and the app's batch count)."""
+        if not self._frame_due:
+            return
+        self._frame_due = False
+        if self.is_current and not self.app._batch_count:  # type: ignore[attr-defined]
+            self._on_timer_update()  # type: ignore[attr-defined]
 
     def give_focus(self, widget: Widget, scroll_visible: bool = True) -> None:
         """Focus ``widget``. Textual moves focus after what is already queued; a page shown by
