@@ -16,11 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Input, RadioSet, Select, Static
+from textual.widgets import Checkbox, Input, RadioSet, Select, Static
 
 from screens.ahead import BuiltAhead
 from screens.checking import StepChecks
-from screens.form import FieldRow, field_control, note, section
+from screens.form import Button, FieldRow, field_control, note, section
 from screens.side_pages import SidePages
 from screens.text import plain
 from screens.widgets import HelpScreen, KeyFooter, PhoneScreen, StepList, TopBar

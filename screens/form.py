@@ -11,16 +11,44 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.style import Style as VisualStyle
 from textual.widget import Widget
-from textual.widgets import Input, Label, RadioSet, Select, Static
+from textual.widgets import Button as _Button
 from textual.widgets import Checkbox as _Checkbox
+from textual.widgets import Input, Label, Static
 from textual.widgets import RadioButton as _RadioButton
+from textual.widgets import RadioSet as _RadioSet
+from textual.widgets import Select as _Select
 
 from screens.text import one_line, plain
 from wizard.sanitize import clean_line, mask_line
 from wizard.steps import FieldSpec
 
 
-class FieldInput(Input):
+class StyledWhenMounted:
+    """Mixed into a widget class, before Textual's. Textual restyles a widget and everything
+    below it whenever one of its classes changes, even before the widget is mounted (a Button's
+    variant, an Input's or a RadioSet's classes, set in their constructors); a widget is styled
+    anyway when it mounts, so a restyle before then is skipped. Those restyles were a third of
+    composing a page, and a page built ahead is composed twice (once to mount it, once at Next
+    to compare it with a fresh one: screens/ahead.py)."""
+
+    def update_node_styles(self, animate: bool = True) -> None:
+        if self.is_attached:  # type: ignore[attr-defined]
+            super().update_node_styles(animate)  # type: ignore[misc]
+
+
+class Button(StyledWhenMounted, _Button):
+    """Textual's Button, styled once it is mounted (every page's buttons are this one)."""
+
+
+class RadioSet(StyledWhenMounted, _RadioSet):
+    """Textual's RadioSet, styled once it is mounted."""
+
+
+class Select(StyledWhenMounted, _Select):
+    """Textual's Select, styled once it is mounted."""
+
+
+class FieldInput(StyledWhenMounted, Input):
     """The one-line input every form uses.
 
     - It never holds more than ``max_length`` characters: a longer paste is cut to what fits (as
@@ -100,7 +128,7 @@ def _toggle_glyph(widget: _Checkbox | _RadioButton, on: str, off: str) -> Conten
     return Content.styled(on if widget.value else off, VisualStyle(bold=bool(widget.value)))
 
 
-class RadioButton(_RadioButton):
+class RadioButton(StyledWhenMounted, _RadioButton):
     """A radio button whose choice shows as ◉ (chosen) or ○, not by colour alone."""
 
     @property
@@ -108,7 +136,7 @@ class RadioButton(_RadioButton):
         return _toggle_glyph(self, "◉ ", "○ ")
 
 
-class Checkbox(_Checkbox):
+class Checkbox(StyledWhenMounted, _Checkbox):
     """A checkbox that shows [x] or [ ], not by colour alone."""
 
     @property
@@ -120,9 +148,9 @@ def set_control(control: Widget, value: object) -> None:
     option, a Checkbox, the RadioButton named ``value``): the demo's persona and the tests."""
     if isinstance(control, Input):
         control.value = str(value)
-    elif isinstance(control, (Select, Checkbox)):
-        control.value = bool(value) if isinstance(control, Checkbox) else value
-    elif isinstance(control, RadioSet):
+    elif isinstance(control, (_Select, _Checkbox)):
+        control.value = bool(value) if isinstance(control, _Checkbox) else value
+    elif isinstance(control, _RadioSet):
         for button in control.query("RadioButton"):
             if button.name == str(value):
                 button.value = True
@@ -200,7 +228,7 @@ class FieldRow(Vertical):
             yield Static(plain(self.note), classes="field-note")
 
     def on_mount(self) -> None:
-        if isinstance(self.control, Select):
+        if isinstance(self.control, _Select):
             self.watch(self.control, "expanded", self._fit_dropdown, init=False)
 
     DROPDOWN_ROWS = 12  # Textual's own max-height for a Select's list, its border included

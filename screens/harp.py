@@ -8,10 +8,10 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Button, RadioSet, Static
+from textual.widgets import Static
 
 from screens.base import StepScreen, note, section, view
-from screens.form import FieldRow, RadioButton, StateSelect
+from screens.form import Button, FieldRow, RadioButton, RadioSet, StateSelect
 from screens.text import one_line, plain, styled
 from screens.widgets import ConfirmScreen, QrScreen
 from wizard import otp, rules

@@ -8,8 +8,9 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
+from screens.form import Button
 from screens.recovery import SidePage
 from screens.widgets import plain
 from wizard.catalogue import challenge_questions

@@ -10,10 +10,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Input, Static
 
 from screens.base import StepScreen, note, section, view
-from screens.form import FieldRow, choice_options
+from screens.form import Button, FieldRow, Select, choice_options
 from screens.text import one_line, plain
 from wizard import rules
 from wizard.approvals import SERVICE_CENTER

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Input, Static
 
 from screens.checking import CHECKING, Checks
+from screens.form import Button, Select
 from screens.widgets import OverPage, PhoneScreen, field_input, one_line, plain
 from wizard.recovery import FORGOT_ID_FIELDS, RESET_FIELDS
 from wizard.steps.spec import FieldSpec

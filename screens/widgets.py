@@ -14,10 +14,10 @@ from textual.style import Style as VisualStyle
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Footer, Static
 
 from screens.form import (  # noqa: F401  (the screens and tests import the form's parts from here too)
-    Checkbox, FieldInput, FieldRow, RadioButton, StateSelect, choice_options, field_control, field_input,
+    Button, Checkbox, FieldInput, FieldRow, RadioButton, StateSelect, choice_options, field_control, field_input,
     set_control,
 )
 from screens.text import one_line, plain, styled  # noqa: F401  (likewise)
