@@ -400,3 +400,68 @@ async def test_an_input_on_a_page_built_ahead_takes_keys_once_shown(data_dir):
         await pilot.press(*"abc")
         await settle(pilot)
         assert app.focused.value == "abc"
+
+
+async def test_a_page_shown_by_next_draws_its_first_frame_at_once_not_at_the_next_tick(data_dir, monkeypatch):
+    """The first frame of a page built ahead is drawn when the show's own work has run (its
+    idle), not one frame tick later (Textual's screen update timer)."""
+    app = app_at(data_dir, Step.PROFILE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await fill(pilot, PROFILE)
+        page = ahead_spares(app)[0]
+        drawn: list[tuple[Screen, bool]] = []
+        display, in_idle = app._display, []
+
+        def recorded(screen, renderable):
+            if renderable is not None:
+                drawn.append((screen, bool(in_idle)))
+            display(screen, renderable)
+
+        from screens.ahead import BuiltAhead
+
+        on_idle = BuiltAhead.on_idle
+
+        def idle(self, event):
+            in_idle.append(1)
+            try:
+                on_idle(self, event)
+            finally:
+                in_idle.pop()
+
+        app._display = recorded
+        monkeypatch.setattr(BuiltAhead, "on_idle", idle)  # Textual looks handlers up on the class
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.screen is page
+        first = next(from_idle for screen, from_idle in drawn if screen is page)
+        assert first, "the page's first frame waited for the frame tick"
+
+
+async def test_a_page_is_styled_once_as_it_mounts_not_again_on_its_first_show(data_dir):
+    """No widget is restyled before it mounts (it is styled when it mounts), and a page is not
+    restyled whole when it is first shown (when the window size, theme or CSS changed between
+    its mount and its show, it is: test_a_window_resized_while_the_page_waits...)."""
+    app = app_at(data_dir, Step.PROFILE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        restyled: list[Any] = []
+        original = app.update_styles
+
+        def spy(node, animate=True):
+            restyled.append(node)
+            original(node, animate)
+
+        app.update_styles = spy
+        for step in Step.ordered():  # every page's widgets, composed and not mounted
+            try:
+                page_signature(app.screen_for(step))
+            except Exception:  # noqa: BLE001 - not composable yet (no 2FA device)
+                continue
+        assert [type(n).__name__ for n in restyled if not n.is_attached] == []
+        app.ahead_enabled = False  # a fresh page: its first show
+        await fill(pilot, PROFILE)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        account = app.screen
+        assert account.STEP == Step.ACCOUNT and account not in restyled
