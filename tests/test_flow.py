@@ -889,3 +889,56 @@ def test_a_draft_that_could_not_be_written_is_written_by_the_next_save(flow, mon
         flow.save_draft(Step.PROFILE, typed)
     flow.save_draft(Step.PROFILE, typed)  # the same draft: written now
     assert reopen(flow).record.drafts.get(Step.PROFILE.key) == typed
+
+
+def test_a_next_writes_the_account_once_and_a_refused_one_keeps_the_draft(flow, monkeypatch):
+    """flow.submit keeps the page's draft and moves on in one write (the draft used to be
+    written first, then the move); a refused Next still writes what was typed."""
+    do_profile(flow)
+    writes: list[dict] = []
+    save_account = flow.store.save_account
+
+    def counted(document):
+        writes.append(document)
+        return save_account(document)
+
+    monkeypatch.setattr(flow.store, "save_account", counted)
+    typed = {"user_id": "ana.lopez1", "password": "short"}
+    assert not flow.submit(Step.ACCOUNT, typed).ok  # refused: one write, with the draft
+    assert len(writes) == 1 and writes[0]["drafts"][Step.ACCOUNT.key] == {"user_id": "ana.lopez1"}
+    assert reopen(flow).record.drafts[Step.ACCOUNT.key] == {"user_id": "ana.lopez1"}
+    writes.clear()
+    do_account(flow)  # the User ID is claimed in its own write, then the move: two
+    assert len(writes) == 2
+    writes.clear()
+    assert flow.submit(Step.PROOFING, {"q0": "x", "not_a_robot": False}).ok is False
+    assert len(writes) == 1
+
+
+def test_a_step_that_fails_after_its_draft_still_writes_the_draft(flow, monkeypatch):
+    """A submit that raises after the draft was taken (a bug) still writes what was typed; when
+    the store fails too (a lost disk), the draft is not then skipped as already kept: the next
+    save of it writes it."""
+    from wizard.store import DataDirError
+
+    spec = Step.PROFILE
+
+    def breaks(*args, **kwargs):  # profile's submit: its draft, then the validation
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(flow, "validated", breaks)
+    with pytest.raises(RuntimeError):
+        flow.submit(spec, {"first_name": "Jane"})
+    assert reopen(flow).record.drafts.get(spec.key) == {"first_name": "Jane"}
+
+    def disk_lost(document):
+        raise DataDirError("the disk is gone")
+
+    save_account = flow.store.save_account
+    monkeypatch.setattr(flow.store, "save_account", disk_lost)
+    with pytest.raises(RuntimeError):
+        flow.submit(spec, {"first_name": "Joan"})
+    monkeypatch.setattr(flow.store, "save_account", save_account)
+    assert reopen(flow).record.drafts.get(spec.key) == {"first_name": "Jane"}
+    flow.save_draft(spec, {"first_name": "Joan"})  # the same draft as held: written now
+    assert reopen(flow).record.drafts.get(spec.key) == {"first_name": "Joan"}

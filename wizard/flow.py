@@ -10,6 +10,8 @@ signed in...), so an edited database cannot skip a step. Second-factor methods a
 
 from __future__ import annotations
 
+import contextlib
+
 import secrets
 import sys
 import threading
@@ -63,6 +65,10 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
         self.clock = clock
         # a draft is also saved from a worker thread (the screens' debounced save while typing)
         self._write_lock = threading.RLock()
+        # within a submit, a draft is kept in the record and written by the submit's own save
+        # (one write per Next, not two); _draft_unwritten: a draft not on disk yet
+        self._drafts_held = False
+        self._draft_unwritten = False
         self._profile_cache: tuple[Any, Any, HarpProfile | None] | None = None
         vault = store.vault
         self.factor_service = otp.SecondFactor(
@@ -242,6 +248,7 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
                 self.record.factor = disk
             self.store.save_account(self.record.model_dump(mode="json"))
             self._saved_factor = self.record.factor
+            self._draft_unwritten = False
 
     def go_to(self, step: Step) -> Step:
         """Move to ``step`` if its facts hold, else to the first step whose facts do not."""
@@ -270,9 +277,12 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
         }
         with self._write_lock:
             before = self.record.drafts.get(step.key)
-            if before == draft:
+            if before == draft and not self._draft_unwritten:
                 return  # leaving a field without changing anything costs no write
             self.record.drafts[step.key] = draft
+            if self._drafts_held:  # a submit: its own save, a moment later, writes it
+                self._draft_unwritten = True
+                return
             try:
                 self.save()
             except BaseException:
@@ -333,7 +343,17 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
                 return StepOutcome(False, message=f"Finish {target.info.real_page} first.", next_step=target)
             if self.behind_point_of_no_return(step):
                 return StepOutcome(False, message=self.back_refusal(step), next_step=self.current_step)
-            outcome: StepOutcome = step.apply(self, form)
+            self._drafts_held = True
+            try:
+                outcome: StepOutcome = step.apply(self, form)
+            except BaseException:
+                self._drafts_held = False
+                if self._draft_unwritten:  # what was typed is kept even when the step failed
+                    with contextlib.suppress(Exception):  # (a failing store: the next save)
+                        self.save()
+                raise
+            finally:
+                self._drafts_held = False
             if outcome.ok and outcome.next_step:
                 outcome.next_step = self.go_to(outcome.next_step)
             else:
