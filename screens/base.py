@@ -22,6 +22,7 @@ from screens.ahead import BuiltAhead
 from screens.checking import StepChecks
 from screens.form import Button, FieldRow, field_control, note, section
 from screens.side_pages import SidePages
+from screens.while_typing import WhileTyping
 from screens.text import plain
 from screens.widgets import HelpScreen, KeyFooter, PhoneScreen, StepList, TopBar
 from wizard.flow import OnboardingFlow, StepOutcome
@@ -73,7 +74,7 @@ class TooSmallNotice(Static):
             self._show()
 
 
-class StepScreen(BuiltAhead, StepChecks, SidePages, Screen):
+class StepScreen(BuiltAhead, StepChecks, WhileTyping, SidePages, Screen):
     """Any step's page, its form drawn from the step's spec; a step's own view subclasses it."""
 
     STEP: Step
@@ -362,31 +363,8 @@ class StepScreen(BuiltAhead, StepChecks, SidePages, Screen):
         self.recheck()
         if isinstance(event, Input.Changed) and not event.input.password:
             self._schedule_draft_save()
-
-    # --- saving while typing: within DRAFT_DELAY of the last key, off the UI thread -----------
-
-    DRAFT_DELAY = 0.8  # seconds after the last keystroke
-    _draft_timer: Any = None
-
-    def _schedule_draft_save(self) -> None:
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(self.DRAFT_DELAY, self._save_draft_now)
-
-    def _save_draft_now(self) -> None:
-        self._draft_timer = None
-        if not self.is_attached:
-            return
-        form = dict(self.collect())  # read on the UI thread; flow.save_draft drops the secrets
-        step, flow = self.STEP, self.flow
-
-        def write() -> None:
-            try:
-                flow.save_draft(step, form)
-            except Exception:  # noqa: BLE001 - leaving the field saves again, on the UI thread
-                pass
-
-        self.run_worker(write, thread=True, group="draft-save", exit_on_error=False)
+        if isinstance(event, Input.Changed) and self.STEP.prepare is not None:
+            self._schedule_prepare()
 
     @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:

@@ -362,6 +362,17 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
                 self.save()
             return outcome
 
+    def prepare(self, step: Step, form: dict[str, Any]) -> None:
+        """Do the slow part of ``step``'s Next (argon2id) ahead, for ``form`` as typed so far: a
+        page calls it from a worker thread when typing pauses. Only a head start: it changes
+        nothing, and whatever goes wrong here, Next does the work itself."""
+        if step.prepare is None:
+            return
+        try:
+            step.prepare(self, dict(form))
+        except Exception:  # noqa: BLE001
+            return
+
     def validated(self, step: Step, form: dict[str, Any]) -> tuple[Any, StepOutcome | None]:
         """``step``'s model from ``form``, or the refusal naming each field to fix."""
         model_cls = step.model

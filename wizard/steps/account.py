@@ -9,7 +9,7 @@ from wizard.catalogue import challenge_questions
 from wizard.models import HarpAccountSetup
 from wizard.steps.spec import FieldSpec, StepSpec, section_of
 from wizard.outcome import StepOutcome
-from wizard.hashing import hash_secret
+from wizard.hashing import hash_secret, prepare_hash
 from wizard.store import UserIdTaken
 
 if TYPE_CHECKING:
@@ -56,6 +56,14 @@ def submit(flow: OnboardingFlow, form: dict[str, Any]) -> StepOutcome:
     return StepOutcome(True, next_step=SPEC.next, warnings=flow.user_id_warnings(model.user_id))
 
 
+def prepare(flow: OnboardingFlow, form: dict[str, Any]) -> None:
+    """The two hashes Next makes, made ahead for the password and answer typed so far."""
+    if form.get("password"):
+        prepare_hash(str(form["password"]))
+    if form.get("challenge_answer"):
+        prepare_hash(rules.normalise_answer(str(form["challenge_answer"])))
+
+
 def play(walk: AnswersWalk, step: StepSpec) -> RunEnd | None:
     """An answers-file run: the form, Next, and the line says the User ID is now for good."""
     return walk.step(step, "ok (User ID confirmed: it can never be changed)")
@@ -71,6 +79,7 @@ def page_fill(flow: Any, answers: Mapping[str, Any]) -> tuple[dict[str, Any], st
 
 SPEC = StepSpec(
     key="account",
+    prepare=prepare,
     system="HARP",
     real_page="User ID, Password and Challenge Question",
     real_address="harp.cms.gov/register",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard import otp, rules
 from wizard.models import IqiesSignIn
-from wizard.steps.spec import FieldSpec, StepSpec, section_of, secret_text
+from wizard.steps.spec import FieldSpec, StepSpec, password_check_ahead, section_of, secret_text
 from wizard.outcome import StepOutcome
 from wizard.steps.spec import Step
 
@@ -68,6 +68,7 @@ def page_fill(flow: Any, answers: Mapping[str, Any]) -> tuple[dict[str, Any], st
 
 SPEC = StepSpec(
     key="iqies_sign_in",
+    prepare=password_check_ahead,
     system="iQIES",
     real_page="Sign in with HARP",
     real_address="iqies.cms.gov",

@@ -226,6 +226,10 @@ class StepSpec(Step):
       ``form_from``'s form (the proofing answers as the page's choices, the next organization
       to search, a wrong code the scenario needs); it may raise :class:`LeftOpen` (the page
       stays empty). Without one, trainer mode types ``form_from(answers, flow)``.
+    - ``prepare(flow, form)``: the slow part of this step's Next (argon2id: a hash, a password
+      check) done ahead for the form as typed so far (:func:`wizard.hashing.prepare_hash`); a page
+      calls it (:meth:`OnboardingFlow.prepare`) from a worker thread when typing pauses, and
+      Next then finds it done. It only prepares: it changes nothing and decides nothing.
     """
 
     key: str = ""
@@ -255,6 +259,7 @@ class StepSpec(Step):
     facts_by_default: bool = False  # facts also in flow.context() without a step
     ends: tuple[str, ...] = ()  # run ends (RunEnd.end, an answers file's expect) that stop here
     page_fill: Callable[[Flow, Mapping[str, Any]], tuple[dict[str, Any], str]] | None = None  # None: form_from's
+    prepare: Callable[[Flow, dict[str, Any]], None] | None = None  # Next's slow work, done ahead
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -376,6 +381,15 @@ def section_of(answers: Mapping[str, Any], name: str, missing: str = "") -> dict
     if not isinstance(value, (dict, list)):
         raise LeftOpen(missing or f"the file has no {name} section")
     return value  # type: ignore[return-value]
+
+
+def password_check_ahead(flow: Any, form: dict[str, Any]) -> None:
+    """A ``prepare`` for a page that signs in: the check of the password typed so far against
+    the account's, made ahead (the 2FA setup's HARP login, the iQIES sign-in)."""
+    from wizard.hashing import prepare_verify
+
+    if form.get("password"):
+        prepare_verify(flow.record.password_hash, str(form["password"]))
 
 
 def secret_text(value: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard import otp, rules
 from wizard.models import DEVICE_TYPES, PHONE_DEVICES, TwoFactorSetup
-from wizard.steps.spec import FieldSpec, LeftOpen, StepSpec, pairs, section_of, secret_text
+from wizard.steps.spec import FieldSpec, LeftOpen, StepSpec, pairs, password_check_ahead, section_of, secret_text
 from wizard.outcome import StepOutcome
 from wizard.log import event
 
@@ -123,6 +123,7 @@ def page_fill(flow: Any, answers: Mapping[str, Any]) -> tuple[dict[str, Any], st
 
 SPEC = StepSpec(
     key="two_factor_setup",
+    prepare=password_check_ahead,
     system="HARP",
     real_page="Login to Complete Setup",
     real_address="harp.cms.gov/login",
