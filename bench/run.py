@@ -471,7 +471,11 @@ async def drive_happy_path(app: Any, timed: Callable[..., Any] | None = None) ->
         if timed is not None and hasattr(timed, "keystrokes"):  # the password, key by key, live checklist
             await timed.keystrokes(pilot, form["password"], "password", "the password")
         await step("account -> confirm dialog", press, "ConfirmScreen")
-        await step("confirm yes -> proofing", lambda: pilot.click("#confirm-yes"), Step.PROOFING)
+        # Yes by the keyboard (Tab to it, untimed, then Enter): Pilot's click waits for the app
+        # to idle between the mouse down, up and click, which a terminal sends at once
+        app.screen.query_one("#confirm-yes").focus()
+        await pilot.pause()
+        await step("confirm yes -> proofing", lambda: pilot.press("enter"), Step.PROOFING)
         answers: dict[str, Any] = {f"q{i}": q.correct for i, q in enumerate(app.flow.proofing_questions())}
         answers["not_a_robot"] = True
         await fill(pilot, answers)
@@ -507,9 +511,10 @@ class NextTimer:
     screen (``paint_ms``); also the wall time of Pilot's press + pause (``pilot_ms``).
 
     ``reads`` (seconds): before each Next, wait as a user reading the page would, until the
-    app's page built ahead for the next step is ready, for at most that long (a page whose next
-    page is not built ahead, such as the dialog, waits the whole time). 0: Next at once, as
-    soon as the fields are filled (no user is that fast; pages are then mostly built on Next)."""
+    app's page built ahead for the next step is ready and the page's work prepared ahead
+    (argon2id, flow.prepare) is done, for at most that long (a page whose next page is not built
+    ahead, such as the dialog, waits the whole time). 0: Next at once, as soon as the fields
+    are filled (no user is that fast; pages are then mostly built on Next)."""
 
     def __init__(self, recorder: PaintRecorder, reads: float = 0.0) -> None:
         self.rec = recorder
@@ -520,8 +525,14 @@ class NextTimer:
     async def _read_the_page(self, pilot: Any) -> bool:
         """Wait as a reader would (see ``reads``); whether the next page was ready by then."""
         app = pilot.app
-        ready = lambda: (getattr(app, "_ahead", None) is not None  # noqa: E731
-                         and app._ahead[0].ready)
+
+        def ready() -> bool:
+            page = app.screen
+            preparing = getattr(page, "_prepare_timer", None) is not None or any(
+                w.group == "prepare" and not w.is_finished for w in app.workers)
+            return (getattr(app, "_ahead", None) is not None and app._ahead[0].ready
+                    and not preparing)
+
         deadline = time.perf_counter() + self.reads
         while self.reads and not ready() and time.perf_counter() < deadline:
             await asyncio.sleep(0.01)
@@ -758,7 +769,7 @@ def bench_next(rep: Report, tmp: Path, ui_runs: int, domain_runs: int) -> None:
         "reference_bare_textual_switch_ms": ref, "reference_widgets": ref_widgets,
         "how": "UI: before each Next the bench waits as a reader would, until the page built "
                "ahead for the next step is ready, at most reads_the_page_s (the at-once run does "
-               "not wait). t0 just before pilot.press('ctrl+n') (or the click on Yes of the User ID "
+               "not wait). t0 just before pilot.press('ctrl+n') (or Enter on Yes of the User ID "
                "confirmation); paint = first compositor frame of the new screen (headless, with the "
                "escape sequences rendered but not written); settled = last frame of it before "
                "Pilot's pause returned; pilot = press + pause wall time, which adds Pilot's own "
