@@ -10,8 +10,9 @@ A page built ahead must show exactly what a fresh one would. Two parts make sure
   review, the requests) is compared at show time with what a fresh page would compose now
   (:func:`page_signature`: a fresh page is composed, never mounted, and its widgets described);
   when they differ the page built ahead is dropped and a fresh one is built, as without it. The
-  step list is the one part refreshed in place (:data:`REFRESHED_ON_SHOW`): it changes with
-  every Next.
+  step list is refreshed in place (:data:`REFRESHED_ON_SHOW`): it changes with every Next; and
+  a part a page refills itself as it is shown (:data:`REFILLED_ON_SHOW`: the requests of
+  Pending Requests and its banner, which the Review's Next has just changed) is not compared.
 
 Textual is pinned exactly (pyproject): this module and OnboardingApp.build_ahead use some of its
 private parts (App._get_screen, MessagePump._get_dispatch_methods and _context, Screen's
@@ -37,6 +38,9 @@ from screens.widgets import StepList
 
 # attributes a page built ahead refreshes when it is shown, so they are not compared
 REFRESHED_ON_SHOW: dict[type, frozenset[str]] = {StepList: frozenset({"states"})}
+# a widget with this class is refilled by its page's Mount handlers (run when a page built ahead
+# is shown), so what it holds, its children included, is not compared either (Pending Requests)
+REFILLED_ON_SHOW = "refilled-on-show"
 # Textual's own widget attributes that hold no content (locks, signals, styles, callables)
 _SKIPPED = frozenset({"sort_order", "highlight_style", "absolute_offset", "styles", "message_signal",
                       "lock", "validators", "validate_on", "highlighter", "suggester"})
@@ -69,6 +73,8 @@ def _described(value: Any, depth: int = 0) -> Any:
 
 
 def _widget(widget: Widget, depth: int = 0) -> tuple[Any, ...]:
+    if REFILLED_ON_SHOW in widget.classes:
+        return (type(widget).__qualname__, widget.id, tuple(sorted(widget.classes)))
     skipped = REFRESHED_ON_SHOW.get(type(widget), frozenset())
     state = []
     for key, value in vars(widget).items():

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
+from screens.ahead import REFILLED_ON_SHOW
 from screens.base import StepScreen, note, section, view
 from screens.form import Button, FieldRow, Select, choice_options
 from screens.text import one_line, plain
@@ -74,8 +75,8 @@ class WelcomeScreen(StepScreen):
         with Vertical(id="user-menu-items"):
             yield Button("Request User Role", id="menu-request-role", compact=True)
             yield Button("My HARP account", id="menu-harp-account", compact=True)
-        if self.flow.banner:
-            yield Static(plain(f"✓ {self.flow.banner}", style="bold"), id="banner")
+        # filled as the page is shown (on_mount): the Review's Next has just set it
+        yield Static("", id="banner", classes=REFILLED_ON_SHOW)
         yield from self.compose_requests()
         if self.STEP == Step.WELCOME:
             yield note(
@@ -85,7 +86,7 @@ class WelcomeScreen(StepScreen):
 
     def compose_requests(self) -> ComposeResult:
         yield section("Pending Requests")
-        with Vertical(id="requests"):
+        with Vertical(id="requests", classes=REFILLED_ON_SHOW):  # refilled as it is shown, too
             yield from self._request_rows(self._requests_now())
 
     def _requests_now(self) -> tuple[list[RoleRequest], list[RoleRequest]]:
@@ -124,6 +125,10 @@ class WelcomeScreen(StepScreen):
         stamp = (self.flow.store.shared_stamp(), self.flow.approvals.now().date())
         if stamp == getattr(self, "_requests_stamp", None):
             return
+        self._refill_requests(stamp)
+
+    def _refill_requests(self, stamp: tuple[Any, Any] | None = None) -> None:
+        stamp = stamp or (self.flow.store.shared_stamp(), self.flow.approvals.now().date())
         self.flow.approvals.sweep()
         self._requests_stamp = (self.flow.store.shared_stamp(), stamp[1])
         found = self._requests_now()
@@ -137,6 +142,12 @@ class WelcomeScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#user-menu-items").display = False
+        banner = self.query_one("#banner", Static)
+        banner.display = bool(self.flow.banner)
+        if self.flow.banner:
+            banner.update(plain(f"✓ {self.flow.banner}", style="bold"))
+        if self.built_ahead:  # its requests were read when it was built: as they are now (the
+            self._refill_requests()  # check that moved here has ended: no thread writes now)
         self.set_interval(self.REFRESH_SECONDS, self._refresh_requests)
 
     @on(Button.Pressed, "#user-menu")
