@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from screens.ahead import REFILLED_ON_SHOW
 from screens.base import StepScreen, note, section, view
 from screens.form import Button, FieldRow, RadioButton, RadioSet, StateSelect
 from screens.text import one_line, plain, styled
@@ -253,25 +254,39 @@ class TwoFactorVerifyScreen(StepScreen):
     NEXT_LABEL = "Submit"
 
     def compose_form(self) -> ComposeResult:
+        # What the device set up on the page before says is filled in as the page is shown
+        # (fill_device): the page can be built ahead while that page is still being filled.
+        yield Static("", id="device-note", classes=f"note {REFILLED_ON_SHOW}", markup=False)
+        yield Static("", id="manual-key", classes=REFILLED_ON_SHOW, markup=False)
+        yield Button("Show QR code (F3)", id="show-qr", compact=True)
+        yield Button("Resend code", id="resend", compact=True)
+        yield self.field_row("code")
+
+    def fill_device(self) -> None:
+        """The note, the key and the button for the device now set up (an authenticator's QR
+        code and key, or the phone a code went to)."""
         factor = self.flow.record.factor
-        assert factor is not None
-        device = DEVICE_TYPES[factor.device_type]
-        if factor.is_authenticator:
-            key = otp.group_secret(factor.totp_secret or "")
-            yield note(
+        authenticator = bool(factor and factor.is_authenticator)
+        device_note = self.query_one("#device-note", Static)
+        if factor is None:
+            device_note.update("")
+        elif authenticator:
+            device = DEVICE_TYPES[factor.device_type]
+            device_note.update(plain(
                 f"Add this account to {device} on your phone: press F3 to show the QR code (it "
                 f"needs the whole window), or type the key by hand. Then enter the {otp.CODE_DIGITS}-digit code."
-            )
-            yield Static(styled("Manual key: ", (key, "bold")), id="manual-key")
-            yield Button("Show QR code (F3)", id="show-qr", compact=True)
+            ))
+            key = otp.group_secret(factor.totp_secret or "")
+            self.query_one("#manual-key", Static).update(styled("Manual key: ", (key, "bold")))
         else:
             how = "text message" if factor.device_type == "sms" else "voice call"
-            yield note(
+            device_note.update(plain(
                 f"A code was sent by {how} to {rules.format_phone(factor.phone or '')}. "
                 "Press F2 to open your (simulated) phone and read it."
-            )
-            yield Button("Resend code", id="resend", compact=True)
-        yield self.field_row("code")
+            ))
+        self.query_one("#manual-key").display = authenticator
+        self.query_one("#show-qr").display = authenticator
+        self.query_one("#resend").display = factor is not None and not authenticator
 
     BINDINGS = [("f3", "show_qr", "QR code")]
 
@@ -299,5 +314,6 @@ class TwoFactorVerifyScreen(StepScreen):
         self.focus_field("code")
 
     def on_mount(self) -> None:
+        self.fill_device()
         super().on_mount()
         self.focus_field("code")

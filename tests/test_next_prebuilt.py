@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
@@ -155,12 +157,12 @@ async def test_every_page_built_ahead_on_the_happy_path_is_the_page_a_fresh_one_
         await walk.next(Step.AWAIT_APPROVAL)
 
     ahead, _ = await walked(lambda kind: make_app(data_dir / kind), script)
-    # the pages whose content was known before Next were built ahead; the others were not
-    # (2FA verify shows the device chosen on the page before, the review what was just added);
-    # Pending Requests refills the request just sent as it is shown (REFILLED_ON_SHOW), and the
-    # walk above checked it shows what a fresh page would
+    # the pages whose content was known before Next were built ahead; the review was not (it
+    # shows what was just added); 2FA verify fills in the device set up on the page before, and
+    # Pending Requests the request just sent, as they are shown (REFILLED_ON_SHOW), and the walk
+    # above checked that each shows what a fresh page would
     assert ahead.ahead == {"profile": False, "account": True, "proofing": True,
-                           "two_factor_setup": True, "two_factor_verify": False,
+                           "two_factor_setup": True, "two_factor_verify": True,
                            "iqies_sign_in": True, "welcome": True, "category": True, "role": True,
                            "organizations": True, "review": False, "await_approval": True}
 
@@ -466,3 +468,27 @@ async def test_a_page_is_styled_once_as_it_mounts_not_again_on_its_first_show(da
         await settle(pilot)
         account = app.screen
         assert account.STEP == Step.ACCOUNT and account not in restyled
+
+
+@pytest.mark.parametrize("device", ["google_authenticator", "voice"])
+async def test_the_2fa_code_page_built_ahead_shows_the_device_set_up_on_the_page_before(data_dir, device):
+    """2FA verify is built while 2FA setup is filled in, before any device exists; as it is
+    shown it fills in the device just set up (an authenticator's key and QR button, or the
+    phone a voice call went to), as a fresh page composes it."""
+    async def script(walk: Walk) -> None:
+        pilot = walk.pilot
+        if pilot.app.ahead_enabled:
+            assert [s.STEP for s in ahead_spares(pilot.app)] == [Step.TWO_FACTOR_VERIFY]
+        form = {"password": PASSWORD, "device_type": device}
+        if device == "voice":
+            form["phone"] = PROFILE["phone"]
+        await fill(pilot, form)
+        await walk.next(Step.TWO_FACTOR_VERIFY)
+        screen = pilot.app.screen
+        assert screen.query_one("#manual-key").display is (device != "voice")
+        assert screen.query_one("#resend").display is (device == "voice")
+        assert ("voice call" if device == "voice" else "QR code") in str(
+            screen.query_one("#device-note", Static).render())
+
+    ahead, _ = await walked(lambda kind: app_at(data_dir / kind, Step.TWO_FACTOR_SETUP), script)
+    assert ahead.ahead == {"two_factor_setup": False, "two_factor_verify": True}
