@@ -388,6 +388,22 @@ class ReviewScreen(StepScreen):
     INTRO = "Check your request. Submit Request sends it for approval."
 
     def compose_form(self) -> ComposeResult:
+        # refilled as the page is shown: a page built ahead was composed before the last
+        # organization was added on the page before
+        yield Static(self._summary(), id="review-summary", classes=REFILLED_ON_SHOW)
+        yield section("Organizations")
+        with Vertical(id="review-orgs", classes=REFILLED_ON_SHOW):
+            yield from self._org_rows()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.built_ahead:
+            self.query_one("#review-summary", Static).update(self._summary())
+            box = self.query_one("#review-orgs", Vertical)
+            box.remove_children()
+            box.mount_all(self._org_rows())
+
+    def _summary(self) -> Text:
         req = self.flow.record.request
         cat = catalogue()
         profile = self.flow.profile
@@ -403,12 +419,16 @@ class ReviewScreen(StepScreen):
         summary.append(f"{role.name if role else req.role}\n")
         summary.append(f"{Step.ROLE.field_label('relationship')}: ", style="bold")
         summary.append(WORK_RELATIONSHIPS.get(req.relationship or "", ""))
-        yield Static(plain(summary), id="review-summary")  # stored text: sanitised
-        yield section("Organizations")
+        return plain(summary)  # stored text: sanitised
+
+    def _org_rows(self) -> list[Static]:
+        req = self.flow.record.request
+        rows = []
         for org in req.organizations:
             approver = self.flow.approver_for(req.role or "", org.ccn)
             text = Text()
             text.append(f"{org.name}\n", style="bold")
             text.append(f"CCN {org.ccn} · Facility ID {org.facility_id} · {org.city}, {org.state}\n")
             text.append(f"Will be approved by: {approver.description}")
-            yield Static(plain(text), classes="request")
+            rows.append(Static(plain(text), classes="request"))
+        return rows

@@ -153,18 +153,18 @@ async def test_every_page_built_ahead_on_the_happy_path_is_the_page_a_fresh_one_
         await fill(pilot, {"search_for": CCN})
         await pilot.click("#add-org")
         await settle(pilot)
-        await walk.next(Step.REVIEW)  # built ahead before the organization was added: fresh
+        await walk.next(Step.REVIEW)  # built ahead before the organization was added: refilled
         await walk.next(Step.AWAIT_APPROVAL)
 
     ahead, _ = await walked(lambda kind: make_app(data_dir / kind), script)
-    # the pages whose content was known before Next were built ahead; the review was not (it
-    # shows what was just added); 2FA verify fills in the device set up on the page before, and
-    # Pending Requests the request just sent, as they are shown (REFILLED_ON_SHOW), and the walk
-    # above checked that each shows what a fresh page would
+    # every page but the first is built ahead: 2FA verify fills in the device set up on the
+    # page before, the review the organization just added, and Pending Requests the request just
+    # sent, as they are shown (REFILLED_ON_SHOW); the walk above checked that each shows what a
+    # fresh page would
     assert ahead.ahead == {"profile": False, "account": True, "proofing": True,
                            "two_factor_setup": True, "two_factor_verify": True,
                            "iqies_sign_in": True, "welcome": True, "category": True, "role": True,
-                           "organizations": True, "review": False, "await_approval": True}
+                           "organizations": True, "review": True, "await_approval": True}
 
 
 async def test_a_page_built_ahead_shows_its_draft_and_the_message_of_next(data_dir):
@@ -301,11 +301,62 @@ async def test_at_most_one_page_waits_and_it_is_the_next_step(data_dir):
     assert not ahead_spares(app)
 
 
+async def to_proofing(pilot) -> None:
+    """The account page filled in, Next, and Yes on the User ID dialog."""
+    form = account_form()
+    form.pop("user_id_permanent_ok")
+    await fill(pilot, form)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    await pilot.click("#confirm-yes")
+    await settle(pilot)
+
+
 async def test_a_page_built_ahead_is_built_again_once_what_it_shows_changed(data_dir):
-    """An organization added on the page: a moment later the review page waiting is built again
-    with it, and Next shows that one, as a fresh one would be."""
+    """What the page waiting composes changed under it (here: an identity-proofing attempt
+    counted, set directly): a moment later it is built again, and Next shows that one, as a
+    fresh one would be."""
     from tests.pilot_helpers import wait_until
 
+    async def script(walk: Walk) -> None:
+        pilot = walk.pilot
+        app = pilot.app
+        before = ahead_spares(app)
+        app.flow.record.proofing_attempts = 1
+        if app.ahead_enabled:
+            assert [s.STEP for s in before] == [Step.PROOFING]
+            await wait_until(pilot, lambda: ahead_spares(app) and ahead_spares(app) != before
+                             and ahead_spares(app)[0].ready)
+        await to_proofing(pilot)
+        assert step_of(pilot) == Step.PROOFING
+        await walk.snap()
+        assert "1 of 2 attempts left" in " ".join(str(w.render()) for w in app.screen.query(".note"))
+
+    ahead, _ = await walked(lambda kind: app_at(data_dir / kind, Step.ACCOUNT), script, recheck=0.05)
+    assert ahead.ahead == {"account": False, "proofing": True}
+
+
+async def test_a_page_whose_composition_changed_is_built_fresh(data_dir):
+    """The proofing page was built ahead before an attempt was counted: its signature no longer
+    matches a fresh compose, so Next shows a fresh one, with the count as it is now."""
+    app = app_at(data_dir, Step.ACCOUNT)
+    app.AHEAD_RECHECK_SECONDS = 3600
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        spare = ahead_spares(app)
+        assert [s.STEP for s in spare] == [Step.PROOFING]
+        before = page_signature(app.screen_for(Step.PROOFING))
+        app.flow.record.proofing_attempts = 1
+        assert page_signature(app.screen_for(Step.PROOFING)) != before
+        await to_proofing(pilot)
+        assert step_of(pilot) == Step.PROOFING and app.screen is not spare[0]
+        assert "1 of 2 attempts left" in " ".join(str(w.render()) for w in app.screen.query(".note"))
+        assert not spare[0].is_attached
+
+
+async def test_the_review_built_before_the_organization_was_added_shows_it(data_dir):
+    """The review page waiting was built before the organization was added on the page: as it
+    is shown it refills the request (REFILLED_ON_SHOW), so Next shows it, as a fresh one."""
     async def script(walk: Walk) -> None:
         pilot = walk.pilot
         app = pilot.app
@@ -314,35 +365,14 @@ async def test_a_page_built_ahead_is_built_again_once_what_it_shows_changed(data
         await pilot.click("#add-org")
         await settle(pilot)
         if app.ahead_enabled:
-            assert [s.STEP for s in before] == [Step.REVIEW]
-            await wait_until(pilot, lambda: ahead_spares(app) and ahead_spares(app) != before
-                             and ahead_spares(app)[0].ready)
+            assert [s.STEP for s in before] == [Step.REVIEW] and ahead_spares(app) == before
         await walk.next(Step.REVIEW)
         assert "BURNS NURSING HOME" in " ".join(str(w.render()) for w in app.screen.query(".request"))
+        if app.ahead_enabled:
+            assert app.screen is before[0]
 
-    ahead, _ = await walked(lambda kind: app_at(data_dir / kind, Step.ORGANIZATIONS), script, recheck=0.05)
+    ahead, _ = await walked(lambda kind: app_at(data_dir / kind, Step.ORGANIZATIONS), script)
     assert ahead.ahead == {"organizations": False, "review": True}
-
-
-async def test_a_page_whose_composition_changed_is_built_fresh(data_dir):
-    """The review page was built ahead before the organization was added: its signature no
-    longer matches a fresh compose, so Next shows a fresh one, with the organization."""
-    app = app_at(data_dir, Step.ORGANIZATIONS)
-    app.AHEAD_RECHECK_SECONDS = 3600
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        spare = ahead_spares(app)
-        assert [s.STEP for s in spare] == [Step.REVIEW]
-        before = page_signature(app.screen_for(Step.REVIEW))
-        await fill(pilot, {"search_for": CCN})
-        await pilot.click("#add-org")
-        await settle(pilot)
-        assert page_signature(app.screen_for(Step.REVIEW)) != before
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        assert step_of(pilot) == Step.REVIEW and app.screen is not spare[0]
-        assert "BURNS NURSING HOME" in " ".join(str(w.render()) for w in app.screen.query(".request"))
-        assert not spare[0].is_attached
 
 
 def test_two_fresh_pages_have_the_same_signature_and_a_changed_text_does_not(data_dir):
