@@ -196,8 +196,11 @@ class StepScreen(BuiltAhead, StepChecks, WhileTyping, SidePages, Screen):
         self.fit_to_window()
 
     def fit_to_window(self) -> None:
+        steps = self.query("#steps")
+        if not steps:  # a page built ahead, resized before it composed: its Mount fits it
+            return
         width, height = self.app.size
-        self.query_one("#steps").display = width >= getattr(self.app, "step_list_width", STEP_LIST_WIDTH)
+        steps.first().display = width >= getattr(self.app, "step_list_width", STEP_LIST_WIDTH)
         too_small = width < MIN_WIDTH or height < MIN_HEIGHT
         notice = self.query_one("#too-small", TooSmallNotice)
         if too_small:

@@ -522,3 +522,15 @@ async def test_the_2fa_code_page_built_ahead_shows_the_device_set_up_on_the_page
 
     ahead, _ = await walked(lambda kind: app_at(data_dir / kind, Step.TWO_FACTOR_SETUP), script)
     assert ahead.ahead == {"two_factor_setup": False, "two_factor_verify": True}
+
+
+async def test_a_page_resized_before_it_has_composed_waits_for_its_mount(data_dir):
+    """A resize can reach a page being built ahead before its widgets exist (seen under load):
+    it is fitted to the window when it mounts, not before (no error)."""
+    app = app_at(data_dir, Step.PROFILE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        page = app.screen_for(Step.ACCOUNT)  # not composed, not mounted
+        page.on_resize()
+        page.fit_to_window()
+        assert not page.too_small
