@@ -960,9 +960,20 @@ def _child_rss(kind: str) -> None:
 
         return_large_blocks_to_os()  # as app.cli.main does first
 
+        from tests.pilot_helpers import until_checked
+
+        steps: list[dict[str, Any]] = [{"step": "before make_app", **_status_kib()}]
+
+        async def each_next(pilot: Any, label: str, action: Callable[[], Any]) -> None:
+            # what drive_happy_path does untimed, then VmRSS/VmHWM: where the peak is made
+            await action()
+            await until_checked(pilot)
+            await pilot.pause()
+            steps.append({"step": label, **_status_kib()})
+
         with tempfile.TemporaryDirectory(prefix="rss-", dir=os.environ.get("BENCH_TMP")) as tmp:
             app = make_app(Path(tmp) / "data")
-            asyncio.run(drive_happy_path(app))
+            asyncio.run(drive_happy_path(app, each_next))
             step = app.flow.current_step.key
     else:
         from textual.app import App
@@ -980,8 +991,23 @@ def _child_rss(kind: str) -> None:
 
         asyncio.run(drive())
         step = "bare"
-    print(json.dumps({"ready": True, "step": step, "vm_hwm_kib": vm_hwm_kib(),
+        steps = []
+    print(json.dumps({"ready": True, "step": step, "vm_hwm_kib": vm_hwm_kib(), "steps": steps,
                       "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+def _status_kib() -> dict[str, int]:
+    """This process's VmRSS (now, with its anonymous and file-backed parts) and VmHWM (peak so
+    far), in KiB, from /proc/self/status (Linux; empty elsewhere)."""
+    out: dict[str, int] = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                out[name.lower() + "_kib"] = int(value.split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
 
 
 def vm_hwm_kib() -> int | None:
@@ -1017,6 +1043,11 @@ def bench_rss(rep: Report, tmp: Path) -> None:
             f"{ours:.1f} MB", "<= 80 MB", ours <= 80, mib=round(ours, 1))
     rep.row("rss", "peak RSS, bare Textual app (same harness: run_test + Pilot)", f"{bare:.1f} MB",
             mib=round(bare, 1))
+    steps = [st for st in results["ours"].get("steps", []) if "vmhwm_kib" in st]
+    if steps:  # the first Next after which VmHWM reached its final value is where the peak was made
+        at = next(st for st in steps if st["vmhwm_kib"] == steps[-1]["vmhwm_kib"])
+        rep.row("rss", f"  peak made during: {at['step']}; resident at the end: "
+                       f"{steps[-1]['vmrss_kib'] / 1024:.1f} MB", f"{at['vmhwm_kib'] / 1024:.1f} MB")
     cold = rep.details.get("cold_start", {})
     if cold.get("rss_ours_first_screen_kib_median"):
         rep.row("rss", "  peak RSS at the first screen, app.run(headless=True): ours / bare",
@@ -1026,6 +1057,9 @@ def bench_rss(rep: Report, tmp: Path) -> None:
                           "ours_vm_hwm_kib": results["ours"].get("vm_hwm_kib"),
                           "bare_vm_hwm_kib": results["bare"].get("vm_hwm_kib"),
                           "bench_process_kib_when_starting_children": parent_kib,
+                          "ours_steps": results["ours"].get("steps", []),
+                          "ours_steps_how": "after each Next of the happy path (its check done, one "
+                                            "pause): VmRSS, RssAnon, RssFile now and VmHWM so far",
                           "unit": "MB here means MiB (ru_maxrss is in KiB on Linux)",
                           "how": "a subprocess per app: ours runs the Pilot happy path (make_app, "
                                  "80x24, pytest not imported), bare shows one Static under the same "

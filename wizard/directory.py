@@ -148,6 +148,9 @@ class _Table:
                 index = self._search
                 if index is None:
                     index = self._search = _SearchIndex(self)
+                    from wizard.memory import trim
+
+                    trim()  # the lists it was built from are freed: give their pages back
         return index
 
 
