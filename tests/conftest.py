@@ -3,7 +3,6 @@ frozen clock and fixed secrets, so runs and snapshots are deterministic."""
 
 from __future__ import annotations
 
-import contextvars
 import itertools
 import os
 from datetime import datetime, timezone
@@ -40,50 +39,59 @@ class SequentialCodes:
         return next(self.counter) % n
 
 
-# Pilot.press waits for the app to go idle after every key, in 20 ms slices (textual._wait):
-# at least 40 ms a character, most of a typing test's time spent asleep. Between the characters
-# of one press(...) it waits in 2 ms slices instead (the keys still arrive and are handled in
-# order, and every handler has run); after the last key, and after every named key (Enter, Tab,
-# arrows, ctrl+...), it waits as Textual does, so what a test looks at next has settled as before.
-_QUICK_KEY = contextvars.ContextVar("quick_key", default=False)
+# Pilot waits for the app to go idle after every key and in every pause, in 20 ms slices
+# (textual._wait): a slice with under 1 ms of CPU is idle, so each wait sleeps 20-40 ms, most
+# of a Pilot test's time spent asleep. Here every such wait sleeps in 2 ms slices instead, with
+# the same test (a slice with under 1/20 of it in CPU), and it ends once the app's screen has
+# nothing left to do: no layout, scroll, repaint or recompose pending, no widget dirty, no
+# call_after_refresh callback waiting (a frame its 1/60 s update timer would draw is drawn at
+# once, as Pilot.pause draws it), no message in a queue of the app or the screen's widgets.
+# A screen that never settles (a cursor blinking) ends the wait after 20 ms idle, as before.
 QUICK_SLICE = 0.002
 
 
-def _settle_quickly_between_characters() -> None:
+def _screen_settled() -> bool:
+    from textual._context import active_app
+
+    app = active_app.get(None)
+    if app is None or not app.is_running or not app._screen_stack:
+        return True
+    screen = app.screen
+    if (screen._layout_required or screen._scroll_required or screen._repaint_required
+            or screen._recompose_required or screen._dirty_widgets or screen._callbacks):
+        screen._on_timer_update()  # the frame its update timer would draw, now (as Pilot.pause does)
+        return False
+    return all(pump._message_queue.empty() and not pump._next_callbacks
+               for pump in (app, *screen.walk_children(with_self=True)))
+
+
+def _settle_in_short_slices() -> None:
     import asyncio
     import time
 
     import textual.app
-    from textual.pilot import Pilot
-
-    settle = textual.app.wait_for_idle
+    import textual.pilot
+    from textual._wait import SLEEP_GRANULARITY
 
     async def wait_for_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
-        if not _QUICK_KEY.get():
-            return await settle(min_sleep, max_sleep)
-        start = time.monotonic()
+        start = idle_since = time.monotonic()
         while True:
             cpu = time.process_time()
             await asyncio.sleep(QUICK_SLICE)
-            elapsed = time.monotonic() - start
-            if elapsed >= max_sleep or (elapsed > min_sleep and time.process_time() - cpu < QUICK_SLICE / 20):
+            now = time.monotonic()
+            elapsed = now - start
+            if elapsed >= max_sleep:
+                return
+            if time.process_time() - cpu >= QUICK_SLICE / 20:
+                idle_since = now
+            elif elapsed > min_sleep and (_screen_settled() or now - idle_since >= SLEEP_GRANULARITY):
                 return
 
-    async def press(self: Pilot, *keys: str) -> None:
-        for index, key in enumerate(keys):
-            token = _QUICK_KEY.set(len(key) == 1 and index < len(keys) - 1)
-            try:
-                await self._app._press_keys([key])
-            finally:
-                _QUICK_KEY.reset(token)
-        if keys:
-            await self._wait_for_screen()
-
-    textual.app.wait_for_idle = wait_for_idle
-    Pilot.press = press
+    textual.app.wait_for_idle = wait_for_idle  # Pilot.press, each key (App._press_keys)
+    textual.pilot.wait_for_idle = wait_for_idle  # Pilot.pause, and so click, resize, ...
 
 
-_settle_quickly_between_characters()
+_settle_in_short_slices()
 
 
 def _share_parsed_css_between_apps() -> None:
