@@ -30,10 +30,15 @@ print(round(rss_mib() - before, 1))
 """
 
 
-def kept_after_free(mode: str) -> float:
-    out = subprocess.run([sys.executable, "-c", CYCLE, mode, str(ROOT)], capture_output=True, text=True,
+def child_mib(script: str, mode: str) -> float:
+    """What ``script``, run in a fresh interpreter with ``mode``, prints (MiB)."""
+    out = subprocess.run([sys.executable, "-c", script, mode, str(ROOT)], capture_output=True, text=True,
                          check=True, timeout=60)
     return float(out.stdout.strip())
+
+
+def kept_after_free(mode: str) -> float:
+    return child_mib(CYCLE, mode)
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
@@ -77,9 +82,7 @@ print(round(before - rss_mib(), 1))
 
 
 def given_back(mode: str) -> float:
-    out = subprocess.run([sys.executable, "-c", HOLE, mode, str(ROOT)], capture_output=True, text=True,
-                         check=True, timeout=60)
-    return float(out.stdout.strip())
+    return child_mib(HOLE, mode)
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")

@@ -124,13 +124,7 @@ async def test_every_page_built_ahead_on_the_happy_path_is_the_page_a_fresh_one_
         app = pilot.app
         await fill(pilot, PROFILE)
         await walk.next(Step.ACCOUNT)
-        form = account_form()
-        form.pop("user_id_permanent_ok")
-        await fill(pilot, form)
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        await pilot.click("#confirm-yes")
-        await settle(pilot)
+        await to_proofing(pilot)
         assert step_of(pilot) == Step.PROOFING
         await walk.snap()
         answers: dict[str, Any] = {f"q{i}": q.correct for i, q in enumerate(app.flow.proofing_questions())}
