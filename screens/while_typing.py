@@ -13,15 +13,20 @@ class WhileTyping:
     STEP: Any
     flow: Any
 
+    def _restart(self, timer: Any, delay: float, callback: Any) -> Any:
+        """A timer for ``callback`` in ``delay`` seconds, in place of ``timer`` (each key
+        starts the wait again)."""
+        if timer is not None:
+            timer.stop()
+        return self.set_timer(delay, callback)  # type: ignore[attr-defined]
+
     # --- saving while typing: within DRAFT_DELAY of the last key, off the UI thread -----------
 
     DRAFT_DELAY = 0.8  # seconds after the last keystroke
     _draft_timer: Any = None
 
     def _schedule_draft_save(self) -> None:
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(self.DRAFT_DELAY, self._save_draft_now)
+        self._draft_timer = self._restart(self._draft_timer, self.DRAFT_DELAY, self._save_draft_now)
 
     def _save_draft_now(self) -> None:
         self._draft_timer = None
@@ -44,9 +49,7 @@ class WhileTyping:
     _prepare_timer: Any = None
 
     def _schedule_prepare(self) -> None:
-        if self._prepare_timer is not None:
-            self._prepare_timer.stop()
-        self._prepare_timer = self.set_timer(self.PREPARE_DELAY, self._prepare_now)
+        self._prepare_timer = self._restart(self._prepare_timer, self.PREPARE_DELAY, self._prepare_now)
 
     def _prepare_now(self) -> None:
         self._prepare_timer = None

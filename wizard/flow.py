@@ -352,8 +352,7 @@ class OnboardingFlow(TwoFactorMixin, RoleRequestMixin):
                     with contextlib.suppress(Exception):  # (a failing store: the next save)
                         self.save()
                 raise
-            finally:
-                self._drafts_held = False
+            self._drafts_held = False
             if outcome.ok and outcome.next_step:
                 outcome.next_step = self.go_to(outcome.next_step)
             else:
