@@ -45,7 +45,8 @@ class SequentialCodes:
 # the same test (a slice with under 1/20 of it in CPU), and it ends once the app's screen has
 # nothing left to do: no layout, scroll, repaint or recompose pending, no widget dirty, no
 # call_after_refresh callback waiting (a frame its 1/60 s update timer would draw is drawn at
-# once, as Pilot.pause draws it), no message in a queue of the app or the screen's widgets.
+# once, as Pilot.pause draws it), no message in a queue of the app or the screen's widgets, no
+# resize held back (Textual sends a window's new size to its screens 1/120 s later).
 # A screen that never settles (a cursor blinking) ends the wait after 20 ms idle, as before.
 QUICK_SLICE = 0.002
 
@@ -56,6 +57,8 @@ def _screen_settled() -> bool:
     app = active_app.get(None)
     if app is None or not app.is_running or not app._screen_stack:
         return True
+    if app._resize_event is not None:  # a resize waits 1/120 s for the next (App._on_resize)
+        return False
     screen = app.screen
     if (screen._layout_required or screen._scroll_required or screen._repaint_required
             or screen._recompose_required or screen._dirty_widgets or screen._callbacks):
