@@ -40,6 +40,7 @@ def pilot_waits_for_checks(monkeypatch: Any) -> None:
         await until_checked(self)
 
     async def click_then_wait(self, *args: Any, **kwargs: Any) -> bool:
+        await _pressed_look_over(self, args[0] if args else kwargs.get("widget"))
         landed = await click(self, *args, **kwargs)
         await until_checked(self)
         return landed
@@ -48,6 +49,22 @@ def pilot_waits_for_checks(monkeypatch: Any) -> None:
     monkeypatch.setattr(Pilot, "click", click_then_wait)
     monkeypatch.setattr(Pilot, "press_now", press, raising=False)
     monkeypatch.setattr(Pilot, "click_now", click, raising=False)
+
+
+async def _pressed_look_over(pilot, target: Any) -> None:
+    """Textual's Button ignores a click while it still looks pressed from the last one (0.2 s,
+    Button._on_click and active_effect_duration): no person clicks the same button again that
+    fast, a Pilot test can, and its second click would then do nothing. Wait as a person would."""
+    from textual.widgets import Button
+
+    if isinstance(target, str):
+        found = pilot.app.screen.query(target)
+        target = found.first() if found else None
+    if not isinstance(target, Button):
+        return
+    deadline = time.monotonic() + 2 * max(target.active_effect_duration, 0.1)
+    while target.has_class("-active") and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
 
 
 async def fill(pilot, values: dict[str, Any]) -> None:
