@@ -8,6 +8,7 @@ import re
 
 from screens.console import AccessScreen, ApproverConsoleApp, QueueScreen, RemoveRoleScreen
 from tests.conftest import FrozenClock, SequentialCodes
+from tests.pilot_helpers import until_checked
 from tests.test_demo import demo_app, demo_store, session_for
 from wizard.answers import personas
 from wizard.approvals import Approvals, Reviewer
@@ -56,6 +57,7 @@ async def sign_in(pilot, user_id: str, password: str) -> None:
     screen.field("code").value = re.search(r"code is (\d{6})", body).group(1)
     screen.query_one("#sign-in-pso").press()
     await pilot.pause()
+    await until_checked(pilot)  # the password is checked in a thread (screens/checking.py)
     await pilot.pause()
 
 
