@@ -543,6 +543,9 @@ class NextTimer:
         app = pilot.app
         built_ahead = await self._read_the_page(pilot)
         before = app.screen
+        # a page under a dialog (the User ID confirmation) is shown again first, while Next's
+        # check runs: the new page is one that was not on the stack before the press
+        earlier = list(app.screen_stack)
         paints = self.rec.paints
         paints.clear()
         t0 = time.perf_counter()
@@ -552,7 +555,7 @@ class NextTimer:
         first = None
         while first is None:
             current = app.screen
-            if current is not before:
+            if current is not before and current not in earlier:
                 first = next((t for t, s in paints if s is current), None)
             if first is None:
                 if app._exception is not None or not app.is_running:

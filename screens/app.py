@@ -17,6 +17,7 @@ from textual.widget import Widget
 from screens import harp, iqies  # noqa: F401  (each step's own view registers itself: @view)
 from screens.ahead import page_signature
 from screens.base import STEP_LIST_WIDTH, StepScreen, screen_for
+from screens.collector import CollectorHeld, freeze_what_start_up_loaded
 from screens.errors import ClosesQuietly
 from screens.keys import KeysInOrder
 from screens.widgets import StepList
@@ -26,7 +27,7 @@ from wizard.steps import Step
 from wizard.store import Store
 
 
-class OnboardingApp(KeysInOrder, ClosesQuietly, App):
+class OnboardingApp(KeysInOrder, ClosesQuietly, CollectorHeld, App):
     TITLE = "iqies-onboard"
     CSS_PATH = "app.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
@@ -51,6 +52,7 @@ class OnboardingApp(KeysInOrder, ClosesQuietly, App):
         self.flow = OnboardingFlow(store, **{k: v for k, v in given.items() if v is not None})
 
     def on_mount(self) -> None:
+        freeze_what_start_up_loaded()  # before the first page: screens/collector.py
         self.push_screen(self.screen_for(self.flow.current_step))
         self.set_timer(self.WARM_UP_SECONDS, self.warm_up)
         # not at once: start-up ends with the first frame (bench/run.py's cold start), and the

@@ -107,6 +107,9 @@ class Checks:
                 done(worker.result)
         finally:
             self.app.release_keys(self)
+            release = getattr(self.app, "release_collector_after_frame", None)
+            if release is not None:  # held by a Next (StepChecks.submit): once this has drawn
+                release()
 
 
 class StepChecks(Checks):
@@ -121,6 +124,9 @@ class StepChecks(Checks):
         if timer is not None:  # the submit saves the form itself; no second writer meanwhile
             timer.stop()
             self._draft_timer = None
+        hold = getattr(self.app, "hold_collector", None)  # screens/collector.py
+        if hold is not None:
+            hold()
         self.check(lambda: flow.submit(step, form), self.apply,  # type: ignore[attr-defined]
                    self.query_one("#next", Button))  # type: ignore[attr-defined]
 
