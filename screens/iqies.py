@@ -17,7 +17,6 @@ from screens.base import StepScreen, note, section, view
 from screens.form import Button, FieldRow, Select, choice_options
 from screens.text import one_line, plain
 from wizard import rules
-from wizard.approvals import SERVICE_CENTER
 from wizard.catalogue import catalogue
 from wizard.models import DEVICE_TYPES, WORK_RELATIONSHIPS
 from wizard.records import RoleRequest
@@ -181,6 +180,8 @@ class AwaitApprovalScreen(WelcomeScreen):
     BINDINGS = [Binding("ctrl+r", "report", "Report")]
 
     def compose_form(self) -> ComposeResult:
+        from wizard.approvals import SERVICE_CENTER  # approvals (and mail) load on first need
+
         yield from super().compose_form()
         yield section("What happens now")
         yield note(
