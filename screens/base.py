@@ -375,8 +375,10 @@ class StepScreen(BuiltAhead, StepChecks, WhileTyping, SidePages, Screen):
         if name and event.input.value and not self.too_small:  # the notice took focus: not left
             self.touched.add(name)
             self.recheck()
-        # keep what was typed if the terminal dies now
-        self.flow.save_draft(self.STEP, self.collect())
+        # keep what was typed if the terminal dies now; not while Next's check runs: its submit
+        # is saving this form itself, and holds the flow meanwhile (the UI would wait for it)
+        if not self.checking:
+            self.flow.save_draft(self.STEP, self.collect())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.too_small and action != "quit":

@@ -14,6 +14,7 @@ import time
 import pytest
 from textual.widgets import Button, Input, Static
 
+from screens.base import StepScreen
 from screens.checking import CHECKING
 from tests.factory import PASSWORD, USER_ID, account_form, app_at
 from tests.pilot_helpers import fill, message_of, until_checked
@@ -55,6 +56,9 @@ def slow(monkeypatch: pytest.MonkeyPatch):
 
     hasher = HeldHasher()
     monkeypatch.setattr(hashing, "_password_hasher", lambda: hasher)
+    # the hashing a page prepares while typing pauses (tests/test_prepared_ahead.py) would be held
+    # too, 5 s each, and Next would find it done: here Next's own check is the slow one
+    monkeypatch.setattr(StepScreen, "PREPARE_DELAY", 3600.0)
     yield hasher
     hasher.go.set()  # no thread is left waiting
 
@@ -119,6 +123,9 @@ async def test_checking_shows_and_a_second_next_is_refused(data_dir, slow):
         await pilot.press_now("ctrl+n")  # refused: one press, one submit
         await pilot.press_now("escape")  # Back is refused too
         await pilot.click_now("#next")  # and so is a click
+        # the click moved focus off a field: its blur saves no draft while the check holds the
+        # flow (it waited for the check before: the UI stood still until the hash was done)
+        assert app.checks_pending and slow.waiting == 1
         slow.go.set()
         await until_checked(pilot)
         assert app.screen.STEP == Step.PROOFING
