@@ -307,10 +307,19 @@ class StepScreen(BuiltAhead, StepChecks, WhileTyping, SidePages, Screen):
         self.give_focus(row.control, scroll_visible=False)
         self.call_after_refresh(self._reveal_with_summary, row)
 
-    def _reveal_with_summary(self, row: FieldRow) -> None:
+    def _reveal_with_summary(self, row: FieldRow, tries: int = 0) -> None:
         """The field in view and, after a refused Next, the refusal summary with it: scrolled so
         both show, or the summary pinned above the form when they are too far apart."""
         form, summary = self.query_one("#form", VerticalScroll), self.query_one("#form-message", Static)
+        # measured once laid out with what the refusal showed (the summary, the field's first
+        # error line): the frame this waited for can come before that layout, and scrolling by
+        # the old sizes left the field below the window
+        shown = [w for w in row.children if w.display]
+        if summary.has_class("visible"):
+            shown.append(summary)
+        if tries < 5 and any(w.region.area == 0 for w in shown):
+            self.call_after_refresh(self._reveal_with_summary, row, tries + 1)
+            return
         if not (summary.has_class("visible") and summary.has_class("error")) or summary.has_class("-pinned"):
             row.scroll_visible(animate=False, top=False)
             return
