@@ -300,7 +300,9 @@ class TwoFactorVerifyScreen(StepScreen):
         uri = self.flow.totp_uri()
         factor = self.flow.record.factor
         if uri and factor and factor.totp_secret:
-            self.app.push_screen(QrScreen(uri, otp.group_secret(factor.totp_secret)))
+            # closed, the code is typed next: into its field, wherever the QR code was opened from
+            self.app.push_screen(QrScreen(uri, otp.group_secret(factor.totp_secret)),
+                                 callback=lambda _: self.focus_field("code"))
 
     @on(Button.Pressed, "#show-qr")
     def _show_qr(self, event: Button.Pressed) -> None:

@@ -10,7 +10,7 @@ from textual.geometry import Region
 from textual.widgets import Select
 
 from screens.base import MIN_HEIGHT, MIN_WIDTH, StepScreen
-from screens.widgets import ConfirmScreen, FieldRow, HelpScreen, PhoneScreen
+from screens.widgets import ConfirmScreen, FieldRow, HelpScreen, PhoneScreen, QrScreen
 from tests.factory import PROFILE, account_form, app_at, make_app
 from tests.pilot_helpers import error_of, fill, message_of, next_page
 from wizard.steps import Step
@@ -223,3 +223,23 @@ async def test_the_console_phone_is_not_hidden_in_a_small_window(data_dir):
         await _resize(pilot, 40, 12)
         assert isinstance(app.screen, PhoneScreen) and app.screen.query_one(".dialog").display
         assert "No messages yet." in screen_text(app)
+
+
+@pytest.mark.parametrize("opened_by", ["f3", "button"])
+async def test_closing_the_qr_code_puts_the_keys_into_the_code_field(data_dir, opened_by):
+    """The QR code is scanned, then the code is typed: from the button too, whose focus would
+    otherwise have taken the digits."""
+    app = app_at(data_dir, Step.TWO_FACTOR_VERIFY, "okta_verify")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        if opened_by == "f3":
+            await pilot.press("f3")
+        else:
+            app.screen.query_one("#show-qr").focus()
+            await pilot.pause()
+            await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QrScreen)
+        await pilot.press("escape", "1", "2", "3")
+        await pilot.pause()
+        assert app.screen.query_one("#field-code").control.value == "123"
