@@ -40,7 +40,7 @@ def pilot_waits_for_checks(monkeypatch: Any) -> None:
         await until_checked(self)
 
     async def click_then_wait(self, *args: Any, **kwargs: Any) -> bool:
-        await _pressed_look_over(self, args[0] if args else kwargs.get("widget"))
+        await pressed_look_over(self, args[0] if args else kwargs.get("widget"))
         landed = await click(self, *args, **kwargs)
         await until_checked(self)
         return landed
@@ -51,7 +51,7 @@ def pilot_waits_for_checks(monkeypatch: Any) -> None:
     monkeypatch.setattr(Pilot, "click_now", click, raising=False)
 
 
-async def _pressed_look_over(pilot, target: Any) -> None:
+async def pressed_look_over(pilot, target: Any) -> None:
     """Textual's Button ignores a click while it still looks pressed from the last one (0.2 s,
     Button._on_click and active_effect_duration): no person clicks the same button again that
     fast, a Pilot test can, and its second click would then do nothing. Wait as a person would."""

@@ -21,7 +21,7 @@ from screens.console import (
 from screens.widgets import ConfirmScreen, PhoneScreen
 from tests.conftest import FIXED_TOTP_SECRET, FrozenClock, SequentialCodes
 from tests.factory import CCN, PASSWORD
-from tests.pilot_helpers import wait_until
+from tests.pilot_helpers import pressed_look_over, wait_until
 from tests.states import advance_to
 from wizard import otp
 from wizard.approvals import CMS_REVIEWER, Approvals, Reviewer
@@ -116,8 +116,7 @@ async def open_row(pilot, requester: str, ccn: str = CCN) -> DetailScreen:
 async def press_button(pilot, selector: str) -> None:
     """Focus a button and press Enter, as a keyboard user does (it may be scrolled out of view)."""
     button = pilot.app.screen.query_one(selector)
-    while button.has_class("-active"):  # a button ignores presses for 0.2 s after one
-        await pilot.pause(0.05)
+    await pressed_look_over(pilot, button)
     button.focus()
     await pilot.press("enter")
     await pilot.pause()
